@@ -1,0 +1,465 @@
+//! What the command line accepts. Every flag also reads `ECS_SHIP_<FLAG>` and, through
+//! `config.rs`, `ecs-ship.toml`; nothing here talks to AWS.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::duration;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "ecs-ship",
+    version,
+    about = "Ship container apps to AWS ECS from CI: run the migration as a one-off task, roll the service, tell Slack.",
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run a one-off task (a migration), stream its logs, wait for it and exit with its result.
+    #[command(visible_alias = "migrate")]
+    RunTask(RunTaskArgs),
+    /// Register a new task-definition revision, update the service(s) and wait for this deployment.
+    #[command(visible_alias = "update-service")]
+    Deploy(DeployArgs),
+    /// Post a status message to Slack.
+    Notify(NotifyArgs),
+    /// ECR helpers: docker login, resolve a tag to its digest.
+    #[command(subcommand)]
+    Ecr(EcrCommand),
+    /// Print the least-privilege IAM policy the other commands need.
+    IamPolicy(IamPolicyArgs),
+    /// Print shell completions.
+    Completions(CompletionsArgs),
+}
+
+impl Command {
+    /// The name `ecs-ship.toml` sections use for this command (`[env.stg.run-task]`).
+    pub fn config_section(&self) -> &'static str {
+        match self {
+            Command::RunTask(_) => "run-task",
+            Command::Deploy(_) => "deploy",
+            Command::Notify(_) => "notify",
+            Command::Ecr(_) => "ecr",
+            Command::IamPolicy(_) => "iam-policy",
+            Command::Completions(_) => "completions",
+        }
+    }
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct GlobalArgs {
+    /// ECS cluster name or ARN.
+    #[arg(long, global = true, env = "ECS_SHIP_CLUSTER")]
+    pub cluster: Option<String>,
+
+    /// ECS service name (repeatable for `deploy`; a comma-separated list in the env var).
+    #[arg(
+        long = "service",
+        global = true,
+        env = "ECS_SHIP_SERVICE",
+        value_delimiter = ','
+    )]
+    pub services: Vec<String>,
+
+    /// Container to watch or change (default: the only essential container).
+    #[arg(long, global = true, env = "ECS_SHIP_CONTAINER")]
+    pub container: Option<String>,
+
+    /// Environment: selects the `[env.NAME]` section of the config file.
+    #[arg(long, global = true, env = "ECS_SHIP_ENV")]
+    pub env: Option<String>,
+
+    /// Config file (absent is fine).
+    #[arg(
+        long,
+        global = true,
+        env = "ECS_SHIP_CONFIG",
+        default_value = "ecs-ship.toml"
+    )]
+    pub config: PathBuf,
+
+    /// AWS region (default: AWS_REGION / the profile's region).
+    #[arg(long, global = true, env = "ECS_SHIP_REGION")]
+    pub region: Option<String>,
+
+    /// AWS profile from ~/.aws/config.
+    #[arg(long, global = true, env = "ECS_SHIP_PROFILE")]
+    pub profile: Option<String>,
+
+    /// Assume this role with CircleCI's OIDC token (CIRCLE_OIDC_TOKEN_V2) or AWS_WEB_IDENTITY_TOKEN_FILE.
+    #[arg(long, global = true, env = "ECS_SHIP_ROLE_ARN")]
+    pub role_arn: Option<String>,
+
+    /// Time between polls while waiting (10s, 1m, or seconds) [default: 5s].
+    #[arg(long, global = true, env = "ECS_SHIP_POLL_INTERVAL", value_parser = duration::parse)]
+    pub poll_interval: Option<Duration>,
+
+    /// Give up waiting after this long; 0 means no limit [default: 30m].
+    #[arg(long, global = true, env = "ECS_SHIP_TIMEOUT", value_parser = duration::parse)]
+    pub timeout: Option<Duration>,
+
+    /// Start the work and exit without waiting for it.
+    #[arg(long, global = true, env = "ECS_SHIP_NO_WAIT")]
+    pub no_wait: bool,
+
+    /// Format of the result on stdout.
+    #[arg(long, global = true, env = "ECS_SHIP_OUTPUT", value_enum, default_value_t = OutputFormat::Human)]
+    pub output: OutputFormat,
+
+    /// Post the outcome to Slack when done (SLACK_WEBHOOK_URL or SLACK_ACCESS_TOKEN + --channel).
+    #[arg(long, global = true, env = "ECS_SHIP_NOTIFY")]
+    pub notify: bool,
+
+    /// Make a failed Slack post with --notify fail the command.
+    #[arg(long, global = true, env = "ECS_SHIP_NOTIFY_STRICT")]
+    pub notify_strict: bool,
+
+    #[command(flatten)]
+    pub slack: SlackArgs,
+
+    /// Print only errors and the result.
+    #[arg(
+        short,
+        long,
+        global = true,
+        env = "ECS_SHIP_QUIET",
+        conflicts_with = "verbose"
+    )]
+    pub quiet: bool,
+
+    /// Print every AWS call and more detail.
+    #[arg(short, long, global = true, env = "ECS_SHIP_VERBOSE")]
+    pub verbose: bool,
+}
+
+/// Where and how Slack messages go; shared by `notify` and `--notify`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct SlackArgs {
+    /// Slack incoming-webhook URL (also read from SLACK_WEBHOOK_URL or SLACK_WEBHOOK).
+    #[arg(long, global = true, env = "SLACK_WEBHOOK_URL", hide_env_values = true)]
+    pub webhook_url: Option<String>,
+
+    /// Channel(s) for a bot token (SLACK_ACCESS_TOKEN), comma-separated.
+    #[arg(long, global = true, env = "ECS_SHIP_CHANNEL")]
+    pub channel: Option<String>,
+
+    /// Block Kit JSON template with ${VAR} placeholders.
+    #[arg(long, global = true, env = "ECS_SHIP_TEMPLATE")]
+    pub template: Option<PathBuf>,
+
+    /// Mention in the message: @here, @channel, user (U…) or group (S…) ids, comma-separated.
+    #[arg(long, global = true, env = "ECS_SHIP_MENTION")]
+    pub mention: Option<String>,
+
+    /// Which outcomes to post.
+    #[arg(long, global = true, env = "ECS_SHIP_EVENT", value_enum, default_value_t = NotifyEvent::Always)]
+    pub event: NotifyEvent,
+
+    /// Post only when the branch matches this regular expression.
+    #[arg(long, global = true, env = "ECS_SHIP_BRANCH_PATTERN")]
+    pub branch_pattern: Option<String>,
+
+    /// Leave unknown template placeholders empty instead of failing.
+    #[arg(long, global = true, env = "ECS_SHIP_ALLOW_MISSING")]
+    pub allow_missing: bool,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    Human,
+    Json,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NotifyEvent {
+    Pass,
+    Fail,
+    #[default]
+    Always,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterWait {
+    /// Stop the task.
+    Stop,
+    /// Leave the task running.
+    Leave,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RunTaskArgs {
+    /// FAMILY[:REVISION] or ARN (default: the service's current task definition).
+    #[arg(long, env = "ECS_SHIP_TASK_DEFINITION")]
+    pub task_definition: Option<String>,
+
+    /// CONTAINER=IMAGE: run a revision with this image (repeatable).
+    #[arg(long = "image", env = "ECS_SHIP_IMAGE", value_delimiter = ' ')]
+    pub images: Vec<String>,
+
+    /// Command for the watched container, split like a shell would ("rails db:migrate").
+    #[arg(long, env = "ECS_SHIP_COMMAND", conflicts_with = "command_json")]
+    pub command: Option<String>,
+
+    /// Command for the watched container as a JSON array.
+    #[arg(long, env = "ECS_SHIP_COMMAND_JSON")]
+    pub command_json: Option<String>,
+
+    /// CONTAINER:KEY=VALUE environment override (repeatable).
+    #[arg(long = "set-env", env = "ECS_SHIP_SET_ENV", value_delimiter = '\n')]
+    pub set_env: Vec<String>,
+
+    /// Raw ECS TaskOverride JSON, or @FILE.
+    #[arg(long, env = "ECS_SHIP_OVERRIDES")]
+    pub overrides: Option<String>,
+
+    /// EC2, FARGATE or EXTERNAL (default: the service's).
+    #[arg(
+        long,
+        env = "ECS_SHIP_LAUNCH_TYPE",
+        conflicts_with = "capacity_provider_strategy"
+    )]
+    pub launch_type: Option<String>,
+
+    /// provider=NAME,weight=N,base=N entries separated by spaces, or JSON.
+    #[arg(long, env = "ECS_SHIP_CAPACITY_PROVIDER_STRATEGY")]
+    pub capacity_provider_strategy: Option<String>,
+
+    /// Subnet ids, comma-separated (awsvpc tasks).
+    #[arg(long, env = "ECS_SHIP_SUBNETS", value_delimiter = ',')]
+    pub subnets: Vec<String>,
+
+    /// Security group ids, comma-separated.
+    #[arg(long, env = "ECS_SHIP_SECURITY_GROUPS", value_delimiter = ',')]
+    pub security_groups: Vec<String>,
+
+    /// Give the task a public IP (Fargate in public subnets).
+    #[arg(long, env = "ECS_SHIP_ASSIGN_PUBLIC_IP", value_enum)]
+    pub assign_public_ip: Option<Toggle>,
+
+    /// Fargate platform version.
+    #[arg(long, env = "ECS_SHIP_PLATFORM_VERSION")]
+    pub platform_version: Option<String>,
+
+    /// How many tasks to run; every one must succeed.
+    #[arg(long, env = "ECS_SHIP_COUNT", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub count: u32,
+
+    /// The task's startedBy tag.
+    #[arg(long, env = "ECS_SHIP_STARTED_BY", default_value = "ecs-ship")]
+    pub started_by: String,
+
+    /// Do not stream the containers' CloudWatch logs.
+    #[arg(long, env = "ECS_SHIP_NO_LOGS")]
+    pub no_logs: bool,
+
+    /// What to do with the task when --timeout passes.
+    #[arg(long, env = "ECS_SHIP_ON_TIMEOUT", value_enum, default_value_t = AfterWait::Stop)]
+    pub on_timeout: AfterWait,
+
+    /// What to do with the task on SIGINT / SIGTERM.
+    #[arg(long, env = "ECS_SHIP_ON_CANCEL", value_enum, default_value_t = AfterWait::Stop)]
+    pub on_cancel: AfterWait,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Toggle {
+    Enabled,
+    Disabled,
+}
+
+impl Toggle {
+    pub fn as_aws(self) -> &'static str {
+        match self {
+            Toggle::Enabled => "ENABLED",
+            Toggle::Disabled => "DISABLED",
+        }
+    }
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DeployArgs {
+    /// CONTAINER=IMAGE[:TAG|@DIGEST] (repeatable).
+    #[arg(long = "image", env = "ECS_SHIP_IMAGE", value_delimiter = ' ')]
+    pub images: Vec<String>,
+
+    /// The aws-ecs orb's format: 'container=X,tag=Y' (also image= and image-and-tag=), space-separated.
+    #[arg(long, env = "ECS_SHIP_CONTAINER_IMAGE_NAME_UPDATES")]
+    pub container_image_name_updates: Option<String>,
+
+    /// CONTAINER:KEY=VALUE environment variable to set (repeatable).
+    #[arg(long = "set-env", env = "ECS_SHIP_SET_ENV", value_delimiter = '\n')]
+    pub set_env: Vec<String>,
+
+    /// CONTAINER:KEY environment variable to remove (repeatable).
+    #[arg(long = "unset-env", env = "ECS_SHIP_UNSET_ENV", value_delimiter = '\n')]
+    pub unset_env: Vec<String>,
+
+    /// CONTAINER:NAME=VALUE_FROM secret to set (repeatable).
+    #[arg(
+        long = "secret",
+        env = "ECS_SHIP_SECRET",
+        value_delimiter = '\n',
+        hide_env_values = true
+    )]
+    pub secrets: Vec<String>,
+
+    /// Deploy this FAMILY[:REVISION] or ARN instead of deriving one.
+    #[arg(
+        long,
+        env = "ECS_SHIP_TASK_DEFINITION",
+        conflicts_with = "task_definition_file"
+    )]
+    pub task_definition: Option<String>,
+
+    /// Register this task-definition JSON (with ${VAR} expansion) and deploy it.
+    #[arg(long, env = "ECS_SHIP_TASK_DEFINITION_FILE")]
+    pub task_definition_file: Option<PathBuf>,
+
+    /// Set the service's desired count.
+    #[arg(long, env = "ECS_SHIP_DESIRED_COUNT")]
+    pub desired_count: Option<u32>,
+
+    /// Start a new deployment even if the task definition is unchanged.
+    #[arg(long, env = "ECS_SHIP_FORCE_NEW_DEPLOYMENT")]
+    pub force_new_deployment: bool,
+
+    /// Give up after this many polls (with --poll-interval; the aws-ecs orb's knob).
+    #[arg(long, env = "ECS_SHIP_MAX_POLL_ATTEMPTS", conflicts_with = "timeout")]
+    pub max_poll_attempts: Option<u32>,
+
+    /// Keep image tags as given instead of pinning ECR images to their digest.
+    #[arg(long, env = "ECS_SHIP_NO_PIN_DIGEST")]
+    pub no_pin_digest: bool,
+
+    /// On failure or timeout, point the service back to the previous revision and wait for it.
+    #[arg(long, env = "ECS_SHIP_ROLLBACK_ON_FAILURE")]
+    pub rollback_on_failure: bool,
+
+    /// Print what would change and change nothing.
+    #[arg(long, env = "ECS_SHIP_DRY_RUN")]
+    pub dry_run: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct NotifyArgs {
+    /// The outcome to report (default: from the CI job's status when known, else pass).
+    #[arg(long, env = "ECS_SHIP_STATUS", value_enum)]
+    pub status: Option<NotifyStatus>,
+
+    /// A plain-text message instead of the built-in blocks.
+    #[arg(long, env = "ECS_SHIP_TEXT")]
+    pub text: Option<String>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotifyStatus {
+    Started,
+    Pass,
+    Fail,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum EcrCommand {
+    /// Print a docker-login password for the account's ECR registry, or run `docker login`.
+    Login(EcrLoginArgs),
+    /// Resolve REPO:TAG to its image digest.
+    Resolve(EcrResolveArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct EcrLoginArgs {
+    /// Run `docker login` with the password on stdin instead of printing it.
+    #[arg(long, env = "ECS_SHIP_DOCKER")]
+    pub docker: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct EcrResolveArgs {
+    /// REPOSITORY:TAG, or a full ECR image reference.
+    pub image: String,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct IamPolicyArgs {
+    /// Only the permissions of these commands (run-task, deploy, notify, ecr), comma-separated.
+    #[arg(long = "command", env = "ECS_SHIP_IAM_COMMANDS", value_delimiter = ',')]
+    pub commands: Vec<String>,
+
+    /// Task role ARN the tasks use (scopes iam:PassRole).
+    #[arg(long, env = "ECS_SHIP_TASK_ROLE_ARN")]
+    pub task_role_arn: Option<String>,
+
+    /// Execution role ARN the tasks use (scopes iam:PassRole).
+    #[arg(long, env = "ECS_SHIP_EXECUTION_ROLE_ARN")]
+    pub execution_role_arn: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CompletionsArgs {
+    /// bash, zsh, fish, elvish or powershell.
+    pub shell: clap_complete::Shell,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_flag_reads_an_ecs_ship_env_var() {
+        let command = Cli::command();
+        let mut missing = vec![];
+        let mut visit = |cmd: &clap::Command| {
+            for arg in cmd.get_arguments() {
+                let positional = arg.get_long().is_none();
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if !positional && !builtin && arg.get_env().is_none() {
+                    missing.push(format!("{} --{}", cmd.get_name(), arg.get_long().unwrap()));
+                }
+            }
+        };
+        visit(&command);
+        for sub in command.get_subcommands() {
+            visit(sub);
+            sub.get_subcommands().for_each(&mut visit);
+        }
+        assert!(missing.is_empty(), "flags without env var: {missing:?}");
+    }
+
+    #[test]
+    fn aliases_parse_to_the_same_command() {
+        let migrate = Cli::try_parse_from(["ecs-ship", "migrate", "--cluster", "c"]).unwrap();
+        assert!(matches!(migrate.command, Command::RunTask(_)));
+        let update = Cli::try_parse_from(["ecs-ship", "update-service"]).unwrap();
+        assert!(matches!(update.command, Command::Deploy(_)));
+    }
+
+    #[test]
+    fn service_is_repeatable_and_comma_separated() {
+        let cli = Cli::try_parse_from(["ecs-ship", "deploy", "--service", "a,b", "--service", "c"])
+            .unwrap();
+        assert_eq!(cli.global.services, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn bad_duration_is_a_usage_error_naming_the_flag() {
+        let error = Cli::try_parse_from(["ecs-ship", "run-task", "--timeout", "soon"]).unwrap_err();
+        assert!(error.to_string().contains("--timeout"), "{error}");
+    }
+}

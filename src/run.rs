@@ -1,0 +1,155 @@
+//! Parse, layer the config file in, dispatch, render the result once, and map it to an exit code.
+
+use std::ffi::OsString;
+use std::io::Write;
+
+use clap::{CommandFactory, FromArgMatches, Parser};
+use serde_json::json;
+
+use crate::cli::{Cli, Command, OutputFormat};
+use crate::commands;
+use crate::config::{ConfigFile, ParseFailure};
+use crate::context::Context;
+use crate::error::Error;
+use crate::poll::Cancel;
+use crate::progress::Progress;
+use crate::report::Report;
+
+pub fn run(argv: Vec<OsString>) -> i32 {
+    let cli = match parse(argv) {
+        Ok(cli) => cli,
+        Err(Exit::Clap(error)) => {
+            let _ = error.print();
+            return error.exit_code();
+        }
+        Err(Exit::Error(error)) => {
+            eprintln!("error: {error}");
+            return error.code();
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return 1;
+        }
+    };
+    let output = cli.global.output;
+    let progress = Progress::new(cli.global.quiet, cli.global.verbose);
+    let result = runtime.block_on(async {
+        let context = Context {
+            global: cli.global,
+            progress,
+            cancel: Cancel::install(),
+        };
+        dispatch(&context, &cli.command).await
+    });
+    finish(result, output)
+}
+
+enum Exit {
+    Clap(clap::Error),
+    Error(Error),
+}
+
+/// Parses twice: once to learn `--env` and `--config` (and to let --help / --version exit
+/// before any file is read), then again with the config file's values appended.
+fn parse(argv: Vec<OsString>) -> Result<Cli, Exit> {
+    let mut root = Cli::command();
+    root.build();
+    let matches = root
+        .clone()
+        .try_get_matches_from(&argv)
+        .map_err(Exit::Clap)?;
+    let Some((name, sub)) = matches.subcommand() else {
+        return Cli::from_arg_matches(&matches).map_err(Exit::Clap);
+    };
+    let (mut leaf, mut leaf_matches) = (
+        root.find_subcommand(name)
+            .expect("matched subcommand exists"),
+        sub,
+    );
+    while let Some((name, sub)) = leaf_matches.subcommand() {
+        leaf = leaf
+            .find_subcommand(name)
+            .expect("matched subcommand exists");
+        leaf_matches = sub;
+    }
+    let env_name = leaf_matches.get_one::<String>("env").cloned();
+    let path = leaf_matches
+        .get_one::<std::path::PathBuf>("config")
+        .cloned()
+        .unwrap_or_else(|| "ecs-ship.toml".into());
+    let explicit = matches!(
+        leaf_matches.value_source("config"),
+        Some(clap::parser::ValueSource::CommandLine | clap::parser::ValueSource::EnvVariable)
+    );
+    if let Some(file) = ConfigFile::load(&path, explicit).map_err(Exit::Error)? {
+        file.check_keys(&root, env_name.as_deref())
+            .map_err(Exit::Error)?;
+        let injected = file
+            .arguments_for(leaf, leaf_matches, name, env_name.as_deref())
+            .map_err(Exit::Error)?;
+        return file
+            .parse_with(&argv, &injected)
+            .map_err(|failure| match failure {
+                ParseFailure::Clap(error) => Exit::Clap(error),
+                ParseFailure::Config(error) => Exit::Error(error),
+            });
+    } else if let Some(env_name) = env_name {
+        return Err(Exit::Error(Error::Config {
+            path: path.display().to_string(),
+            line: None,
+            key: None,
+            message: format!("--env {env_name} needs a config file with an [env.{env_name}] section, and there is none"),
+        }));
+    }
+    Cli::try_parse_from(argv).map_err(Exit::Clap)
+}
+
+async fn dispatch(context: &Context, command: &Command) -> Result<Report, Error> {
+    match command {
+        Command::RunTask(args) => commands::run_task::run(context, args).await,
+        Command::Deploy(_)
+        | Command::Notify(_)
+        | Command::Ecr(_)
+        | Command::IamPolicy(_)
+        | Command::Completions(_) => Err(Error::Usage(format!(
+            "`{}` is not available in this build yet",
+            command.config_section()
+        ))),
+    }
+}
+
+fn finish(result: Result<Report, Error>, output: OutputFormat) -> i32 {
+    let report = result.unwrap_or_else(|error| Report {
+        json: json!({ "result": "error", "exit_code": error.code(), "reason": error.to_string() }),
+        failure: Some(error),
+        ..Report::default()
+    });
+    let mut stdout = std::io::stdout().lock();
+    let printed = match output {
+        OutputFormat::Json => writeln!(
+            stdout,
+            "{}",
+            serde_json::to_string_pretty(&report.json).expect("JSON values serialize")
+        ),
+        OutputFormat::Human => report
+            .stdout
+            .iter()
+            .try_for_each(|line| writeln!(stdout, "{line}")),
+    };
+    // A closed pipe (`| head`) is not an error worth reporting.
+    if let Err(error) = printed.and_then(|()| stdout.flush()) {
+        if error.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: cannot write to stdout: {error}");
+        }
+    }
+    if let Some(error) = &report.failure {
+        eprintln!("error: {error}");
+    }
+    report.exit_code()
+}
