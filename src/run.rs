@@ -16,11 +16,16 @@ use crate::progress::Progress;
 use crate::report::Report;
 
 pub fn run(argv: Vec<OsString>) -> i32 {
+    forget_empty_settings();
     let cli = match parse(argv) {
         Ok(cli) => cli,
         Err(Exit::Clap(error)) => {
             let _ = error.print();
-            return error.exit_code();
+            // A value that is present but wrong (a bad duration) is bad input, not bad usage.
+            return match error.kind() {
+                clap::error::ErrorKind::InvalidValue | clap::error::ErrorKind::ValueValidation => 1,
+                _ => error.exit_code(),
+            };
         }
         Err(Exit::Error(error)) => {
             eprintln!("error: {error}");
@@ -39,15 +44,36 @@ pub fn run(argv: Vec<OsString>) -> i32 {
     };
     let output = cli.global.output;
     let progress = Progress::new(cli.global.quiet, cli.global.verbose);
-    let result = runtime.block_on(async {
+    let report = runtime.block_on(async {
         let context = Context {
             global: cli.global,
             progress,
             cancel: Cancel::install(),
         };
-        dispatch(&context, &cli.command).await
+        let report = into_report(dispatch(&context, &cli.command).await);
+        commands::notify::after_command(&context, &cli.command, report).await
     });
-    finish(result, output)
+    finish(Ok(report), output)
+}
+
+/// An empty `ECS_SHIP_*` variable counts as unset, so CI templates (the orb) can pass every
+/// parameter, empty or not, without overriding the config file. So does `0` for the two poll
+/// knobs, where it is the orb's "not set" (0 polls or a 0s interval mean nothing else).
+/// Runs before any thread exists.
+fn forget_empty_settings() {
+    let unset = |key: &str, value: &std::ffi::OsStr| {
+        key.starts_with("ECS_SHIP_")
+            && (value.is_empty()
+                || (value == "0"
+                    && matches!(key, "ECS_SHIP_MAX_POLL_ATTEMPTS" | "ECS_SHIP_POLL_INTERVAL")))
+    };
+    let empty: Vec<OsString> = std::env::vars_os()
+        .filter(|(key, value)| key.to_str().is_some_and(|k| unset(k, value)))
+        .map(|(key, _)| key)
+        .collect();
+    for key in empty {
+        std::env::remove_var(key);
+    }
 }
 
 enum Exit {
@@ -113,23 +139,29 @@ fn parse(argv: Vec<OsString>) -> Result<Cli, Exit> {
 async fn dispatch(context: &Context, command: &Command) -> Result<Report, Error> {
     match command {
         Command::RunTask(args) => commands::run_task::run(context, args).await,
-        Command::Deploy(_)
-        | Command::Notify(_)
-        | Command::Ecr(_)
-        | Command::IamPolicy(_)
-        | Command::Completions(_) => Err(Error::Usage(format!(
-            "`{}` is not available in this build yet",
-            command.config_section()
-        ))),
+        Command::Notify(args) => commands::notify::run(context, args).await,
+        Command::Deploy(args) => commands::deploy::run(context, args).await,
+        Command::Ecr(command) => commands::ecr::run(context, command).await,
+        Command::IamPolicy(args) => commands::iam_policy::run(args),
+        Command::Completions(args) => {
+            let mut stdout = std::io::stdout().lock();
+            clap_complete::generate(args.shell, &mut Cli::command(), "ecs-ship", &mut stdout);
+            Ok(Report::default())
+        }
     }
 }
 
-fn finish(result: Result<Report, Error>, output: OutputFormat) -> i32 {
-    let report = result.unwrap_or_else(|error| Report {
+/// A failed command still has a report (for `--output json` and `--notify`).
+fn into_report(result: Result<Report, Error>) -> Report {
+    result.unwrap_or_else(|error| Report {
         json: json!({ "result": "error", "exit_code": error.code(), "reason": error.to_string() }),
         failure: Some(error),
         ..Report::default()
-    });
+    })
+}
+
+fn finish(result: Result<Report, Error>, output: OutputFormat) -> i32 {
+    let report = into_report(result);
     let mut stdout = std::io::stdout().lock();
     let printed = match output {
         OutputFormat::Json => writeln!(

@@ -1,0 +1,675 @@
+//! `run-task` against scripted ECS / CloudWatch Logs answers (wiremock).
+
+use serde_json::{json, Value};
+use wiremock::MockServer;
+
+use crate::support::aws::{aws_error, ecs, logs, ok, requests, sequence, throttled, LogPages, ECS};
+use crate::support::Test;
+
+const TASK: &str = "arn:aws:ecs:us-east-1:123456789012:task/hoge-stg/0123456789abcdef";
+const TD: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/hoge-service-stg:7";
+
+fn task_definition() -> Value {
+    json!({
+        "taskDefinition": {
+            "taskDefinitionArn": TD, "family": "hoge-service-stg", "revision": 7, "status": "ACTIVE",
+            "containerDefinitions": [
+                {"name": "hoge-stg", "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/hoge:abc", "essential": true,
+                 "logConfiguration": {"logDriver": "awslogs", "options": {
+                     "awslogs-group": "/ecs/hoge-stg", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "ecs"}}},
+                {"name": "datadog", "image": "datadog/agent:7", "essential": false}
+            ]
+        },
+        "tags": []
+    })
+}
+
+fn task(status: &str, containers: Value) -> Value {
+    json!({ "taskArn": TASK, "taskDefinitionArn": TD, "lastStatus": status, "desiredStatus": "RUNNING", "containers": containers })
+}
+
+fn stopped(app_exit: Option<i32>, sidecar_exit: Option<i32>) -> Value {
+    let mut value = task(
+        "STOPPED",
+        json!([{"name": "hoge-stg", "exitCode": app_exit, "lastStatus": "STOPPED"}, {"name": "datadog", "exitCode": sidecar_exit, "lastStatus": "STOPPED"}]),
+    );
+    value["stopCode"] = json!("EssentialContainerExited");
+    value["stoppedReason"] = json!("Essential container in task exited");
+    value
+}
+
+fn described(task: Value) -> wiremock::ResponseTemplate {
+    ok(json!({ "tasks": [task], "failures": [] }))
+}
+
+/// A cluster where RunTask starts TASK, which goes PENDING → RUNNING → `last`.
+async fn scenario(last: Value) -> MockServer {
+    let server = MockServer::start().await;
+    ecs("DescribeTaskDefinition")
+        .respond_with(ok(task_definition()))
+        .mount(&server)
+        .await;
+    ecs("RunTask")
+        .respond_with(ok(
+            json!({ "tasks": [task("PROVISIONING", json!([]))], "failures": [] }),
+        ))
+        .mount(&server)
+        .await;
+    ecs("DescribeTasks")
+        .respond_with(sequence([
+            described(task("PENDING", json!([]))),
+            described(task("RUNNING", json!([]))),
+            described(last),
+        ]))
+        .mount(&server)
+        .await;
+    ecs("StopTask")
+        .respond_with(ok(json!({ "task": task("STOPPING", json!([])) })))
+        .mount(&server)
+        .await;
+    logs("GetLogEvents")
+        .respond_with(aws_error(
+            400,
+            "ResourceNotFoundException",
+            "The specified log stream does not exist.",
+        ))
+        .mount(&server)
+        .await;
+    server
+}
+
+fn migrate(server: &MockServer) -> Test {
+    Test::new().endpoint(&server.uri()).args([
+        "run-task",
+        "--cluster",
+        "hoge-stg",
+        "--task-definition",
+        "hoge-service-stg",
+        "--command",
+        "rails db:migrate",
+        "--poll-interval",
+        "100ms",
+    ])
+}
+
+#[tokio::test]
+async fn success_exits_zero_and_prints_the_task_arn() {
+    let server = scenario(stopped(Some(0), Some(0))).await;
+    let output = migrate(&server).run().await;
+    output
+        .status(0)
+        .stdout_has(TASK)
+        .stderr_has("RUNNING")
+        .stderr_has("succeeded")
+        .stderr_has("console.aws.amazon.com");
+    let run = &requests(&server, ECS, "RunTask").await[0];
+    assert_eq!(
+        run["overrides"]["containerOverrides"],
+        json!([{"name": "hoge-stg", "command": ["rails", "db:migrate"]}])
+    );
+    assert_eq!(run["taskDefinition"], TD);
+    assert_eq!(
+        run["clientToken"].as_str().map(str::len),
+        Some(32),
+        "RunTask carries a client token: {run}"
+    );
+}
+
+#[tokio::test]
+async fn container_exit_code_becomes_the_exit_code() {
+    let server = scenario(stopped(Some(3), Some(0))).await;
+    migrate(&server)
+        .run()
+        .await
+        .status(3)
+        .stderr_has("container `hoge-stg` exited with code 3");
+}
+
+#[tokio::test]
+async fn failed_sidecar_that_is_not_essential_does_not_fail_the_run() {
+    let server = scenario(stopped(Some(0), Some(1))).await;
+    migrate(&server).run().await.status(0);
+}
+
+#[tokio::test]
+async fn run_task_failures_exit_125_with_the_reason() {
+    let server = MockServer::start().await;
+    ecs("DescribeTaskDefinition")
+        .respond_with(ok(task_definition()))
+        .mount(&server)
+        .await;
+    ecs("RunTask")
+        .respond_with(ok(json!({ "tasks": [], "failures": [{"arn": "arn:aws:ecs:us-east-1:123456789012:container-instance/x", "reason": "RESOURCE:MEMORY"}] })))
+        .mount(&server)
+        .await;
+    migrate(&server)
+        .run()
+        .await
+        .status(125)
+        .stderr_has("RESOURCE:MEMORY");
+    assert!(requests(&server, ECS, "DescribeTasks").await.is_empty());
+}
+
+#[tokio::test]
+async fn image_pull_failure_exits_125() {
+    let mut last = task(
+        "STOPPED",
+        json!([{"name": "hoge-stg", "lastStatus": "STOPPED", "reason": "CannotPullContainerError: pull image manifest has been retried 5 time(s): not found"}]),
+    );
+    last["stopCode"] = json!("TaskFailedToStart");
+    last["stoppedReason"] = json!("CannotPullContainerError: pull image manifest has been retried");
+    let server = scenario(last).await;
+    migrate(&server)
+        .run()
+        .await
+        .status(125)
+        .stderr_has("CannotPullContainerError");
+}
+
+#[tokio::test]
+async fn throttled_polls_do_not_end_the_wait() {
+    let server = MockServer::start().await;
+    ecs("DescribeTaskDefinition")
+        .respond_with(ok(task_definition()))
+        .mount(&server)
+        .await;
+    ecs("RunTask")
+        .respond_with(ok(
+            json!({ "tasks": [task("PROVISIONING", json!([]))], "failures": [] }),
+        ))
+        .mount(&server)
+        .await;
+    let mut answers = vec![described(task("RUNNING", json!([])))];
+    answers.extend(std::iter::repeat_n(throttled(), 8));
+    answers.push(described(stopped(Some(4), None)));
+    ecs("DescribeTasks")
+        .respond_with(sequence(answers))
+        .mount(&server)
+        .await;
+    logs("GetLogEvents")
+        .respond_with(aws_error(400, "ResourceNotFoundException", "no stream"))
+        .mount(&server)
+        .await;
+    migrate(&server).run().await.status(4);
+    assert_eq!(requests(&server, ECS, "DescribeTasks").await.len(), 10);
+}
+
+#[tokio::test]
+async fn timeout_exits_124_and_stops_the_task() {
+    let server = scenario(task("RUNNING", json!([]))).await;
+    let output = migrate(&server).args(["--timeout", "1s"]).run().await;
+    output.status(124).stderr_has("timed out");
+    let stops = requests(&server, ECS, "StopTask").await;
+    assert_eq!(stops.len(), 1);
+    assert_eq!(stops[0]["task"], TASK);
+    assert!(
+        stops[0]["reason"].as_str().unwrap().contains("timed out"),
+        "{}",
+        stops[0]
+    );
+}
+
+#[tokio::test]
+async fn timeout_with_on_timeout_leave_keeps_the_task() {
+    let server = scenario(task("RUNNING", json!([]))).await;
+    migrate(&server)
+        .args(["--timeout", "1s", "--on-timeout", "leave"])
+        .run()
+        .await
+        .status(124);
+    assert!(requests(&server, ECS, "StopTask").await.is_empty());
+}
+
+#[tokio::test]
+async fn logs_before_and_after_stopped_are_printed_once_in_order() {
+    let server = MockServer::start().await;
+    ecs("DescribeTaskDefinition")
+        .respond_with(ok(task_definition()))
+        .mount(&server)
+        .await;
+    ecs("RunTask")
+        .respond_with(ok(
+            json!({ "tasks": [task("PROVISIONING", json!([]))], "failures": [] }),
+        ))
+        .mount(&server)
+        .await;
+    ecs("DescribeTasks")
+        .respond_with(sequence([
+            described(task("RUNNING", json!([]))),
+            described(task("RUNNING", json!([]))),
+            described(stopped(Some(0), None)),
+        ]))
+        .mount(&server)
+        .await;
+    // The second page only shows up on the third request for it: after the task stopped.
+    let pages = LogPages::new(vec![
+        (vec!["line 1: migrating", "line 2: create_table"], 0),
+        (vec!["line 3: migrated", "line 4: done"], 2),
+    ]);
+    logs("GetLogEvents")
+        .respond_with(pages)
+        .mount(&server)
+        .await;
+    let output = migrate(&server).run().await;
+    output.status(0);
+    let lines: Vec<&str> = output
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("line "))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "line 1: migrating",
+            "line 2: create_table",
+            "line 3: migrated",
+            "line 4: done"
+        ],
+        "{}",
+        output.stderr
+    );
+    let asked = &requests(&server, crate::support::aws::LOGS, "GetLogEvents").await[0];
+    assert_eq!(asked["logGroupName"], "/ecs/hoge-stg");
+    assert_eq!(asked["logStreamName"], "ecs/hoge-stg/0123456789abcdef");
+    assert!(
+        output.stderr.find("line 4").unwrap() < output.stderr.find("succeeded").unwrap(),
+        "logs come before the verdict"
+    );
+}
+
+#[tokio::test]
+async fn no_logs_skips_cloudwatch() {
+    let server = scenario(stopped(Some(0), None)).await;
+    migrate(&server).arg("--no-logs").run().await.status(0);
+    assert!(requests(&server, crate::support::aws::LOGS, "GetLogEvents")
+        .await
+        .is_empty());
+}
+
+#[tokio::test]
+async fn no_wait_prints_the_arn_and_does_not_poll() {
+    let server = scenario(stopped(Some(1), None)).await;
+    migrate(&server)
+        .arg("--no-wait")
+        .run()
+        .await
+        .status(0)
+        .stdout_has(TASK);
+    assert!(requests(&server, ECS, "DescribeTasks").await.is_empty());
+}
+
+#[tokio::test]
+async fn json_output_has_tasks_exit_codes_and_reason() {
+    let server = scenario(stopped(Some(2), Some(0))).await;
+    let output = migrate(&server).args(["--output", "json"]).run().await;
+    output.status(2);
+    let doc = output.json();
+    assert_eq!(doc["command"], "run-task");
+    assert_eq!(doc["result"], "failed");
+    assert_eq!(doc["exit_code"], 2);
+    assert_eq!(doc["tasks"][0]["task_arn"], TASK);
+    assert_eq!(
+        doc["tasks"][0]["stopped_reason"],
+        "Essential container in task exited"
+    );
+    assert_eq!(
+        doc["tasks"][0]["containers"][0],
+        json!({"name": "hoge-stg", "exit_code": 2, "reason": null})
+    );
+    assert!(doc["duration_seconds"].as_f64().is_some());
+}
+
+#[tokio::test]
+async fn overrides_file_from_field_report_001_is_passed_through() {
+    let server = scenario(stopped(Some(0), None)).await;
+    let file = r#"{
+  "containerOverrides": [
+    {
+      "name": "hoge-stg",
+      "command": ["rails", "db:migrate"]
+    }
+  ]
+}"#;
+    Test::new()
+        .endpoint(&server.uri())
+        .file("docker/run_task_db_migrate_stg.json", file)
+        .args([
+            "run-task",
+            "--cluster",
+            "hoge-stg",
+            "--task-definition",
+            "hoge-service-stg",
+            "--poll-interval",
+            "100ms",
+        ])
+        .args([
+            "--overrides",
+            "@docker/run_task_db_migrate_stg.json",
+            "--set-env",
+            "hoge-stg:RAILS_LOG_LEVEL=debug",
+        ])
+        .run()
+        .await
+        .status(0);
+    let run = &requests(&server, ECS, "RunTask").await[0];
+    assert_eq!(
+        run["overrides"]["containerOverrides"],
+        json!([{"name": "hoge-stg", "command": ["rails", "db:migrate"], "environment": [{"name": "RAILS_LOG_LEVEL", "value": "debug"}]}])
+    );
+}
+
+#[tokio::test]
+async fn count_runs_every_task_and_every_one_counts() {
+    let server = MockServer::start().await;
+    let second = TASK.replace("0123456789abcdef", "fedcba9876543210");
+    ecs("DescribeTaskDefinition")
+        .respond_with(ok(task_definition()))
+        .mount(&server)
+        .await;
+    let mut other = task("PROVISIONING", json!([]));
+    other["taskArn"] = json!(second);
+    ecs("RunTask")
+        .respond_with(ok(
+            json!({ "tasks": [task("PROVISIONING", json!([])), other], "failures": [] }),
+        ))
+        .mount(&server)
+        .await;
+    let mut failed = stopped(Some(6), None);
+    failed["taskArn"] = json!(second);
+    ecs("DescribeTasks")
+        .respond_with(ok(
+            json!({ "tasks": [stopped(Some(0), None), failed], "failures": [] }),
+        ))
+        .mount(&server)
+        .await;
+    logs("GetLogEvents")
+        .respond_with(aws_error(400, "ResourceNotFoundException", "no stream"))
+        .mount(&server)
+        .await;
+    migrate(&server)
+        .args(["--count", "2"])
+        .run()
+        .await
+        .status(6);
+    assert_eq!(requests(&server, ECS, "RunTask").await[0]["count"], 2);
+}
+
+#[tokio::test]
+async fn image_runs_a_derived_revision_and_reuses_an_identical_latest() {
+    let server = MockServer::start().await;
+    let mut latest = task_definition();
+    latest["taskDefinition"]["containerDefinitions"][0]["image"] = json!("repo/hoge:new");
+    latest["taskDefinition"]["revision"] = json!(8);
+    latest["taskDefinition"]["taskDefinitionArn"] = json!(TD.replace(":7", ":8"));
+    // The live revision is 7; the family's latest (8) already has the new image.
+    ecs("DescribeTaskDefinition")
+        .and(wiremock::matchers::body_partial_json(
+            json!({"taskDefinition": "hoge-service-stg:7"}),
+        ))
+        .respond_with(ok(task_definition()))
+        .mount(&server)
+        .await;
+    ecs("DescribeTaskDefinition")
+        .and(wiremock::matchers::body_partial_json(
+            json!({"taskDefinition": "hoge-service-stg"}),
+        ))
+        .respond_with(ok(latest))
+        .mount(&server)
+        .await;
+    ecs("RunTask")
+        .respond_with(ok(
+            json!({ "tasks": [task("PROVISIONING", json!([]))], "failures": [] }),
+        ))
+        .mount(&server)
+        .await;
+    ecs("DescribeTasks")
+        .respond_with(described(stopped(Some(0), None)))
+        .mount(&server)
+        .await;
+    logs("GetLogEvents")
+        .respond_with(aws_error(400, "ResourceNotFoundException", "no stream"))
+        .mount(&server)
+        .await;
+    Test::new()
+        .endpoint(&server.uri())
+        .args([
+            "run-task",
+            "--cluster",
+            "hoge-stg",
+            "--task-definition",
+            "hoge-service-stg:7",
+            "--image",
+            "hoge-stg=repo/hoge:new",
+            "--poll-interval",
+            "100ms",
+        ])
+        .run()
+        .await
+        .status(0)
+        .stderr_has("reusing");
+    assert!(requests(&server, ECS, "RegisterTaskDefinition")
+        .await
+        .is_empty());
+    assert_eq!(
+        requests(&server, ECS, "RunTask").await[0]["taskDefinition"],
+        TD.replace(":7", ":8")
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn sigint_and_sigterm_stop_the_task_and_exit_130_143() {
+    for (signal, code) in [("INT", 130), ("TERM", 143)] {
+        let server = scenario(task("RUNNING", json!([]))).await;
+        let test = migrate(&server);
+        let mut child = test.spawn();
+        // Wait until the task runs, then signal.
+        for _ in 0..100 {
+            if !requests(&server, ECS, "DescribeTasks").await.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        std::process::Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status()
+            .unwrap();
+        let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(status.code(), Some(code), "SIG{signal}");
+        let stops = requests(&server, ECS, "StopTask").await;
+        assert_eq!(stops.len(), 1, "SIG{signal} stops the task");
+        assert!(stops[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("SIG{signal}")));
+    }
+}
+
+mod bad_input {
+    use super::*;
+
+    /// Runs `args` against a server that knows the task definition, and checks nothing started.
+    async fn rejected(args: &[&str], code: i32, message: &str) {
+        let server = scenario(stopped(Some(0), None)).await;
+        Test::new()
+            .endpoint(&server.uri())
+            .args([
+                "run-task",
+                "--cluster",
+                "hoge-stg",
+                "--task-definition",
+                "hoge-service-stg",
+            ])
+            .args(args.iter().copied())
+            .run()
+            .await
+            .status(code)
+            .stderr_has(message);
+        assert!(
+            requests(&server, ECS, "RunTask").await.is_empty(),
+            "no task may start for {args:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn malformed_overrides_json_names_line_and_column() {
+        rejected(
+            &[
+                "--overrides",
+                "{\"containerOverrides\": [\n  {\"name\": }\n]}",
+            ],
+            1,
+            "--overrides: invalid JSON at line 2, column 12",
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn unknown_container() {
+        rejected(
+            &["--container", "web"],
+            1,
+            "--container names container `web`",
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn set_env_for_unknown_container() {
+        rejected(
+            &["--set-env", "worker:A=1"],
+            1,
+            "--set-env names container `worker`",
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn overrides_for_unknown_container() {
+        rejected(
+            &[
+                "--overrides",
+                r#"{"containerOverrides":[{"name":"hoge-prod","command":["x"]}]}"#,
+            ],
+            1,
+            "container `hoge-prod`",
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn bad_duration() {
+        rejected(&["--timeout", "soon"], 1, "--timeout").await;
+    }
+
+    #[tokio::test]
+    async fn unknown_task_definition() {
+        let server = MockServer::start().await;
+        ecs("DescribeTaskDefinition")
+            .respond_with(aws_error(
+                400,
+                "ClientException",
+                "Unable to describe task definition.",
+            ))
+            .mount(&server)
+            .await;
+        Test::new()
+            .endpoint(&server.uri())
+            .args(["run-task", "--cluster", "c", "--task-definition", "nope"])
+            .run()
+            .await
+            .status(1)
+            .stderr_has("task definition `nope` not found");
+        assert!(requests(&server, ECS, "RunTask").await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn unknown_service() {
+        let server = MockServer::start().await;
+        ecs("DescribeServices")
+            .respond_with(ok(json!({"services": [], "failures": [{"arn": "arn:aws:ecs:us-east-1:123456789012:service/c/ghost", "reason": "MISSING"}]})))
+            .mount(&server)
+            .await;
+        Test::new()
+            .endpoint(&server.uri())
+            .args(["run-task", "--cluster", "c", "--service", "ghost"])
+            .run()
+            .await
+            .status(1)
+            .stderr_has("service `ghost` not found");
+    }
+
+    #[tokio::test]
+    async fn unknown_cluster() {
+        let server = MockServer::start().await;
+        ecs("DescribeServices")
+            .respond_with(aws_error(
+                400,
+                "ClusterNotFoundException",
+                "Cluster not found.",
+            ))
+            .mount(&server)
+            .await;
+        Test::new()
+            .endpoint(&server.uri())
+            .args(["run-task", "--cluster", "nope", "--service", "s"])
+            .run()
+            .await
+            .status(1)
+            .stderr_has("cluster `nope` not found");
+    }
+
+    #[tokio::test]
+    async fn missing_region() {
+        let server = scenario(stopped(Some(0), None)).await;
+        Test::new()
+            .endpoint(&server.uri())
+            .env_remove("AWS_REGION")
+            .args(["run-task", "--cluster", "c", "--task-definition", "t"])
+            .run()
+            .await
+            .status(1)
+            .stderr_has("no AWS region")
+            .stderr_has("--region");
+        assert!(server.received_requests().await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn missing_credentials() {
+        let server = scenario(stopped(Some(0), None)).await;
+        Test::new()
+            .endpoint(&server.uri())
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .args(["run-task", "--cluster", "c", "--task-definition", "t"])
+            .run()
+            .await
+            .status(1)
+            .stderr_has("no AWS credentials");
+        assert!(server.received_requests().await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn bad_endpoint_is_a_network_error_not_a_hang() {
+        // Port 9 (discard) on loopback: nothing listens there.
+        Test::new()
+            .endpoint("http://127.0.0.1:9")
+            .args(["run-task", "--cluster", "c", "--task-definition", "t"])
+            .run()
+            .await
+            .status(1)
+            .stderr_has("cannot reach AWS");
+    }
+
+    #[tokio::test]
+    async fn missing_cluster_is_a_usage_error() {
+        Test::new()
+            .args(["run-task", "--task-definition", "t"])
+            .run()
+            .await
+            .status(2)
+            .stderr_has("--cluster");
+    }
+}

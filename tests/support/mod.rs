@@ -1,0 +1,227 @@
+//! The test harness: run the real `ecs-ship` binary in a fresh temp dir with a scrubbed
+//! environment, against local stand-ins only (wiremock, moto on 127.0.0.1).
+
+#![allow(dead_code)]
+
+pub mod aws;
+pub mod moto;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use tempfile::TempDir;
+
+/// The binary under test, built by cargo for this test run.
+pub fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_ecs-ship"))
+}
+
+/// One run of the binary. Nothing of the developer's environment leaks in: no `~/.aws`, no
+/// `ECS_SHIP_*`, no CI variables, no real endpoints.
+pub struct Test {
+    dir: TempDir,
+    args: Vec<String>,
+    env: BTreeMap<String, String>,
+    stdin: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    /// Asserts the exit code, printing both streams when it differs.
+    #[track_caller]
+    pub fn status(&self, expected: i32) -> &Self {
+        assert_eq!(
+            self.code, expected,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn stderr_has(&self, needle: &str) -> &Self {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}\n--- stderr\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn stderr_lacks(&self, needle: &str) -> &Self {
+        assert!(
+            !self.stderr.contains(needle),
+            "stderr has {needle:?}\n--- stderr\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn stdout_has(&self, needle: &str) -> &Self {
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    /// stdout parsed as the `--output json` document.
+    #[track_caller]
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\n--- stderr\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    /// Both streams, for checks that something appears nowhere.
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+impl Test {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(&home).unwrap();
+        let mut env = BTreeMap::new();
+        for (key, value) in [
+            ("PATH", std::env::var("PATH").unwrap_or_default()),
+            ("HOME", home.display().to_string()),
+            ("CI", "true".into()),
+            ("AWS_EC2_METADATA_DISABLED", "true".into()),
+            ("AWS_ACCESS_KEY_ID", "testing".into()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+            ("AWS_REGION", "us-east-1".into()),
+            (
+                "AWS_CONFIG_FILE",
+                home.join("aws-config").display().to_string(),
+            ),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE",
+                home.join("aws-credentials").display().to_string(),
+            ),
+            // Any endpoint a test forgets to set points at a closed loopback port, never at AWS.
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:9".into()),
+            ("ECS_SHIP_SLACK_API_URL", "http://127.0.0.1:9/api".into()),
+        ] {
+            env.insert(key.to_string(), value);
+        }
+        Test {
+            dir,
+            args: vec![],
+            env,
+            stdin: None,
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn arg(mut self, arg: impl Into<String>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.env.insert(key.into(), value.into());
+        self
+    }
+
+    pub fn env_remove(mut self, key: &str) -> Self {
+        self.env.remove(key);
+        self
+    }
+
+    /// Points every AWS service at `url` (a wiremock or moto server).
+    pub fn endpoint(self, url: &str) -> Self {
+        self.env("AWS_ENDPOINT_URL", url)
+    }
+
+    /// Writes a file into the test's working directory.
+    pub fn file(self, name: &str, content: &str) -> Self {
+        let path = self.dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(path, content).unwrap();
+        self
+    }
+
+    pub fn stdin(mut self, input: &str) -> Self {
+        self.stdin = Some(input.into());
+        self
+    }
+
+    fn command(&self) -> Command {
+        let mut command = Command::new(binary());
+        command
+            .args(&self.args)
+            .current_dir(self.dir.path())
+            .env_clear()
+            .envs(&self.env);
+        command
+    }
+
+    /// Runs the binary to completion (on a blocking thread, so async stand-ins keep serving).
+    pub async fn run(self) -> Output {
+        tokio::task::spawn_blocking(move || self.run_blocking())
+            .await
+            .expect("test thread")
+    }
+
+    pub fn run_blocking(&self) -> Output {
+        use std::io::Write;
+        let mut command = self.command();
+        command
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = command.spawn().expect("spawn ecs-ship");
+        let mut stdin = child.stdin.take().unwrap();
+        if let Some(input) = &self.stdin {
+            stdin.write_all(input.as_bytes()).unwrap();
+        }
+        drop(stdin);
+        let output = child.wait_with_output().expect("wait for ecs-ship");
+        Output {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Starts the binary and returns the child, for signal tests.
+    pub fn spawn(&self) -> std::process::Child {
+        self.command()
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn ecs-ship")
+    }
+}
