@@ -15,6 +15,7 @@ use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvid
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
 use aws_sigv4::sign::v4::SigningParams;
+use bytes::Bytes;
 use rand::Rng;
 use serde_json::Value;
 use tokio::sync::Mutex;
@@ -209,6 +210,25 @@ impl Aws {
         body: Value,
         region: Option<&str>,
     ) -> Result<Value, AwsError> {
+        let bytes = self.call_raw(service, action, body, region).await?;
+        serde_json::from_slice(&bytes).map_err(|_| AwsError {
+            service,
+            action: action.to_string(),
+            code: "InvalidResponse".into(),
+            message: "AWS answered with something that is not JSON".into(),
+            status: None,
+        })
+    }
+
+    /// The response body as it came, for large answers a caller parses into borrowed types
+    /// instead of a `Value` (a page of 10,000 log events).
+    pub async fn call_raw(
+        &self,
+        service: Service,
+        action: &str,
+        body: Value,
+        region: Option<&str>,
+    ) -> Result<Bytes, AwsError> {
         let region = region.unwrap_or(&self.inner.region);
         let body = serde_json::to_vec(&body).expect("JSON values serialize");
         let mut attempt = 0;
@@ -237,7 +257,7 @@ impl Aws {
         action: &str,
         body: &[u8],
         region: &str,
-    ) -> Result<Value, AwsError> {
+    ) -> Result<Bytes, AwsError> {
         let fail = |code: &str, message: String, status: Option<u16>| AwsError {
             service,
             action: action.to_string(),
@@ -302,21 +322,14 @@ impl Aws {
             service.signing_name(),
             started.elapsed().as_millis()
         ));
-        let json: Value = if bytes.is_empty() {
-            Value::Object(Default::default())
-        } else {
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
-        };
         if (200..300).contains(&status) {
-            if json.is_null() {
-                return Err(fail(
-                    "InvalidResponse",
-                    "AWS answered with something that is not JSON".into(),
-                    Some(status),
-                ));
-            }
-            return Ok(json);
+            return Ok(if bytes.is_empty() {
+                Bytes::from_static(b"{}")
+            } else {
+                bytes
+            });
         }
+        let json: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         let code = json
             .get("__type")
             .and_then(Value::as_str)

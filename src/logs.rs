@@ -1,10 +1,12 @@
 //! Streams the containers' CloudWatch logs while tasks run, then drains them after they stop,
 //! so every line is printed once and in order.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde::Deserialize;
+use serde_json::json;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -17,6 +19,24 @@ const FOLLOW_INTERVAL: Duration = Duration::from_secs(2);
 const SETTLE: Duration = Duration::from_secs(1);
 /// A page loop that never returns the same token twice is cut off here, and resumed next round.
 const MAX_PAGES_PER_FETCH: usize = 50;
+
+/// CloudWatch's own maximum; stated so a stand-in cannot answer with everything at once.
+const PAGE_LIMIT: u32 = 10_000;
+
+/// A GetLogEvents answer, borrowing from the response body: 10,000 lines stay a few MB.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Page<'a> {
+    #[serde(borrow, default)]
+    events: Vec<Event<'a>>,
+    next_forward_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Event<'a> {
+    #[serde(borrow, default)]
+    message: Cow<'a, str>,
+}
 
 /// One container's log stream.
 #[derive(Debug, Clone)]
@@ -103,12 +123,13 @@ async fn fetch(
             "logGroupName": stream.source.group,
             "logStreamName": stream.source.stream,
             "startFromHead": true,
+            "limit": PAGE_LIMIT,
         });
         if let Some(token) = &stream.next_token {
             request["nextToken"] = json!(token);
         }
-        let response = match aws
-            .call_in(
+        let body = match aws
+            .call_raw(
                 Service::Logs,
                 "GetLogEvents",
                 request,
@@ -116,34 +137,32 @@ async fn fetch(
             )
             .await
         {
-            Ok(response) => response,
+            Ok(body) => body,
             Err(error) if error.code == "ResourceNotFoundException" => return printed,
             Err(error) => {
                 progress.debug(format_args!("logs of {}: {error}", stream.source.stream));
                 return printed;
             }
         };
-        let events = response
-            .get("events")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        for event in events {
-            let message = event
-                .get("message")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            progress.log_line(stream.source.label.as_deref(), message);
+        let page: Page = match serde_json::from_slice(&body) {
+            Ok(page) => page,
+            Err(error) => {
+                progress.debug(format_args!(
+                    "logs of {}: unreadable page: {error}",
+                    stream.source.stream
+                ));
+                return printed;
+            }
+        };
+        for event in &page.events {
+            progress.log_line(stream.source.label.as_deref(), &event.message);
             if tail.len() == TAIL_LINES {
                 tail.pop_front();
             }
-            tail.push_back(message.trim_end().to_string());
+            tail.push_back(event.message.trim_end().to_string());
         }
-        printed += events.len();
-        let next = response
-            .get("nextForwardToken")
-            .and_then(Value::as_str)
-            .map(str::to_string);
+        printed += page.events.len();
+        let next = page.next_forward_token;
         let at_end = next.is_none() || next == stream.next_token;
         if next.is_some() {
             stream.next_token = next;
