@@ -17,6 +17,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -67,19 +68,17 @@ def task_transitions(url, **transition):
 
 
 def peak_rss_run(command, env):
-    """Like run(), with the peak RSS from the kernel's rusage of that very process."""
-    started = time.monotonic()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    stdout_chunks, stderr_chunks = [], []
-    readers = [threading.Thread(target=lambda s=s, c=c: c.append(s.read())) for s, c in
-               ((process.stdout, stdout_chunks), (process.stderr, stderr_chunks))]
-    for reader in readers:
-        reader.start()
-    _, status, usage = os.wait4(process.pid, 0)
-    for reader in readers:
-        reader.join()
-    return (os.waitstatus_to_exitcode(status), time.monotonic() - started, usage.ru_maxrss,
-            b"".join(stdout_chunks).decode(), b"".join(stderr_chunks).decode())
+    """Runs a command; returns (exit code, seconds, peak RSS in KiB, stdout, stderr).
+
+    The peak RSS comes from GNU time, which execs the command from a small process: the
+    rusage of a child forked from this Python would count Python's own pages before exec."""
+    with tempfile.NamedTemporaryFile("r") as rss_file:
+        started = time.monotonic()
+        done = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss_file.name, *command],
+                              env=env, capture_output=True, text=True)
+        seconds = time.monotonic() - started
+        rss = int(rss_file.read().strip().splitlines()[-1])
+    return done.returncode, seconds, rss, done.stdout, done.stderr
 
 
 def startup(command, env, times=20):
@@ -124,9 +123,10 @@ def main():
     parser.add_argument("--lines", type=int, default=100_000)
     args = parser.parse_args()
     ecs_ship, aws = args.ecs_ship, os.path.join(VENV_BIN, "aws")
-    for tool in (ecs_ship, aws):
+    for tool in (ecs_ship, aws, "/usr/bin/time"):
         if not os.path.exists(tool):
-            sys.exit(f"{tool} is missing: run `bash scripts/ensure-venv --peers && cargo build --release`")
+            sys.exit(f"{tool} is missing: run `bash scripts/ensure-venv --peers && cargo build --release`"
+                     " (and `apt-get install -y time` for /usr/bin/time)")
 
     moto, url = start_moto()
     try:
@@ -141,11 +141,12 @@ def main():
         # 2. The whole flow, moto walking the task one state per DescribeTasks (4 to STOPPED).
         task_transitions(url, progression="manual", times=1)
         reset_calls(url)
-        code, seconds, _, out, err = peak_rss_run(
+        code, seconds, flow_rss, out, err = peak_rss_run(
             [ecs_ship, "run-task", "--cluster", CLUSTER, "--task-definition", "migrate", "--launch-type", "FARGATE",
              "--command", "bin/rails db:migrate"], env)
         assert code == 0, err
         results["flow_ecs_ship"] = (seconds, calls(url))
+        results["flow_rss_ecs_ship"] = flow_rss
         reset_calls(url)
         started = time.monotonic()
         ran = subprocess.run([aws, "ecs", "run-task", "--cluster", CLUSTER, "--task-definition", "migrate",
@@ -215,6 +216,7 @@ def report(r, lines):
     print(f"{'  AWS calls (all)':44}{sum(fc.values()):12d}{sum(ac.values()):12d}")
     print(f"{'  ecs:DescribeTasks':44}{fc.get('ecs:DescribeTasks', 0):12d}{ac.get('ecs:DescribeTasks', 0):12d}")
     print(f"{'  logs:GetLogEvents (ecs-ship streams logs)':44}{count(fc, 'logs:'):12d}{count(ac, 'logs:'):12d}")
+    print(f"{'  peak RSS of ecs-ship (MiB)':44}{r['flow_rss_ecs_ship'] / 1024:12.1f}")
     code, seconds, rss, printed, in_order = r["logs"]
     print(f"\nstreaming {lines:,} log lines: exit {code}, {seconds:.1f}s, peak RSS {rss / 1024:.1f} MiB, "
           f"{printed:,} printed, {'all once and in order' if in_order else 'LINES LOST, DUPLICATED OR OUT OF ORDER'}")

@@ -1,7 +1,7 @@
 //! `run-task` against scripted ECS / CloudWatch Logs answers (wiremock).
 
 use serde_json::{json, Value};
-use wiremock::MockServer;
+use wiremock::{MockServer, Respond};
 
 use crate::support::aws::{aws_error, ecs, logs, ok, requests, sequence, throttled, LogPages, ECS};
 use crate::support::Test;
@@ -42,8 +42,12 @@ fn described(task: Value) -> wiremock::ResponseTemplate {
     ok(json!({ "tasks": [task], "failures": [] }))
 }
 
-/// A cluster where RunTask starts TASK, which goes PENDING → RUNNING → `last`.
-async fn scenario(last: Value) -> MockServer {
+/// A cluster that knows the task definition, starts TASK, and answers DescribeTasks and
+/// GetLogEvents as given.
+async fn cluster(
+    describe_tasks: impl Respond + 'static,
+    log_events: impl Respond + 'static,
+) -> MockServer {
     let server = MockServer::start().await;
     ecs("DescribeTaskDefinition")
         .respond_with(ok(task_definition()))
@@ -56,11 +60,7 @@ async fn scenario(last: Value) -> MockServer {
         .mount(&server)
         .await;
     ecs("DescribeTasks")
-        .respond_with(sequence([
-            described(task("PENDING", json!([]))),
-            described(task("RUNNING", json!([]))),
-            described(last),
-        ]))
+        .respond_with(describe_tasks)
         .mount(&server)
         .await;
     ecs("StopTask")
@@ -68,14 +68,28 @@ async fn scenario(last: Value) -> MockServer {
         .mount(&server)
         .await;
     logs("GetLogEvents")
-        .respond_with(aws_error(
-            400,
-            "ResourceNotFoundException",
-            "The specified log stream does not exist.",
-        ))
+        .respond_with(log_events)
         .mount(&server)
         .await;
     server
+}
+
+fn no_log_stream() -> wiremock::ResponseTemplate {
+    aws_error(
+        400,
+        "ResourceNotFoundException",
+        "The specified log stream does not exist.",
+    )
+}
+
+/// TASK goes PENDING → RUNNING → `last`.
+async fn scenario(last: Value) -> MockServer {
+    let states = [
+        described(task("PENDING", json!([]))),
+        described(task("RUNNING", json!([]))),
+        described(last),
+    ];
+    cluster(sequence(states), no_log_stream()).await
 }
 
 fn migrate(server: &MockServer) -> Test {
@@ -168,28 +182,10 @@ async fn image_pull_failure_exits_125() {
 
 #[tokio::test]
 async fn throttled_polls_do_not_end_the_wait() {
-    let server = MockServer::start().await;
-    ecs("DescribeTaskDefinition")
-        .respond_with(ok(task_definition()))
-        .mount(&server)
-        .await;
-    ecs("RunTask")
-        .respond_with(ok(
-            json!({ "tasks": [task("PROVISIONING", json!([]))], "failures": [] }),
-        ))
-        .mount(&server)
-        .await;
     let mut answers = vec![described(task("RUNNING", json!([])))];
     answers.extend(std::iter::repeat_n(throttled(), 8));
     answers.push(described(stopped(Some(4), None)));
-    ecs("DescribeTasks")
-        .respond_with(sequence(answers))
-        .mount(&server)
-        .await;
-    logs("GetLogEvents")
-        .respond_with(aws_error(400, "ResourceNotFoundException", "no stream"))
-        .mount(&server)
-        .await;
+    let server = cluster(sequence(answers), no_log_stream()).await;
     migrate(&server).run().await.status(4);
     assert_eq!(requests(&server, ECS, "DescribeTasks").await.len(), 10);
 }
@@ -222,34 +218,17 @@ async fn timeout_with_on_timeout_leave_keeps_the_task() {
 
 #[tokio::test]
 async fn logs_before_and_after_stopped_are_printed_once_in_order() {
-    let server = MockServer::start().await;
-    ecs("DescribeTaskDefinition")
-        .respond_with(ok(task_definition()))
-        .mount(&server)
-        .await;
-    ecs("RunTask")
-        .respond_with(ok(
-            json!({ "tasks": [task("PROVISIONING", json!([]))], "failures": [] }),
-        ))
-        .mount(&server)
-        .await;
-    ecs("DescribeTasks")
-        .respond_with(sequence([
-            described(task("RUNNING", json!([]))),
-            described(task("RUNNING", json!([]))),
-            described(stopped(Some(0), None)),
-        ]))
-        .mount(&server)
-        .await;
+    let states = [
+        described(task("RUNNING", json!([]))),
+        described(task("RUNNING", json!([]))),
+        described(stopped(Some(0), None)),
+    ];
     // The second page only shows up on the third request for it: after the task stopped.
     let pages = LogPages::new(vec![
         (vec!["line 1: migrating", "line 2: create_table"], 0),
         (vec!["line 3: migrated", "line 4: done"], 2),
     ]);
-    logs("GetLogEvents")
-        .respond_with(pages)
-        .mount(&server)
-        .await;
+    let server = cluster(sequence(states), pages).await;
     let output = migrate(&server).run().await;
     output.status(0);
     let lines: Vec<&str> = output
