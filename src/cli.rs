@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::duration;
+use crate::secret::Secret;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -146,11 +147,18 @@ pub struct GlobalArgs {
 /// Where and how Slack messages go; shared by `notify` and `--notify`.
 #[derive(Args, Debug, Clone, Default)]
 pub struct SlackArgs {
-    /// Slack incoming-webhook URL (also read from SLACK_WEBHOOK_URL or SLACK_WEBHOOK).
-    #[arg(long, global = true, env = "SLACK_WEBHOOK_URL", hide_env_values = true)]
-    pub webhook_url: Option<String>,
+    /// Slack incoming-webhook URL (also read from SLACK_WEBHOOK_URL or SLACK_WEBHOOK). Never
+    /// printed.
+    #[arg(
+        long,
+        global = true,
+        env = "SLACK_WEBHOOK_URL",
+        hide_env_values = true,
+        value_parser = Secret::parse
+    )]
+    pub webhook_url: Option<Secret>,
 
-    /// Channel(s) for a bot token (SLACK_ACCESS_TOKEN), comma-separated.
+    /// Channel(s) for a bot token (SLACK_ACCESS_TOKEN, via chat.postMessage), comma-separated.
     #[arg(long, global = true, env = "ECS_SHIP_CHANNEL")]
     pub channel: Option<String>,
 

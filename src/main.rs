@@ -1,18 +1,25 @@
 mod aws;
+mod ci_context;
 mod cli;
 mod commands;
 mod config;
 mod context;
+mod diff;
 mod duration;
+mod ecr;
 mod ecs;
 mod error;
 mod logs;
 mod poll;
 mod progress;
 mod report;
+mod rollout_verdict;
 mod run;
+mod secret;
+mod slack;
 mod task_definition;
 mod task_verdict;
+mod template;
 
 fn main() {
     std::process::exit(run::run(std::env::args_os().collect()));

@@ -34,10 +34,6 @@ impl Progress {
         }
     }
 
-    pub fn verbose(&self) -> bool {
-        self.inner.verbose
-    }
-
     /// A progress line: what is being done, a state change, a verdict.
     pub fn say(&self, message: impl Display) {
         if !self.inner.quiet {

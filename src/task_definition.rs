@@ -249,8 +249,9 @@ impl TaskDefinition {
     /// The RegisterTaskDefinition input that recreates this revision.
     pub fn registration(&self) -> Value {
         let mut input = self.json.clone();
+        // shift_remove keeps the other fields in their order (remove would swap the last in).
         for field in READ_ONLY_FIELDS {
-            input.remove(field);
+            input.shift_remove(field);
         }
         if !self.tags.is_empty() {
             input.insert("tags".into(), Value::Array(self.tags.clone()));

@@ -154,7 +154,7 @@ mod tests {
         };
         let done = stopped(vec![container("app", Some(0), None)]);
         assert_eq!(
-            judge(&[running.clone()], &names(&["app"]), None),
+            judge(std::slice::from_ref(&running), &names(&["app"]), None),
             TaskVerdict::Running("RUNNING".into())
         );
         assert!(

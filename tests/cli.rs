@@ -140,7 +140,13 @@ async fn env_without_its_section_lists_the_sections() {
 
 #[tokio::test]
 async fn empty_ecs_ship_variables_count_as_unset() {
+    let server = MockServer::start().await;
+    ecs("DescribeServices")
+        .respond_with(ok(json!({"services": [], "failures": [{"arn": "arn:aws:ecs:us-east-1:1:service/x/s", "reason": "MISSING"}]})))
+        .mount(&server)
+        .await;
     Test::new()
+        .endpoint(&server.uri())
         .env("ECS_SHIP_CLUSTER", "")
         .env("ECS_SHIP_TIMEOUT", "")
         .env("ECS_SHIP_NO_WAIT", "")

@@ -3,6 +3,9 @@
 mod support;
 
 mod cli;
+mod deploy;
+mod ecr;
 mod moto;
+mod notify;
 
 mod run_task;

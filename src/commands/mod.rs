@@ -1,3 +1,7 @@
 //! One file per command, each holding that command's whole story.
 
+pub mod deploy;
+pub mod ecr;
+pub mod iam_policy;
+pub mod notify;
 pub mod run_task;

@@ -1,0 +1,1390 @@
+//! `ecs-ship deploy` (alias `update-service`): derive a task-definition revision from the live
+//! one (or take one given), pin ECR images to their digests, register it unless the family's
+//! latest is identical, point the service(s) at it, and wait for *this* deployment: done,
+//! failed (circuit breaker, rollback, tasks of the new revision stopping) or timed out.
+//! Optionally roll back to the previous revision on failure.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::{json, Map, Value};
+
+use crate::aws::{Aws, Service};
+use crate::cli::DeployArgs;
+use crate::context::Context;
+use crate::diff;
+use crate::duration::human;
+use crate::ecr::{self, ImageRef, Pinned};
+use crate::ecs::{self, Deployment, ServiceDescription, Task};
+use crate::error::{Error, Result, Signal};
+use crate::poll::{self, Ended, Step};
+use crate::report::Report;
+use crate::rollout_verdict::{self, RolloutVerdict};
+use crate::task_definition::{self, Change, TaskDefinition};
+use crate::template;
+
+/// How many UpdateService calls run at once.
+const UPDATE_CONCURRENCY: usize = 10;
+/// Service events kept for notifications.
+const EVENTS_KEPT: usize = 10;
+
+// ---------------------------------------------------------------------------------------------
+// The plan: every flag checked, and the template file read, before anything touches AWS.
+
+struct Plan {
+    changes: Vec<Change>,
+    image_updates: Vec<ImageUpdate>,
+    source: Source,
+}
+
+enum Source {
+    /// Derive from each service's live task definition.
+    Live,
+    /// `--task-definition FAMILY[:REV]|ARN`
+    Reference(String),
+    /// `--task-definition-file`, expanded and parsed.
+    File {
+        path: String,
+        definition: TaskDefinition,
+    },
+}
+
+impl Plan {
+    fn from_args(args: &DeployArgs) -> Result<Self> {
+        let mut changes = vec![];
+        for spec in &args.images {
+            if !spec.trim().is_empty() {
+                changes.push(Change::image(spec.trim())?);
+            }
+        }
+        for spec in &args.set_env {
+            changes.push(Change::set_env(spec)?);
+        }
+        for spec in &args.unset_env {
+            changes.push(Change::unset_env(spec)?);
+        }
+        for spec in &args.secrets {
+            changes.push(Change::secret(spec)?);
+        }
+        let image_updates = match &args.container_image_name_updates {
+            Some(text) => parse_image_name_updates(text)?,
+            None => vec![],
+        };
+        let source = match (&args.task_definition, &args.task_definition_file) {
+            (Some(reference), _) => Source::Reference(reference.clone()),
+            (None, Some(path)) => Source::File {
+                path: path.display().to_string(),
+                definition: read_task_definition_file(&path.display().to_string())?,
+            },
+            (None, None) => Source::Live,
+        };
+        Ok(Plan {
+            changes,
+            image_updates,
+            source,
+        })
+    }
+
+    fn containers_named(&self) -> Vec<(&str, &'static str)> {
+        let changes = self.changes.iter().map(|c| {
+            let flag = match c {
+                Change::Image { .. } => "--image",
+                Change::SetEnv { .. } => "--set-env",
+                Change::UnsetEnv { .. } => "--unset-env",
+                Change::Secret { .. } => "--secret",
+            };
+            (c.container(), flag)
+        });
+        let updates = self
+            .image_updates
+            .iter()
+            .map(|u| (u.container.as_str(), "--container-image-name-updates"));
+        changes.chain(updates).collect()
+    }
+
+    /// The revision `base` becomes, and the containers whose image was set (to pin).
+    fn derive(&self, base: &TaskDefinition) -> Result<(TaskDefinition, Vec<String>)> {
+        let mut derived = base.clone();
+        let names = base.container_names();
+        let mut imaged = vec![];
+        for change in &self.changes {
+            if !names.iter().any(|n| n == change.container()) {
+                continue; // checked across all definitions by `check_containers`
+            }
+            derived.apply(change)?;
+            if let Change::Image { container, .. } = change {
+                imaged.push(container.clone());
+            }
+        }
+        for update in &self.image_updates {
+            let Some(current) = derived.image(&update.container).map(str::to_string) else {
+                continue;
+            };
+            derived.apply(&Change::Image {
+                container: update.container.clone(),
+                image: update.apply_to(&current),
+            })?;
+            imaged.push(update.container.clone());
+        }
+        if matches!(self.source, Source::File { .. }) {
+            imaged = names;
+        }
+        imaged.dedup();
+        Ok((derived, imaged))
+    }
+
+    /// Every container a flag names must exist in at least one of the definitions (with one
+    /// definition: in it), or nothing is changed.
+    fn check_containers(&self, bases: &[TaskDefinition]) -> Result<()> {
+        for (container, flag) in self.containers_named() {
+            if !bases
+                .iter()
+                .any(|b| b.container_names().iter().any(|n| n == container))
+            {
+                return Err(match bases {
+                    [only] => only
+                        .require_container(container, flag)
+                        .expect_err("container is missing"),
+                    _ => Error::input(format!(
+                        "{flag} names container `{container}`, which none of the task definitions ({}) has",
+                        bases.iter().map(TaskDefinition::name).collect::<Vec<_>>().join(", ")
+                    )),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One entry of the aws-ecs orb's `container-image-name-updates`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct ImageUpdate {
+    container: String,
+    image: Option<String>,
+    tag: Option<String>,
+    image_and_tag: Option<String>,
+}
+
+impl ImageUpdate {
+    /// The new image, given the container's current one: `image=` keeps the current tag,
+    /// `tag=` keeps the current image name (dropping a pinned digest), `image-and-tag=` replaces all.
+    fn apply_to(&self, current: &str) -> String {
+        if let Some(full) = &self.image_and_tag {
+            return full.clone();
+        }
+        let current = ImageRef::parse(current);
+        let name = self.image.clone().unwrap_or_else(|| current.name());
+        match (&self.tag, &self.image) {
+            (Some(tag), _) => format!("{name}:{tag}"),
+            (None, Some(_)) => match &current.tag {
+                Some(tag) => format!("{name}:{tag}"),
+                None => name,
+            },
+            (None, None) => current.to_string(),
+        }
+    }
+}
+
+/// `container=web,tag=v2 container=worker,image-and-tag=repo/worker:v2` — entries separated by
+/// spaces or commas, each starting at `container=`.
+fn parse_image_name_updates(text: &str) -> Result<Vec<ImageUpdate>> {
+    let bad = |detail: String| {
+        Error::input_with_hint(
+            format!("--container-image-name-updates `{text}`: {detail}"),
+            "expected container=NAME,tag=TAG (or image=IMAGE, or image-and-tag=IMAGE:TAG), several separated by spaces",
+        )
+    };
+    let mut updates: Vec<ImageUpdate> = vec![];
+    for pair in text
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|p| !p.is_empty())
+    {
+        let (key, value) = pair
+            .split_once('=')
+            .ok_or_else(|| bad(format!("`{pair}` is not key=value")))?;
+        if value.is_empty() {
+            return Err(bad(format!("`{key}` has no value")));
+        }
+        if key == "container" {
+            updates.push(ImageUpdate {
+                container: value.into(),
+                ..ImageUpdate::default()
+            });
+            continue;
+        }
+        let current = updates
+            .last_mut()
+            .ok_or_else(|| bad(format!("`{pair}` comes before any container=")))?;
+        let slot = match key {
+            "image" => &mut current.image,
+            "tag" => &mut current.tag,
+            "image-and-tag" => &mut current.image_and_tag,
+            _ => {
+                return Err(bad(format!(
+                    "unknown key `{key}` (use container, image, tag or image-and-tag)"
+                )))
+            }
+        };
+        if slot.replace(value.into()).is_some() {
+            return Err(bad(format!(
+                "`{key}` given twice for container `{}`",
+                current.container
+            )));
+        }
+    }
+    if updates.is_empty() {
+        return Err(bad("no container=NAME entry".into()));
+    }
+    for update in &updates {
+        match update {
+            ImageUpdate {
+                image: None,
+                tag: None,
+                image_and_tag: None,
+                ..
+            } => {
+                return Err(bad(format!(
+                    "container `{}` has no image=, tag= or image-and-tag=",
+                    update.container
+                )))
+            }
+            ImageUpdate {
+                image_and_tag: Some(_),
+                ..
+            } if update.image.is_some() || update.tag.is_some() => {
+                return Err(bad(format!(
+                    "container `{}`: image-and-tag= cannot be combined with image= or tag=",
+                    update.container
+                )))
+            }
+            _ => {}
+        }
+    }
+    Ok(updates)
+}
+
+/// `--task-definition-file`: JSON (a RegisterTaskDefinition input, or DescribeTaskDefinition
+/// output) with `${VAR}` taken from the environment.
+fn read_task_definition_file(path: &str) -> Result<TaskDefinition> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::input(format!("--task-definition-file: cannot read {path}: {e}")))?;
+    let expanded = template::expand_env(&text).map_err(|e| {
+        Error::input_with_hint(
+            format!("{path}: {e}"),
+            "export the variable, or write $$ for a literal $",
+        )
+    })?;
+    let value: Value = serde_json::from_str(&expanded).map_err(|e| {
+        Error::input(format!(
+            "{path}: invalid JSON at line {}, column {}: {e}",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    let definition = if value.get("taskDefinition").is_some() {
+        TaskDefinition::from_response(value)?
+    } else {
+        let Value::Object(mut json) = value else {
+            return Err(Error::input(format!(
+                "{path}: a task definition must be a JSON object"
+            )));
+        };
+        let tags = match json.remove("tags") {
+            Some(Value::Array(tags)) => tags,
+            _ => vec![],
+        };
+        TaskDefinition { json, tags }
+    };
+    if definition.family().is_empty() || !definition.json.contains_key("containerDefinitions") {
+        return Err(Error::input(format!(
+            "{path}: a task definition needs `family` and `containerDefinitions`"
+        )));
+    }
+    Ok(definition)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Revisions: derive, pin, and register or reuse.
+
+/// What happens to one task definition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Action {
+    /// Nothing changed: deploy it as it is.
+    Unchanged,
+    /// Identical to the family's latest revision, which is used.
+    Reuse,
+    /// A new revision (not yet registered in a dry run).
+    Register,
+}
+
+struct Revision {
+    /// Where it came from: a live or named definition, or the file.
+    label: String,
+    /// The definition it is compared with in the dry-run diff.
+    before: Option<TaskDefinition>,
+    derived: TaskDefinition,
+    action: Action,
+    /// The revision services are pointed at (for `Register`, set once registered).
+    target: Option<TaskDefinition>,
+    pinned: Vec<Pinned>,
+}
+
+impl Revision {
+    fn arn(&self) -> String {
+        match &self.target {
+            Some(target) => target.arn().to_string(),
+            None => format!("{} (new revision)", self.derived.family()),
+        }
+    }
+}
+
+/// Equal as task definitions: ECS fills in empty lists and objects a hand-written file leaves
+/// out, so those do not count as differences.
+fn same_registration(a: &TaskDefinition, b: &TaskDefinition) -> bool {
+    fn prune(value: &Value) -> Option<Value> {
+        match value {
+            Value::Null => None,
+            Value::Array(items) => {
+                let items: Vec<Value> = items.iter().filter_map(prune).collect();
+                (!items.is_empty()).then_some(Value::Array(items))
+            }
+            Value::Object(map) => {
+                let map: Map<String, Value> = map
+                    .iter()
+                    .filter_map(|(k, v)| prune(v).map(|v| (k.clone(), v)))
+                    .collect();
+                (!map.is_empty()).then_some(Value::Object(map))
+            }
+            other => Some(other.clone()),
+        }
+    }
+    prune(&a.registration()) == prune(&b.registration())
+}
+
+/// The family's latest ACTIVE revision, or `None` for a family that does not exist yet.
+async fn latest_revision(aws: &Aws, family: &str) -> Result<Option<TaskDefinition>> {
+    match aws
+        .call(
+            Service::Ecs,
+            "DescribeTaskDefinition",
+            json!({ "taskDefinition": family, "include": ["TAGS"] }),
+        )
+        .await
+    {
+        Ok(response) => TaskDefinition::from_response(response).map(Some),
+        Err(e) if e.code == "ClientException" || e.code == "InvalidParameterException" => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn register(aws: &Aws, derived: &TaskDefinition) -> Result<TaskDefinition> {
+    let response = aws
+        .call(
+            Service::Ecs,
+            "RegisterTaskDefinition",
+            derived.registration(),
+        )
+        .await
+        .map_err(|e| match e.code.as_str() {
+            "ClientException" | "InvalidParameterException" => Error::input(format!(
+                "ECS refused to register task definition {}: {}",
+                derived.family(),
+                e.message
+            )),
+            _ => e.into(),
+        })?;
+    TaskDefinition::from_response(response)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Waiting: one DescribeServices per 10 services per poll, a pure verdict per service.
+
+/// One service being rolled and watched.
+struct Watch {
+    name: String,
+    arn: String,
+    deployment_id: String,
+    /// The revision this deployment rolls to.
+    task_definition: String,
+    seen_events: HashSet<String>,
+    lines: Vec<String>,
+    verdict: Option<RolloutVerdict>,
+    last: ServiceDescription,
+}
+
+impl Watch {
+    fn new(service: &ServiceDescription, deployment_id: String, task_definition: String) -> Self {
+        Watch {
+            name: service.service_name.clone(),
+            arn: service.service_arn.clone(),
+            deployment_id,
+            task_definition,
+            seen_events: service.events.iter().map(|e| e.id.clone()).collect(),
+            lines: vec![],
+            verdict: None,
+            last: service.clone(),
+        }
+    }
+
+    fn key(&self) -> String {
+        if self.arn.is_empty() {
+            self.name.clone()
+        } else {
+            self.arn.clone()
+        }
+    }
+
+    fn matches(&self, service: &ServiceDescription) -> bool {
+        (!self.arn.is_empty() && service.service_arn == self.arn)
+            || (self.arn.is_empty() && service.service_name == self.name)
+    }
+
+    fn deployment(&self) -> Option<&Deployment> {
+        self.last
+            .deployments
+            .iter()
+            .find(|d| d.id == self.deployment_id)
+    }
+
+    /// Prints new service events (oldest first) and deployment lines that changed.
+    fn observe(
+        &mut self,
+        service: &ServiceDescription,
+        context: &Context,
+        events: &mut Vec<String>,
+    ) {
+        for event in service.events.iter().rev() {
+            if self.seen_events.insert(event.id.clone()) {
+                context.progress.say(format_args!("{}", event.message));
+                events.push(event.message.clone());
+            }
+        }
+        let lines = rollout_verdict::deployment_lines(service);
+        if lines != self.lines {
+            for line in &lines {
+                context
+                    .progress
+                    .say(format_args!("{}: {line}", service.service_name));
+            }
+            self.lines = lines;
+        }
+    }
+}
+
+/// How a wait for a set of services ended.
+enum WaitEnd {
+    /// Every service has a verdict.
+    Finished,
+    TimedOut,
+    Cancelled(Signal),
+}
+
+struct Waiter<'a> {
+    context: &'a Context,
+    aws: &'a Aws,
+    cluster: &'a str,
+    max_poll_attempts: Option<u32>,
+}
+
+impl Waiter<'_> {
+    async fn wait(
+        &self,
+        watches: Vec<Watch>,
+        events: &mut Vec<String>,
+    ) -> Result<(Vec<Watch>, WaitEnd)> {
+        let state = tokio::sync::Mutex::new((watches, std::mem::take(events)));
+        let schedule = self.context.schedule(self.max_poll_attempts);
+        let ended = poll::wait(
+            &schedule,
+            &self.context.cancel,
+            &self.context.progress,
+            || {
+                let state = &state;
+                async move {
+                    let mut guard = state.lock().await;
+                    let (watches, events) = &mut *guard;
+                    self.poll(watches, events).await
+                }
+            },
+        )
+        .await;
+        let (watches, collected) = state.into_inner();
+        *events = collected;
+        let end = match ended? {
+            Ended::Done(()) => WaitEnd::Finished,
+            Ended::TimedOut => WaitEnd::TimedOut,
+            Ended::Cancelled(signal) => WaitEnd::Cancelled(signal),
+        };
+        Ok((watches, end))
+    }
+
+    async fn poll(&self, watches: &mut [Watch], events: &mut Vec<String>) -> Result<Step<()>> {
+        let pending: Vec<String> = watches
+            .iter()
+            .filter(|w| w.verdict.is_none())
+            .map(Watch::key)
+            .collect();
+        let services = ecs::describe_services(self.aws, self.cluster, &pending).await?;
+        let mut texts = vec![];
+        for service in services {
+            let Some(watch) = watches
+                .iter_mut()
+                .find(|w| w.verdict.is_none() && w.matches(&service))
+            else {
+                continue;
+            };
+            watch.observe(&service, self.context, events);
+            let stopped = match service
+                .deployments
+                .iter()
+                .find(|d| d.id == watch.deployment_id)
+            {
+                Some(deployment) if deployment.failed_tasks > 0 => {
+                    self.stopped_tasks(&service, deployment).await
+                }
+                _ => vec![],
+            };
+            let verdict = rollout_verdict::judge(&service, &watch.deployment_id, &stopped);
+            watch.last = service;
+            match verdict {
+                RolloutVerdict::InProgress(text) => texts.push(text),
+                RolloutVerdict::Completed => {
+                    self.context.progress.say(format_args!(
+                        "✓ {}: deployment {} of {} completed",
+                        watch.name,
+                        watch.deployment_id,
+                        short(&watch.task_definition)
+                    ));
+                    watch.verdict = Some(RolloutVerdict::Completed);
+                }
+                RolloutVerdict::Failed(reason) => {
+                    self.context
+                        .progress
+                        .say(format_args!("✗ {}: {reason}", watch.name));
+                    watch.verdict = Some(RolloutVerdict::Failed(reason));
+                }
+            }
+        }
+        let open = watches.iter().filter(|w| w.verdict.is_none()).count();
+        Ok(if open == 0 {
+            Step::Done(())
+        } else if watches.len() == 1 {
+            Step::Pending(texts.join("; "))
+        } else {
+            Step::Pending(format!(
+                "{}/{} services done; {}",
+                watches.len() - open,
+                watches.len(),
+                texts.join("; ")
+            ))
+        })
+    }
+
+    /// Stopped tasks of the deployment's revision created since it began. Only asked for when
+    /// ECS counts failed tasks, so the usual poll is one DescribeServices per 10 services.
+    async fn stopped_tasks(
+        &self,
+        service: &ServiceDescription,
+        deployment: &Deployment,
+    ) -> Vec<Task> {
+        let listed = self
+            .aws
+            .call(
+                Service::Ecs,
+                "ListTasks",
+                json!({
+                    "cluster": self.cluster,
+                    "serviceName": service.service_name,
+                    "desiredStatus": "STOPPED",
+                    "maxResults": 100,
+                }),
+            )
+            .await;
+        let arns: Vec<String> = match listed {
+            Ok(response) => {
+                ecs::parse(&response["taskArns"], "ListTasks taskArns").unwrap_or_default()
+            }
+            Err(error) => {
+                self.context.progress.warn(format_args!(
+                    "cannot list stopped tasks of {}: {error}",
+                    service.service_name
+                ));
+                return vec![];
+            }
+        };
+        if arns.is_empty() {
+            return vec![];
+        }
+        match ecs::describe_tasks(self.aws, self.cluster, &arns).await {
+            Ok((tasks, _)) => tasks
+                .into_iter()
+                .filter(|t| t.task_definition_arn == deployment.task_definition)
+                .filter(
+                    |t| match (t.created_at.or(t.started_at), deployment.created_at) {
+                        (Some(task), Some(since)) => task + 1.0 >= since,
+                        _ => true,
+                    },
+                )
+                .collect(),
+            Err(error) => {
+                self.context.progress.warn(format_args!(
+                    "cannot describe stopped tasks of {}: {error}",
+                    service.service_name
+                ));
+                vec![]
+            }
+        }
+    }
+}
+
+/// UpdateService, and the id of the deployment it started (the PRIMARY one running `arn`).
+async fn update_service(
+    aws: &Aws,
+    request: Value,
+    arn: &str,
+) -> Result<(ServiceDescription, String)> {
+    let name = request["service"].as_str().unwrap_or_default().to_string();
+    let response = aws
+        .call(Service::Ecs, "UpdateService", request)
+        .await
+        .map_err(|e| match e.code.as_str() {
+            "ServiceNotFoundException" | "ServiceNotActiveException" => Error::input_with_hint(
+                format!("service `{name}` cannot be updated: {}", e.message),
+                "check --service, --cluster and --region",
+            ),
+            "InvalidParameterException" | "ClientException" => Error::input(format!(
+                "ECS refused to update service `{name}`: {}",
+                e.message
+            )),
+            _ => e.into(),
+        })?;
+    let service: ServiceDescription = ecs::parse(&response["service"], "UpdateService service")?;
+    let primary = service
+        .deployments
+        .iter()
+        .find(|d| d.status == "PRIMARY" && d.task_definition == arn)
+        .or_else(|| service.deployments.iter().find(|d| d.status == "PRIMARY"))
+        .map(|d| d.id.clone())
+        .ok_or_else(|| {
+            Error::Other(format!(
+                "UpdateService of `{name}` answered without a PRIMARY deployment"
+            ))
+        })?;
+    Ok((service, primary))
+}
+
+/// UpdateService for every request, up to UPDATE_CONCURRENCY at once, in request order.
+async fn update_all(
+    aws: &Aws,
+    requests: Vec<(Value, String)>,
+) -> Result<Vec<(ServiceDescription, String)>> {
+    let limit = Arc::new(tokio::sync::Semaphore::new(UPDATE_CONCURRENCY));
+    let mut set = tokio::task::JoinSet::new();
+    for (index, (request, arn)) in requests.into_iter().enumerate() {
+        let (aws, limit) = (aws.clone(), limit.clone());
+        set.spawn(async move {
+            let _permit = limit.acquire_owned().await.expect("semaphore open");
+            (index, update_service(&aws, request, &arn).await)
+        });
+    }
+    let mut results: Vec<Option<(ServiceDescription, String)>> = vec![];
+    let mut first_error = None;
+    while let Some(joined) = set.join_next().await {
+        let (index, result) =
+            joined.map_err(|e| Error::Other(format!("UpdateService task failed: {e}")))?;
+        if results.len() <= index {
+            results.resize_with(index + 1, || None);
+        }
+        match result {
+            Ok(updated) => results[index] = Some(updated),
+            Err(error) => {
+                first_error.get_or_insert(error);
+            }
+        }
+    }
+    if let Some(error) = first_error {
+        return Err(error);
+    }
+    Ok(results
+        .into_iter()
+        .map(|r| r.expect("every update answered"))
+        .collect())
+}
+
+// ---------------------------------------------------------------------------------------------
+
+pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
+    let started = Instant::now();
+    let plan = Plan::from_args(args)?;
+    let mut names: Vec<String> = vec![];
+    for name in context
+        .global
+        .services
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+    {
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
+        }
+    }
+    if names.is_empty() {
+        return Err(Error::Usage(
+            "deploy needs --service NAME (repeatable), ECS_SHIP_SERVICE or `service = \"…\"` in ecs-ship.toml".into(),
+        ));
+    }
+    if args.rollback_on_failure && context.global.no_wait {
+        return Err(Error::Usage(
+            "--rollback-on-failure needs to wait for the deployment; drop --no-wait".into(),
+        ));
+    }
+    let cluster = context.cluster()?;
+    let aws = context.aws().await?;
+    let progress = &context.progress;
+
+    // 1. The services as they are (a missing one is an error now, not after a long wait).
+    let services = ecs::describe_services(&aws, cluster, &names).await?;
+
+    // 2. The task definitions each service will run, derived and pinned; nothing registered yet.
+    let mut keys: Vec<String> = vec![];
+    let service_keys: Vec<String> = services
+        .iter()
+        .map(|service| match &plan.source {
+            Source::Live => service.task_definition.clone(),
+            Source::Reference(reference) => reference.clone(),
+            Source::File { path, .. } => format!("file:{path}"),
+        })
+        .collect();
+    for key in &service_keys {
+        if !keys.contains(key) {
+            keys.push(key.clone());
+        }
+    }
+    let mut bases = vec![];
+    for key in &keys {
+        bases.push(match &plan.source {
+            Source::File { definition, .. } => definition.clone(),
+            _ => task_definition::describe(&aws, key).await?,
+        });
+    }
+    plan.check_containers(&bases)?;
+    let mut revisions = vec![];
+    for (key, base) in keys.iter().zip(&bases) {
+        let (mut derived, imaged) = plan.derive(base)?;
+        let pinned = if args.no_pin_digest {
+            vec![]
+        } else {
+            ecr::pin_images(&aws, &mut derived, &imaged, progress).await?
+        };
+        let is_file = matches!(plan.source, Source::File { .. });
+        let (action, target, before) = if !is_file && derived.registration() == base.registration()
+        {
+            (Action::Unchanged, Some(base.clone()), Some(base.clone()))
+        } else {
+            let latest = latest_revision(&aws, derived.family()).await?;
+            let before = if is_file {
+                latest.clone()
+            } else {
+                Some(base.clone())
+            };
+            match latest {
+                Some(latest) if same_registration(&latest, &derived) => {
+                    (Action::Reuse, Some(latest), before)
+                }
+                _ => (Action::Register, None, before),
+            }
+        };
+        revisions.push(Revision {
+            label: if is_file {
+                key.trim_start_matches("file:").to_string()
+            } else {
+                base.name()
+            },
+            before,
+            derived,
+            action,
+            target,
+            pinned,
+        });
+    }
+    let revision_of = |service_index: usize| -> usize {
+        keys.iter()
+            .position(|k| *k == service_keys[service_index])
+            .expect("every service has a revision")
+    };
+
+    if args.dry_run {
+        return Ok(dry_run_report(
+            context,
+            args,
+            cluster,
+            &services,
+            &revisions,
+            &revision_of,
+            started,
+        ));
+    }
+
+    // 3. Register what is new.
+    for revision in &mut revisions {
+        match revision.action {
+            Action::Register => {
+                let registered = register(&aws, &revision.derived).await?;
+                progress.say(format_args!(
+                    "registered task definition {}",
+                    registered.name()
+                ));
+                revision.target = Some(registered);
+            }
+            Action::Reuse => {
+                let target = revision.target.as_ref().expect("reused revision is known");
+                progress.say(format_args!(
+                    "task definition {} already has these settings; reusing it",
+                    target.name()
+                ));
+            }
+            Action::Unchanged => {}
+        }
+    }
+
+    // 4. Point every service at its revision.
+    let requests: Vec<(Value, String)> = services
+        .iter()
+        .enumerate()
+        .map(|(i, service)| {
+            let arn = revisions[revision_of(i)].arn();
+            (update_request(args, cluster, service, &arn), arn)
+        })
+        .collect();
+    for (service, (_, arn)) in services.iter().zip(&requests) {
+        if *arn == service.task_definition
+            && !args.force_new_deployment
+            && args.desired_count.is_none()
+        {
+            progress.say(format_args!(
+                "{} already runs {}; no new deployment (--force-new-deployment starts one)",
+                service.service_name,
+                short(arn)
+            ));
+        } else {
+            progress.say(format_args!(
+                "updating service {} to {} ({})",
+                service.service_name,
+                short(arn),
+                ecs::console_url(
+                    aws.region(),
+                    cluster,
+                    &format!("services/{}/deployments", service.service_name)
+                )
+            ));
+        }
+    }
+    let updated = update_all(&aws, requests.clone()).await?;
+    let mut watches: Vec<Watch> = services
+        .iter()
+        .zip(updated)
+        .zip(&requests)
+        .map(|((before, (after, deployment_id)), (_, arn))| {
+            let mut watch = Watch::new(before, deployment_id, arn.clone());
+            watch.last = after;
+            watch
+        })
+        .collect();
+    let mut outcome = Outcome {
+        context,
+        aws: &aws,
+        cluster,
+        started,
+        revisions: &revisions,
+        previous: services.iter().map(|s| s.task_definition.clone()).collect(),
+        events: vec![],
+        results: vec![None; services.len()],
+        rollbacks: vec![None; services.len()],
+    };
+    if context.global.no_wait {
+        for watch in &watches {
+            progress.say(format_args!(
+                "{}: started deployment {}",
+                watch.name, watch.deployment_id
+            ));
+        }
+        outcome.results = vec![Some(("started".into(), None)); services.len()];
+        return Ok(outcome.report(&watches, None));
+    }
+
+    // 5. Wait for this deployment of every service.
+    let waiter = Waiter {
+        context,
+        aws: &aws,
+        cluster,
+        max_poll_attempts: args.max_poll_attempts,
+    };
+    let (finished, end) = waiter
+        .wait(std::mem::take(&mut watches), &mut outcome.events)
+        .await?;
+    watches = finished;
+    let mut cancelled = None;
+    for (i, watch) in watches.iter().enumerate() {
+        outcome.results[i] = Some(match (&watch.verdict, &end) {
+            (Some(RolloutVerdict::Completed), _) => ("succeeded".into(), None),
+            (Some(RolloutVerdict::Failed(reason)), _) => ("failed".into(), Some(reason.clone())),
+            (_, WaitEnd::Cancelled(signal)) => {
+                cancelled = Some(*signal);
+                (
+                    "cancelled".into(),
+                    Some(format!("interrupted by {}", signal.name())),
+                )
+            }
+            _ => {
+                let state = watch
+                    .deployment()
+                    .map(|d| format!("{}/{} running", d.running_count, d.desired_count))
+                    .unwrap_or_default();
+                (
+                    "timed_out".into(),
+                    Some(format!(
+                        "still rolling after {} ({state})",
+                        human(started.elapsed())
+                    )),
+                )
+            }
+        });
+    }
+
+    // 6. Roll back what failed, when asked to.
+    if args.rollback_on_failure && cancelled.is_none() {
+        outcome.roll_back(&waiter, &watches).await?;
+    }
+    let failure = outcome.failure(&watches, cancelled);
+    if failure.is_none() {
+        progress.say(format_args!("✓ deployed in {}", human(started.elapsed())));
+    }
+    Ok(outcome.report(&watches, failure))
+}
+
+fn update_request(
+    args: &DeployArgs,
+    cluster: &str,
+    service: &ServiceDescription,
+    arn: &str,
+) -> Value {
+    let mut request = json!({
+        "cluster": cluster,
+        "service": service.service_name,
+        "taskDefinition": arn,
+    });
+    if let Some(count) = args.desired_count {
+        request["desiredCount"] = json!(count);
+    }
+    if args.force_new_deployment {
+        request["forceNewDeployment"] = json!(true);
+    }
+    request
+}
+
+fn dry_run_report(
+    context: &Context,
+    args: &DeployArgs,
+    cluster: &str,
+    services: &[ServiceDescription],
+    revisions: &[Revision],
+    revision_of: &dyn Fn(usize) -> usize,
+    started: Instant,
+) -> Report {
+    let mut lines = vec![];
+    let mut changes = vec![];
+    for revision in revisions {
+        let what = match revision.action {
+            Action::Unchanged => format!("task definition {}: unchanged", revision.label),
+            Action::Reuse => format!(
+                "task definition {}: would reuse {} (identical)",
+                revision.label,
+                revision
+                    .target
+                    .as_ref()
+                    .map(TaskDefinition::name)
+                    .unwrap_or_default()
+            ),
+            Action::Register => format!(
+                "task definition {}: would register a new revision of {}",
+                revision.label,
+                revision.derived.family()
+            ),
+        };
+        lines.push(what);
+        for pin in &revision.pinned {
+            lines.push(format!(
+                "  pin {}: {} -> {}",
+                pin.container, pin.from, pin.to
+            ));
+        }
+        let pretty = |d: &TaskDefinition| {
+            serde_json::to_string_pretty(&d.registration()).expect("JSON values serialize")
+        };
+        let before = revision.before.as_ref().map(pretty).unwrap_or_default();
+        let diff = diff::unified(&before, &pretty(&revision.derived), 3);
+        lines.extend(diff.lines().map(str::to_string));
+        changes.push(json!({
+            "from": revision.label,
+            "action": match revision.action { Action::Unchanged => "unchanged", Action::Reuse => "reuse", Action::Register => "register" },
+            "task_definition": revision.target.as_ref().map(|t| t.arn().to_string()),
+            "registration": revision.derived.registration(),
+            "diff": diff,
+        }));
+    }
+    let mut updates = vec![];
+    for (i, service) in services.iter().enumerate() {
+        let request = update_request(args, cluster, service, &revisions[revision_of(i)].arn());
+        lines.push(format!(
+            "service {}: would call UpdateService {}",
+            service.service_name,
+            serde_json::to_string(&request).expect("JSON values serialize")
+        ));
+        updates.push(request);
+    }
+    context
+        .progress
+        .say("dry run: nothing was registered or updated");
+    Report {
+        json: json!({
+            "command": "deploy",
+            "result": "dry_run",
+            "exit_code": 0,
+            "dry_run": true,
+            "cluster": cluster,
+            "task_definitions": changes,
+            "updates": updates,
+            "duration_seconds": (started.elapsed().as_millis() as f64) / 1000.0,
+        }),
+        stdout: lines,
+        ..Report::default()
+    }
+}
+
+/// What deploy knows at the end, for stdout, JSON and notifications.
+struct Outcome<'a> {
+    context: &'a Context,
+    aws: &'a Aws,
+    cluster: &'a str,
+    started: Instant,
+    revisions: &'a [Revision],
+    /// The task definition each service ran before this deploy.
+    previous: Vec<String>,
+    events: Vec<String>,
+    /// (result, reason) per service.
+    results: Vec<Option<(String, Option<String>)>>,
+    /// (rolled back to, result, reason) per service.
+    rollbacks: Vec<Option<(String, String, Option<String>)>>,
+}
+
+impl Outcome<'_> {
+    fn failed(&self, index: usize) -> bool {
+        matches!(&self.results[index], Some((result, _)) if result == "failed" || result == "timed_out")
+    }
+
+    /// Points failed services back at their previous revision and waits for that.
+    async fn roll_back(&mut self, waiter: &Waiter<'_>, watches: &[Watch]) -> Result<()> {
+        let progress = &self.context.progress;
+        let mut rollback_watches = vec![];
+        let mut indexes = vec![];
+        for (i, watch) in watches.iter().enumerate() {
+            if !self.failed(i) {
+                continue;
+            }
+            let previous = self.previous[i].clone();
+            if previous == watch.task_definition {
+                progress.warn(format_args!(
+                    "{}: nothing to roll back to (it ran {} before this deploy too)",
+                    watch.name,
+                    short(&previous)
+                ));
+                continue;
+            }
+            let already = watch
+                .last
+                .deployments
+                .iter()
+                .find(|d| d.status == "PRIMARY" && d.task_definition == previous);
+            let (service, deployment_id) = match already {
+                Some(deployment) => {
+                    progress.say(format_args!(
+                        "{}: ECS is already rolling back to {} (deployment {}); waiting for it",
+                        watch.name,
+                        short(&previous),
+                        deployment.id
+                    ));
+                    (watch.last.clone(), deployment.id.clone())
+                }
+                None => {
+                    progress.say(format_args!(
+                        "{}: rolling back to {}",
+                        watch.name,
+                        short(&previous)
+                    ));
+                    let request = json!({
+                        "cluster": self.cluster,
+                        "service": watch.name,
+                        "taskDefinition": previous,
+                    });
+                    update_service(self.aws, request, &previous).await?
+                }
+            };
+            let mut rollback = Watch::new(&watch.last, deployment_id, previous.clone());
+            rollback.seen_events = watch.seen_events.clone();
+            rollback.last = service;
+            rollback_watches.push(rollback);
+            indexes.push(i);
+        }
+        if rollback_watches.is_empty() {
+            return Ok(());
+        }
+        let (finished, end) = waiter.wait(rollback_watches, &mut self.events).await?;
+        for (watch, i) in finished.iter().zip(indexes) {
+            let (result, reason) = match (&watch.verdict, &end) {
+                (Some(RolloutVerdict::Completed), _) => ("succeeded", None),
+                (Some(RolloutVerdict::Failed(reason)), _) => ("failed", Some(reason.clone())),
+                (_, WaitEnd::Cancelled(signal)) => (
+                    "cancelled",
+                    Some(format!("interrupted by {}", signal.name())),
+                ),
+                _ => (
+                    "timed_out",
+                    Some("the rollback did not finish in time".to_string()),
+                ),
+            };
+            self.rollbacks[i] = Some((watch.task_definition.clone(), result.into(), reason));
+        }
+        Ok(())
+    }
+
+    /// The worst outcome decides the exit code: a failure (3) over a timeout (124).
+    fn failure(&self, watches: &[Watch], cancelled: Option<Signal>) -> Option<Error> {
+        if let Some(signal) = cancelled {
+            return Some(Error::Interrupted(signal));
+        }
+        let describe = |wanted: &str| -> Vec<String> {
+            watches
+                .iter()
+                .enumerate()
+                .filter_map(|(i, watch)| {
+                    let (result, reason) = self.results[i].as_ref()?;
+                    if result != wanted {
+                        return None;
+                    }
+                    let mut text = match (watches.len(), reason) {
+                        (1, Some(reason)) => reason.clone(),
+                        (_, Some(reason)) => format!("{}: {reason}", watch.name),
+                        (_, None) => watch.name.clone(),
+                    };
+                    if let Some((to, result, reason)) = &self.rollbacks[i] {
+                        text.push_str(&match result.as_str() {
+                            "succeeded" => format!("; rolled back to {}", short(to)),
+                            _ => format!(
+                                "; the rollback to {} {}{}",
+                                short(to),
+                                result.replace('_', " "),
+                                reason
+                                    .as_ref()
+                                    .map(|r| format!(": {r}"))
+                                    .unwrap_or_default()
+                            ),
+                        });
+                    }
+                    Some(text)
+                })
+                .collect()
+        };
+        let failed = describe("failed");
+        if !failed.is_empty() {
+            return Some(Error::DeploymentFailed(failed.join("; ")));
+        }
+        let timed_out = describe("timed_out");
+        if !timed_out.is_empty() {
+            return Some(Error::TimedOut(format!(
+                "waiting for the deployment: {}",
+                timed_out.join("; ")
+            )));
+        }
+        None
+    }
+
+    fn report(self, watches: &[Watch], failure: Option<Error>) -> Report {
+        let exit_code = failure.as_ref().map_or(0, Error::code);
+        let services: Vec<Value> = watches
+            .iter()
+            .enumerate()
+            .map(|(i, watch)| {
+                let (result, reason) = self.results[i].clone().unwrap_or_default();
+                let rollback = self.rollbacks[i].as_ref();
+                json!({
+                    "service": watch.name,
+                    "cluster": self.cluster,
+                    "deployment_id": watch.deployment_id,
+                    "rollout_state": watch.deployment().and_then(|d| d.rollout_state.clone()),
+                    "result": result,
+                    "reason": reason,
+                    "desired_count": watch.last.desired_count,
+                    "running_count": watch.last.running_count,
+                    "task_definition": watch.task_definition,
+                    "previous_task_definition": self.previous[i],
+                    "rolled_back_to": rollback.map(|(to, _, _)| to.clone()),
+                    "rollback_result": rollback.map(|(_, result, _)| result.clone()),
+                    "console_url": ecs::console_url(self.aws.region(), self.cluster, &format!("services/{}/deployments", watch.name)),
+                })
+            })
+            .collect();
+        let mut arns: Vec<String> = vec![];
+        for watch in watches {
+            if !arns.contains(&watch.task_definition) {
+                arns.push(watch.task_definition.clone());
+            }
+        }
+        let result = match &failure {
+            None if self.context.global.no_wait => "started",
+            None => "succeeded",
+            Some(Error::DeploymentFailed(_)) => "failed",
+            Some(Error::TimedOut(_)) => "timed_out",
+            Some(Error::Interrupted(_)) => "cancelled",
+            Some(_) => "error",
+        };
+        let pinned: Vec<Value> = self
+            .revisions
+            .iter()
+            .flat_map(|r| &r.pinned)
+            .map(|p| json!({ "container": p.container, "from": p.from, "to": p.to }))
+            .collect();
+        let json = json!({
+            "command": "deploy",
+            "result": result,
+            "exit_code": exit_code,
+            "reason": failure.as_ref().map(ToString::to_string),
+            "cluster": self.cluster,
+            "region": self.aws.region(),
+            "task_definition": match arns.as_slice() { [one] => json!(one), many => json!(many) },
+            "pinned_images": pinned,
+            "services": services,
+            "api_calls": self.aws.calls(),
+            "duration_seconds": (self.started.elapsed().as_millis() as f64) / 1000.0,
+        });
+        let events = self.events.len().saturating_sub(EVENTS_KEPT);
+        Report {
+            json,
+            stdout: arns,
+            failure,
+            log_tail: vec![],
+            events: self.events[events..].to_vec(),
+        }
+    }
+}
+
+/// `family:revision` from an ARN.
+fn short(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REPO: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app";
+
+    #[test]
+    fn image_name_updates_in_the_orb_format() {
+        let updates = parse_image_name_updates(
+            "container=web,tag=v2 container=worker,image-and-tag=repo/w:3",
+        )
+        .unwrap();
+        assert_eq!(updates.len(), 2);
+        assert_eq!(updates[0].container, "web");
+        assert_eq!(updates[0].tag.as_deref(), Some("v2"));
+        assert_eq!(updates[1].image_and_tag.as_deref(), Some("repo/w:3"));
+        // The orb's own comma-only form.
+        let orb = parse_image_name_updates("container=a,image=x,container=b,tag=1").unwrap();
+        assert_eq!(
+            (orb[0].image.as_deref(), orb[1].tag.as_deref()),
+            (Some("x"), Some("1"))
+        );
+    }
+
+    #[test]
+    fn malformed_image_name_updates_are_rejected_with_the_reason() {
+        for (text, needle) in [
+            ("tag=v2", "before any container="),
+            ("container=web", "has no image="),
+            ("container=web,colour=blue", "unknown key `colour`"),
+            ("container=web,tag", "not key=value"),
+            ("container=web,tag=", "has no value"),
+            ("container=web,tag=1,tag=2", "given twice"),
+            (
+                "container=web,image-and-tag=a:1,tag=2",
+                "cannot be combined",
+            ),
+            ("", "no container=NAME"),
+        ] {
+            let error = parse_image_name_updates(text).unwrap_err().to_string();
+            assert!(error.contains(needle), "{text:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn tag_update_keeps_the_name_and_drops_a_pinned_digest() {
+        let update = ImageUpdate {
+            container: "app".into(),
+            tag: Some("v2".into()),
+            ..ImageUpdate::default()
+        };
+        assert_eq!(update.apply_to(&format!("{REPO}:v1")), format!("{REPO}:v2"));
+        assert_eq!(
+            update.apply_to(&format!("{REPO}@sha256:abc")),
+            format!("{REPO}:v2")
+        );
+    }
+
+    #[test]
+    fn image_update_keeps_the_tag() {
+        let update = ImageUpdate {
+            container: "app".into(),
+            image: Some("other/app".into()),
+            ..ImageUpdate::default()
+        };
+        assert_eq!(update.apply_to("app:v1"), "other/app:v1");
+        assert_eq!(update.apply_to("app"), "other/app");
+        let both = ImageUpdate {
+            tag: Some("v9".into()),
+            ..update.clone()
+        };
+        assert_eq!(both.apply_to("app:v1"), "other/app:v9");
+        let full = ImageUpdate {
+            container: "app".into(),
+            image_and_tag: Some("x/y:z".into()),
+            ..ImageUpdate::default()
+        };
+        assert_eq!(full.apply_to("app:v1"), "x/y:z");
+    }
+
+    #[test]
+    fn empty_lists_do_not_make_a_file_definition_differ() {
+        let live = TaskDefinition {
+            json: serde_json::from_value(json!({
+                "family": "web", "revision": 3, "status": "ACTIVE",
+                "containerDefinitions": [{"name": "app", "image": "a:1", "cpu": 0, "environment": [], "mountPoints": [], "volumesFrom": []}],
+                "volumes": [], "placementConstraints": []
+            }))
+            .unwrap(),
+            tags: vec![],
+        };
+        let file = TaskDefinition {
+            json: serde_json::from_value(json!({
+                "family": "web",
+                "containerDefinitions": [{"name": "app", "image": "a:1", "cpu": 0}]
+            }))
+            .unwrap(),
+            tags: vec![],
+        };
+        assert!(same_registration(&live, &file));
+        let mut changed = file.clone();
+        changed.apply(&Change::image("app=a:2").unwrap()).unwrap();
+        assert!(!same_registration(&live, &changed));
+    }
+}

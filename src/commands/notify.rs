@@ -1,0 +1,432 @@
+//! `ecs-ship notify` (post a status message to Slack) and `--notify` on `run-task` and `deploy`
+//! (post the command's outcome when it ends; a Slack failure is a warning unless
+//! `--notify-strict`).
+
+use std::time::Duration;
+
+use regex::Regex;
+use serde_json::{json, Value};
+
+use crate::ci_context::CiContext;
+use crate::cli::{Command, NotifyArgs, NotifyEvent, NotifyStatus};
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::report::Report;
+use crate::secret::{redact, Secret};
+use crate::slack::message::{self, status_word, Summary};
+use crate::slack::template::{self, Variables};
+use crate::slack::{Delivered, Destination, Slack, DEFAULT_API_URL};
+
+/// The process environment, the only impure input.
+fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+pub async fn run(context: &Context, args: &NotifyArgs) -> Result<Report> {
+    let ci = CiContext::from_env(process_env);
+    let status = args.status.or(ci.job_status).unwrap_or(NotifyStatus::Pass);
+    let global = &context.global;
+    let summary = Summary {
+        env: global.env.clone(),
+        cluster: global.cluster.clone(),
+        services: global.services.clone(),
+        ..Summary::default()
+    };
+    let delivery = deliver(
+        context,
+        &ci,
+        status,
+        &summary,
+        args.text.as_deref(),
+        &process_env,
+    )
+    .await?;
+    let mut json = delivery.json();
+    json["command"] = json!("notify");
+    json["status"] = json!(status_word(status));
+    Ok(Report {
+        json,
+        ..Report::default()
+    })
+}
+
+/// `--notify`: posts the outcome in `report` and records how that went in its JSON. Only a
+/// `--notify-strict` failure changes the result, and only of a command that had succeeded.
+pub async fn after_command(context: &Context, command: &Command, mut report: Report) -> Report {
+    if !context.global.notify {
+        return report;
+    }
+    let name = match command {
+        Command::RunTask(_) => "run-task",
+        Command::Deploy(_) => "deploy",
+        Command::Notify(_) => return report,
+        other => {
+            context.progress.warn(format_args!(
+                "--notify applies to run-task and deploy, not {}; not posting",
+                other.config_section()
+            ));
+            return report;
+        }
+    };
+    let ci = CiContext::from_env(process_env);
+    let (status, summary) = outcome(context, name, &report);
+    if report.json.get("dry_run") == Some(&Value::Bool(true)) {
+        context
+            .progress
+            .say("--notify: not posting the outcome of a dry run");
+        return report;
+    }
+    let result = deliver(context, &ci, status, &summary, None, &process_env).await;
+    let notify = match result {
+        Ok(delivery) => delivery.json(),
+        Err(error) => {
+            let message = match &error {
+                Error::Other(message) => message.clone(),
+                other => format!("could not post to Slack: {other}"),
+            };
+            let strict = context.global.notify_strict;
+            if strict && report.failure.is_none() {
+                if let Some(document) = report.json.as_object_mut() {
+                    document.insert("exit_code".into(), json!(1));
+                    document.insert("reason".into(), json!(message));
+                }
+                report.failure = Some(Error::Other(message.clone()));
+            } else {
+                let unchanged = if report.failure.is_some() {
+                    format!("exit code stays {}", report.exit_code())
+                } else if strict {
+                    String::new()
+                } else {
+                    "the command's result is unchanged; --notify-strict makes this fail".into()
+                };
+                context.progress.warn(format_args!(
+                    "{message}{}",
+                    if unchanged.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({unchanged})")
+                    }
+                ));
+            }
+            json!({ "result": "failed", "reason": message })
+        }
+    };
+    if let Some(document) = report.json.as_object_mut() {
+        document.insert("notify".into(), notify);
+    }
+    report
+}
+
+/// The status and summary of a finished command, from its report.
+fn outcome(context: &Context, command: &str, report: &Report) -> (NotifyStatus, Summary) {
+    let json = &report.json;
+    let global = &context.global;
+    let status = if report.failure.is_some() {
+        NotifyStatus::Fail
+    } else if json.get("result").and_then(Value::as_str) == Some("started") {
+        NotifyStatus::Started
+    } else {
+        NotifyStatus::Pass
+    };
+    let text = |value: &Value| value.as_str().map(str::to_string);
+    let mut services: Vec<String> = vec![];
+    let mut task_definitions: Vec<String> = vec![];
+    let mut console_url = None;
+    let mut details = vec![];
+    let push = |list: &mut Vec<String>, value: Option<String>| {
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            if !list.contains(&value) {
+                list.push(value);
+            }
+        }
+    };
+    match json.get("services") {
+        Some(Value::Array(entries)) => {
+            for entry in entries {
+                match entry {
+                    Value::String(name) => push(&mut services, Some(name.clone())),
+                    Value::Object(_) => {
+                        let name = ["service", "service_name", "name"]
+                            .iter()
+                            .find_map(|k| text(&entry[*k]));
+                        push(&mut services, name);
+                        let definition = ["task_definition", "task_definition_arn"]
+                            .iter()
+                            .find_map(|k| text(&entry[*k]));
+                        push(&mut task_definitions, definition);
+                        console_url = console_url.or_else(|| text(&entry["console_url"]));
+                        let service = text(&entry["service"]).unwrap_or_default();
+                        if let Some(to) = text(&entry["rolled_back_to"]) {
+                            let result = text(&entry["rollback_result"]).unwrap_or_default();
+                            details.push(format!(
+                                "{service}: rolled back to {} {result}",
+                                message::revision(&to)
+                            ));
+                        }
+                        if entries.len() > 1 {
+                            if let (Some(result), Some(reason)) =
+                                (text(&entry["result"]), text(&entry["reason"]))
+                            {
+                                details.push(format!("{service}: {result}: {reason}"));
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        _ => push(&mut services, text(&json["service"])),
+    }
+    if services.is_empty() {
+        services = global.services.clone();
+    }
+    match &json["task_definition"] {
+        Value::Array(arns) => arns
+            .iter()
+            .for_each(|arn| push(&mut task_definitions, text(arn))),
+        arn => push(&mut task_definitions, text(arn)),
+    }
+    let mut stopped_reasons = vec![];
+    if let Some(tasks) = json.get("tasks").and_then(Value::as_array) {
+        for task in tasks {
+            console_url = console_url.or_else(|| text(&task["console_url"]));
+            push(&mut stopped_reasons, text(&task["stopped_reason"]));
+            if let Some(containers) = task["containers"].as_array() {
+                for container in containers {
+                    if let Some(reason) = text(&container["reason"]) {
+                        let name = text(&container["name"]).unwrap_or_default();
+                        push(&mut stopped_reasons, Some(format!("{name}: {reason}")));
+                    }
+                }
+            }
+        }
+    }
+    console_url = console_url.or_else(|| text(&json["console_url"]));
+    let summary = Summary {
+        command: Some(command.to_string()),
+        env: global.env.clone(),
+        cluster: text(&json["cluster"]).or_else(|| global.cluster.clone()),
+        services,
+        task_definitions,
+        duration: json
+            .get("duration_seconds")
+            .and_then(Value::as_f64)
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map(Duration::from_secs_f64)
+            .or_else(|| Some(context.progress.elapsed())),
+        exit_code: report.failure.as_ref().map(Error::code),
+        reason: report.failure.as_ref().map(ToString::to_string),
+        stopped_reasons,
+        details,
+        log_tail: report.log_tail.clone(),
+        events: report.events.clone(),
+        console_url,
+    };
+    (status, summary)
+}
+
+/// What came of a message that was due, or why none was.
+enum Delivery {
+    Posted {
+        destination: Destination,
+        messages: Vec<Delivered>,
+    },
+    Skipped(String),
+}
+
+impl Delivery {
+    fn json(&self) -> Value {
+        match self {
+            Delivery::Posted {
+                destination,
+                messages,
+            } => json!({
+                "result": "posted",
+                "transport": destination.transport(),
+                "messages": messages.iter().map(|m| json!({ "channel": m.channel, "ts": m.ts })).collect::<Vec<_>>(),
+            }),
+            Delivery::Skipped(reason) => json!({ "result": "skipped", "reason": reason }),
+        }
+    }
+}
+
+/// Checks the message settings, builds the message, and posts it when `--event` and
+/// `--branch-pattern` say it is due.
+async fn deliver(
+    context: &Context,
+    ci: &CiContext,
+    status: NotifyStatus,
+    summary: &Summary,
+    text: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Delivery> {
+    let settings = &context.global.slack;
+    let progress = &context.progress;
+    let mentions = match &settings.mention {
+        Some(mention) => message::parse_mentions(mention).map_err(Error::input)?,
+        None => vec![],
+    };
+    let pattern = settings
+        .branch_pattern
+        .as_deref()
+        .map(|pattern| {
+            Regex::new(&format!("^(?:{pattern})$")).map_err(|e| {
+                Error::input(format!(
+                    "--branch-pattern `{pattern}` is not a valid regular expression: {e}"
+                ))
+            })
+        })
+        .transpose()?;
+    let variables = Variables {
+        builtins: message::variables(status, ci, summary, &mentions),
+        env,
+        allow_missing: settings.allow_missing,
+    };
+    // The message is built (and a bad template reported) even when it is not due.
+    let payload = match (&settings.template, text) {
+        (Some(_), Some(_)) => {
+            return Err(Error::Usage(
+                "--text and --template cannot be combined: the template is the whole message"
+                    .into(),
+            ))
+        }
+        (Some(path), None) => {
+            let name = path.display().to_string();
+            let source = std::fs::read_to_string(path)
+                .map_err(|e| Error::input(format!("cannot read the template {name}: {e}")))?;
+            let mut payload = template::render(&name, &source, &variables)?;
+            if payload.get("text").is_none() {
+                // Slack shows `text` in notifications when a message has blocks.
+                payload["text"] = json!(message::headline(status, ci, summary));
+            }
+            payload
+        }
+        (None, Some(text)) => {
+            let text = template::expand_text(text, &variables)?;
+            let text = if mentions.is_empty() {
+                text
+            } else {
+                format!("{} {text}", mentions.join(" "))
+            };
+            json!({ "text": text })
+        }
+        (None, None) => message::build(status, ci, summary, &mentions),
+    };
+
+    let wanted = matches!(
+        (settings.event, status),
+        (NotifyEvent::Always, _)
+            | (NotifyEvent::Pass, NotifyStatus::Pass)
+            | (NotifyEvent::Fail, NotifyStatus::Fail)
+    );
+    if !wanted {
+        let why = format!(
+            "--event {}: not posting a `{}` message",
+            event_name(settings.event),
+            status_word(status)
+        );
+        progress.say(format_args!("Slack: {why}"));
+        return Ok(Delivery::Skipped(why));
+    }
+    if let Some(pattern) = &pattern {
+        let skip = match ci.git_ref() {
+            Some(branch) if pattern.is_match(branch) => None,
+            Some(branch) => Some(format!(
+                "branch `{branch}` does not match --branch-pattern `{}`",
+                settings.branch_pattern.as_deref().unwrap_or_default()
+            )),
+            None => Some("no branch is known to match --branch-pattern against".to_string()),
+        };
+        if let Some(why) = skip {
+            progress.say(format_args!("Slack: {why}; not posting"));
+            return Ok(Delivery::Skipped(why));
+        }
+    }
+
+    let destination = destination(context, env)?;
+    let secret = match &destination {
+        Destination::Webhook(url) => url.clone(),
+        Destination::Bot { token, .. } => token.clone(),
+    };
+    progress.debug(redact(&format!("Slack message: {payload}"), &[&secret]));
+    let slack =
+        Slack::new(destination, progress.clone()).map_err(|e| Error::Other(e.to_string()))?;
+    progress.say(format_args!(
+        "posting the `{}` message to Slack ({})",
+        status_word(status),
+        slack.destination().describe()
+    ));
+    let messages = slack
+        .post(&payload)
+        .await
+        .map_err(|e| Error::Other(format!("could not post to Slack: {e}")))?;
+    progress.say("✓ posted to Slack");
+    Ok(Delivery::Posted {
+        destination: slack.destination().clone(),
+        messages,
+    })
+}
+
+fn event_name(event: NotifyEvent) -> &'static str {
+    match event {
+        NotifyEvent::Pass => "pass",
+        NotifyEvent::Fail => "fail",
+        NotifyEvent::Always => "always",
+    }
+}
+
+/// A bot token with channels (chat.postMessage), else an incoming webhook.
+fn destination(context: &Context, env: &dyn Fn(&str) -> Option<String>) -> Result<Destination> {
+    let settings = &context.global.slack;
+    let present = |value: Option<String>| value.filter(|v| !v.trim().is_empty());
+    let webhook = settings
+        .webhook_url
+        .clone()
+        .filter(|url| !url.is_empty())
+        .or_else(|| {
+            present(env("ECS_SHIP_WEBHOOK_URL"))
+                .or_else(|| present(env("SLACK_WEBHOOK")))
+                .map(Secret::new)
+        });
+    let token = present(env("SLACK_ACCESS_TOKEN"))
+        .or_else(|| present(env("SLACK_BOT_TOKEN")))
+        .map(Secret::new);
+    let channels: Vec<String> = settings
+        .channel
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .map(|c| c.trim().trim_start_matches('#').to_string())
+        .filter(|c| !c.is_empty())
+        .collect();
+    match (token, webhook) {
+        (Some(token), _) if !channels.is_empty() => Ok(Destination::Bot {
+            token,
+            channels,
+            api_url: present(env("ECS_SHIP_SLACK_API_URL"))
+                .unwrap_or_else(|| DEFAULT_API_URL.into()),
+        }),
+        (_, Some(url)) => {
+            if !url.expose().starts_with("https://") && !url.expose().starts_with("http://") {
+                return Err(Error::input(
+                    "the Slack webhook URL does not start with https:// (check SLACK_WEBHOOK_URL / --webhook-url)",
+                ));
+            }
+            if !channels.is_empty() {
+                context.progress.warn(
+                    "--channel is ignored: an incoming webhook posts to the channel it was created for \
+                     (set SLACK_ACCESS_TOKEN to post to channels with a bot token)",
+                );
+            }
+            Ok(Destination::Webhook(url))
+        }
+        (Some(_), None) => Err(Error::input_with_hint(
+            "SLACK_ACCESS_TOKEN is set but no channel is given",
+            "pass --channel C0123456789 (or ECS_SHIP_CHANNEL), comma-separated for several",
+        )),
+        (None, None) => Err(Error::input_with_hint(
+            "no Slack destination: neither a webhook URL nor a bot token is set",
+            "set SLACK_WEBHOOK_URL (an incoming webhook), or SLACK_ACCESS_TOKEN and --channel",
+        )),
+    }
+}
