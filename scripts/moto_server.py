@@ -8,6 +8,10 @@ On top of plain moto it adds:
 
 * a call counter: GET /_ecs_ship/calls returns {"ecs:DescribeTasks": 3, ...};
   POST /_ecs_ship/calls/reset zeroes it. Benchmarks compare tools with it.
+* --roll-deployments: moto's UpdateService never starts a deployment. With this flag it does,
+  as ECS does: a new PRIMARY deployment of the new revision (the old one turns ACTIVE), which
+  each DescribeServices then moves on (new tasks running, then the old deployment gone and
+  rolloutState COMPLETED, with service events). `deploy` and the benchmarks wait on this.
 * --simulate-logs: moto runs no containers, so nothing writes their logs. With this flag,
   each task RunTask starts "prints" a few lines to its awslogs stream, the way a migration
   would, so the demo shows log streaming. Tests put their own lines with PutLogEvents.
@@ -121,15 +125,97 @@ def simulate_container_logs():
     ecs_models.EC2ContainerServiceBackend.run_task = run_task
 
 
+def roll_deployments(describes_to_complete=2):
+    """UpdateService starts a deployment and DescribeServices rolls it (see --roll-deployments).
+
+    Owned by `deploy` (src/commands/deploy.rs); kept apart from the run-task patches above.
+    """
+    import datetime
+    import uuid
+
+    from moto.ecs import models as ecs_models
+    from moto.moto_api._internal import mock_random
+
+    backend_class = ecs_models.EC2ContainerServiceBackend
+    original_update = backend_class.update_service
+    original_describe = backend_class.describe_services
+
+    def now():
+        return datetime.datetime.now(datetime.timezone.utc)
+
+    def add_event(service, message):
+        service.events.insert(0, {"id": str(uuid.uuid4()), "createdAt": now(), "message": f"(service {service.name}) {message}"})
+        del service.events[100:]
+
+    def update_service(self, service_properties):
+        cluster = service_properties.get("cluster", "default")
+        name = service_properties.get("service", "").split("/")[-1]
+        new_definition = service_properties.get("task_definition")
+        force = service_properties.get("force_new_deployment", False)
+        before = self._get_service(cluster, name)
+        old_definition = before.task_definition
+        service = original_update(self, service_properties)
+        if new_definition:
+            # moto keeps what was sent (a family or family:rev); ECS answers with the full ARN.
+            service.task_definition = self.describe_task_definition(new_definition).arn
+        if service.deployment_controller.get("type", "ECS") != "ECS" or not service.deployments:
+            return service
+        if service.task_definition == old_definition and not force:
+            return service
+        for deployment in service.deployments:
+            deployment["status"] = "ACTIVE"
+        deployment_id = f"ecs-svc/{mock_random.randint(0, 32**12)}"
+        service.deployments.insert(0, {
+            "id": deployment_id, "status": "PRIMARY", "taskDefinition": service.task_definition,
+            "desiredCount": service.desired_count, "pendingCount": service.desired_count, "runningCount": 0,
+            "failedTasks": 0, "launchType": service.launch_type, "createdAt": now(), "updatedAt": now(),
+            "rolloutState": "IN_PROGRESS", "rolloutStateReason": "ECS deployment in progress.",
+            "_describes": 0,
+        })
+        add_event(service, f"has started {service.desired_count} tasks.")
+        return service
+
+    def describe_services(self, cluster_str, service_names_or_arns):
+        services, failures = original_describe(self, cluster_str, service_names_or_arns)
+        for service in services:
+            primary = next((d for d in service.deployments if d.get("status") == "PRIMARY"), None)
+            if not primary or "_describes" not in primary or primary["rolloutState"] != "IN_PROGRESS":
+                continue
+            primary["_describes"] += 1
+            primary["updatedAt"] = now()
+            if primary["_describes"] < describes_to_complete:
+                primary["runningCount"] = primary["desiredCount"]
+                primary["pendingCount"] = 0
+                for old in service.deployments[1:]:
+                    old["runningCount"] = 0
+                    old["desiredCount"] = 0
+            else:
+                primary["runningCount"] = primary["desiredCount"]
+                primary["pendingCount"] = 0
+                primary["rolloutState"] = "COMPLETED"
+                primary["rolloutStateReason"] = f"ECS deployment {primary['id']} completed."
+                del service.deployments[1:]
+                service.running_count = primary["desiredCount"]
+                service.pending_count = 0
+                add_event(service, "has reached a steady state.")
+        return services, failures
+
+    backend_class.update_service = update_service
+    backend_class.describe_services = describe_services
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--simulate-logs", action="store_true")
+    parser.add_argument("--roll-deployments", action="store_true")
     args = parser.parse_args()
 
     fix_moto_bugs()
     if args.simulate_logs:
         simulate_container_logs()
+    if args.roll_deployments:
+        roll_deployments()
 
     app = CallCounter(DomainDispatcherApplication(create_backend_app))
     server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)

@@ -53,7 +53,7 @@ pub fn run(argv: Vec<OsString>) -> i32 {
         let report = into_report(dispatch(&context, &cli.command).await);
         commands::notify::after_command(&context, &cli.command, report).await
     });
-    finish(Ok(report), output)
+    finish(report, output)
 }
 
 /// An empty `ECS_SHIP_*` variable counts as unset, so CI templates (the orb) can pass every
@@ -160,8 +160,7 @@ fn into_report(result: Result<Report, Error>) -> Report {
     })
 }
 
-fn finish(result: Result<Report, Error>, output: OutputFormat) -> i32 {
-    let report = into_report(result);
+fn finish(report: Report, output: OutputFormat) -> i32 {
     let mut stdout = std::io::stdout().lock();
     let printed = match output {
         OutputFormat::Json => writeln!(
