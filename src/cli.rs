@@ -271,6 +271,11 @@ pub struct RunTaskArgs {
     #[arg(long, env = "ECS_SHIP_NO_LOGS")]
     pub no_logs: bool,
 
+    /// Keep --image tags as given instead of pinning ECR images to their digest (as deploy does,
+    /// so both run the same revision).
+    #[arg(long, env = "ECS_SHIP_NO_PIN_DIGEST")]
+    pub no_pin_digest: bool,
+
     /// What to do with the task when --timeout passes.
     #[arg(long, env = "ECS_SHIP_ON_TIMEOUT", value_enum, default_value_t = AfterWait::Stop)]
     pub on_timeout: AfterWait,

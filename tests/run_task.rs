@@ -3,7 +3,9 @@
 use serde_json::{json, Value};
 use wiremock::{MockServer, Respond};
 
-use crate::support::aws::{aws_error, ecs, logs, ok, requests, sequence, throttled, LogPages, ECS};
+use crate::support::aws::{
+    aws_error, ecr, ecs, logs, ok, requests, sequence, throttled, LogPages, ECR as ECR_TARGET, ECS,
+};
 use crate::support::Test;
 
 const TASK: &str = "arn:aws:ecs:us-east-1:123456789012:task/hoge-stg/0123456789abcdef";
@@ -651,4 +653,70 @@ mod bad_input {
             .status(2)
             .stderr_has("--cluster");
     }
+}
+
+/// `run-task --image` pins ECR tags as `deploy` does, so the two share one revision.
+#[tokio::test]
+async fn image_from_ecr_is_pinned_to_its_digest_before_registering() {
+    let digest = format!("sha256:{}", "ab".repeat(32));
+    let image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/hoge";
+    let server = scenario(stopped(Some(0), None)).await;
+    ecr("DescribeImages")
+        .respond_with(ok(
+            json!({"imageDetails": [{"imageDigest": digest, "imageTags": ["v2"]}]}),
+        ))
+        .mount(&server)
+        .await;
+    let mut registered = task_definition();
+    registered["taskDefinition"]["taskDefinitionArn"] = json!(TD.replace(":7", ":8"));
+    registered["taskDefinition"]["containerDefinitions"][0]["image"] =
+        json!(format!("{image}@{digest}"));
+    ecs("RegisterTaskDefinition")
+        .respond_with(ok(registered))
+        .mount(&server)
+        .await;
+
+    migrate(&server)
+        .args(["--image", &format!("hoge-stg={image}:v2")])
+        .run()
+        .await
+        .status(0);
+    let asked = &requests(&server, ECR_TARGET, "DescribeImages").await[0];
+    assert_eq!(asked["repositoryName"], "hoge");
+    assert_eq!(asked["imageIds"], json!([{"imageTag": "v2"}]));
+    let register = &requests(&server, ECS, "RegisterTaskDefinition").await[0];
+    assert_eq!(
+        register["containerDefinitions"][0]["image"],
+        json!(format!("{image}@{digest}"))
+    );
+    assert_eq!(
+        requests(&server, ECS, "RunTask").await[0]["taskDefinition"],
+        TD.replace(":7", ":8")
+    );
+}
+
+#[tokio::test]
+async fn image_with_a_missing_tag_starts_nothing() {
+    let server = scenario(stopped(Some(0), None)).await;
+    ecr("DescribeImages")
+        .respond_with(aws_error(
+            400,
+            "ImageNotFoundException",
+            "The image with imageId {imageTag:'nope'} does not exist",
+        ))
+        .mount(&server)
+        .await;
+    migrate(&server)
+        .args([
+            "--image",
+            "hoge-stg=123456789012.dkr.ecr.us-east-1.amazonaws.com/hoge:nope",
+        ])
+        .run()
+        .await
+        .status(1)
+        .stderr_has("image tag `nope` not found in ECR repository `hoge`");
+    assert!(requests(&server, ECS, "RegisterTaskDefinition")
+        .await
+        .is_empty());
+    assert!(requests(&server, ECS, "RunTask").await.is_empty());
 }

@@ -12,6 +12,7 @@ use crate::aws::{Aws, Service};
 use crate::cli::{AfterWait, RunTaskArgs};
 use crate::context::Context;
 use crate::duration::human;
+use crate::ecr;
 use crate::ecs::{self, Failure, ServiceDescription, Task};
 use crate::error::{Error, Result};
 use crate::logs::{self, Follower};
@@ -246,6 +247,15 @@ pub async fn run(context: &Context, args: &RunTaskArgs) -> Result<Report> {
     if !plan.images.is_empty() {
         for change in &plan.images {
             definition.apply(change)?;
+        }
+        // Pinned exactly as `deploy` pins, so `deploy --image X` reuses this revision.
+        if !args.no_pin_digest {
+            let containers: Vec<String> = plan
+                .images
+                .iter()
+                .map(|c| c.container().to_string())
+                .collect();
+            ecr::pin_images(&aws, &mut definition, &containers, progress).await?;
         }
         definition = task_definition::register_or_reuse(&aws, &definition, progress).await?;
     }
