@@ -358,29 +358,80 @@ pub async fn describe(aws: &Aws, reference: &str) -> Result<TaskDefinition, Erro
     TaskDefinition::from_response(response)
 }
 
-/// Registers `derived` unless the family's latest revision is already identical, in which case
-/// that one is reused: `run-task --image X` then `deploy --image X` share one revision.
-pub async fn register_or_reuse(
-    aws: &Aws,
-    derived: &TaskDefinition,
-    progress: &Progress,
-) -> Result<TaskDefinition, Error> {
-    let latest = describe(aws, derived.family()).await?;
-    if latest.registration() == derived.registration() {
-        progress.say(format_args!(
-            "task definition {} already has these settings; reusing it",
-            latest.name()
-        ));
-        return Ok(latest);
+impl TaskDefinition {
+    /// Equal as task definitions: ECS fills in empty lists and objects a hand-written file
+    /// leaves out, so those do not count as differences.
+    pub fn same_registration(&self, other: &TaskDefinition) -> bool {
+        fn prune(value: &Value) -> Option<Value> {
+            match value {
+                Value::Null => None,
+                Value::Array(items) => {
+                    let items: Vec<Value> = items.iter().filter_map(prune).collect();
+                    (!items.is_empty()).then_some(Value::Array(items))
+                }
+                Value::Object(map) => {
+                    let map: Map<String, Value> = map
+                        .iter()
+                        .filter_map(|(k, v)| prune(v).map(|v| (k.clone(), v)))
+                        .collect();
+                    (!map.is_empty()).then_some(Value::Object(map))
+                }
+                other => Some(other.clone()),
+            }
+        }
+        prune(&self.registration()) == prune(&other.registration())
     }
+}
+
+/// The family's latest ACTIVE revision, or `None` for a family that does not exist yet.
+pub async fn latest(aws: &Aws, family: &str) -> Result<Option<TaskDefinition>, Error> {
+    let request = json!({ "taskDefinition": family, "include": ["TAGS"] });
+    match aws
+        .call(Service::Ecs, "DescribeTaskDefinition", request)
+        .await
+    {
+        Ok(response) => TaskDefinition::from_response(response).map(Some),
+        Err(e) if e.code == "ClientException" || e.code == "InvalidParameterException" => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn register(aws: &Aws, derived: &TaskDefinition) -> Result<TaskDefinition, Error> {
     let response = aws
         .call(
             Service::Ecs,
             "RegisterTaskDefinition",
             derived.registration(),
         )
-        .await?;
-    let registered = TaskDefinition::from_response(response)?;
+        .await
+        .map_err(|e| match e.code.as_str() {
+            "ClientException" | "InvalidParameterException" => Error::input(format!(
+                "ECS refused to register task definition {}: {}",
+                derived.family(),
+                e.message
+            )),
+            _ => e.into(),
+        })?;
+    TaskDefinition::from_response(response)
+}
+
+/// Registers `derived` unless the family's latest revision is already the same, in which case
+/// that one is reused: `run-task --image X` then `deploy --image X` share one revision.
+pub async fn register_or_reuse(
+    aws: &Aws,
+    derived: &TaskDefinition,
+    progress: &Progress,
+) -> Result<TaskDefinition, Error> {
+    if let Some(latest) = latest(aws, derived.family()).await? {
+        if latest.same_registration(derived) {
+            progress.say(format_args!(
+                "task definition {} already has these settings; reusing it",
+                latest.name()
+            ));
+            return Ok(latest);
+        }
+    }
+    let registered = register(aws, derived).await?;
     progress.say(format_args!(
         "registered task definition {}",
         registered.name()
@@ -506,5 +557,30 @@ mod tests {
         assert_eq!(logs.group, "/ecs/web");
         assert_eq!(logs.stream_prefix.as_deref(), Some("ecs"));
         assert!(rich().awslogs("envoy").is_none());
+    }
+
+    #[test]
+    fn empty_lists_do_not_make_a_file_definition_differ() {
+        let live = TaskDefinition {
+            json: serde_json::from_value(json!({
+                "family": "web", "revision": 3, "status": "ACTIVE",
+                "containerDefinitions": [{"name": "app", "image": "a:1", "cpu": 0, "environment": [], "mountPoints": [], "volumesFrom": []}],
+                "volumes": [], "placementConstraints": []
+            }))
+            .unwrap(),
+            tags: vec![],
+        };
+        let file = TaskDefinition {
+            json: serde_json::from_value(json!({
+                "family": "web",
+                "containerDefinitions": [{"name": "app", "image": "a:1", "cpu": 0}]
+            }))
+            .unwrap(),
+            tags: vec![],
+        };
+        assert!(live.same_registration(&file));
+        let mut changed = file.clone();
+        changed.apply(&Change::image("app=a:2").unwrap()).unwrap();
+        assert!(!live.same_registration(&changed));
     }
 }

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Instant;
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::aws::{Aws, Service};
 use crate::cli::DeployArgs;
@@ -337,64 +337,6 @@ impl Revision {
             None => format!("{} (new revision)", self.derived.family()),
         }
     }
-}
-
-/// Equal as task definitions: ECS fills in empty lists and objects a hand-written file leaves
-/// out, so those do not count as differences.
-fn same_registration(a: &TaskDefinition, b: &TaskDefinition) -> bool {
-    fn prune(value: &Value) -> Option<Value> {
-        match value {
-            Value::Null => None,
-            Value::Array(items) => {
-                let items: Vec<Value> = items.iter().filter_map(prune).collect();
-                (!items.is_empty()).then_some(Value::Array(items))
-            }
-            Value::Object(map) => {
-                let map: Map<String, Value> = map
-                    .iter()
-                    .filter_map(|(k, v)| prune(v).map(|v| (k.clone(), v)))
-                    .collect();
-                (!map.is_empty()).then_some(Value::Object(map))
-            }
-            other => Some(other.clone()),
-        }
-    }
-    prune(&a.registration()) == prune(&b.registration())
-}
-
-/// The family's latest ACTIVE revision, or `None` for a family that does not exist yet.
-async fn latest_revision(aws: &Aws, family: &str) -> Result<Option<TaskDefinition>> {
-    match aws
-        .call(
-            Service::Ecs,
-            "DescribeTaskDefinition",
-            json!({ "taskDefinition": family, "include": ["TAGS"] }),
-        )
-        .await
-    {
-        Ok(response) => TaskDefinition::from_response(response).map(Some),
-        Err(e) if e.code == "ClientException" || e.code == "InvalidParameterException" => Ok(None),
-        Err(e) => Err(e.into()),
-    }
-}
-
-async fn register(aws: &Aws, derived: &TaskDefinition) -> Result<TaskDefinition> {
-    let response = aws
-        .call(
-            Service::Ecs,
-            "RegisterTaskDefinition",
-            derived.registration(),
-        )
-        .await
-        .map_err(|e| match e.code.as_str() {
-            "ClientException" | "InvalidParameterException" => Error::input(format!(
-                "ECS refused to register task definition {}: {}",
-                derived.family(),
-                e.message
-            )),
-            _ => e.into(),
-        })?;
-    TaskDefinition::from_response(response)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -782,14 +724,14 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
         {
             (Action::Unchanged, Some(base.clone()), Some(base.clone()))
         } else {
-            let latest = latest_revision(&aws, derived.family()).await?;
+            let latest = task_definition::latest(&aws, derived.family()).await?;
             let before = if is_file {
                 latest.clone()
             } else {
                 Some(base.clone())
             };
             match latest {
-                Some(latest) if same_registration(&latest, &derived) => {
+                Some(latest) if latest.same_registration(&derived) => {
                     (Action::Reuse, Some(latest), before)
                 }
                 _ => (Action::Register, None, before),
@@ -830,7 +772,7 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
     for revision in &mut revisions {
         match revision.action {
             Action::Register => {
-                let registered = register(&aws, &revision.derived).await?;
+                let registered = task_definition::register(&aws, &revision.derived).await?;
                 progress.say(format_args!(
                     "registered task definition {}",
                     registered.name()
@@ -1361,30 +1303,5 @@ mod tests {
             ..ImageUpdate::default()
         };
         assert_eq!(full.apply_to("app:v1"), "x/y:z");
-    }
-
-    #[test]
-    fn empty_lists_do_not_make_a_file_definition_differ() {
-        let live = TaskDefinition {
-            json: serde_json::from_value(json!({
-                "family": "web", "revision": 3, "status": "ACTIVE",
-                "containerDefinitions": [{"name": "app", "image": "a:1", "cpu": 0, "environment": [], "mountPoints": [], "volumesFrom": []}],
-                "volumes": [], "placementConstraints": []
-            }))
-            .unwrap(),
-            tags: vec![],
-        };
-        let file = TaskDefinition {
-            json: serde_json::from_value(json!({
-                "family": "web",
-                "containerDefinitions": [{"name": "app", "image": "a:1", "cpu": 0}]
-            }))
-            .unwrap(),
-            tags: vec![],
-        };
-        assert!(same_registration(&live, &file));
-        let mut changed = file.clone();
-        changed.apply(&Change::image("app=a:2").unwrap()).unwrap();
-        assert!(!same_registration(&live, &changed));
     }
 }
