@@ -60,6 +60,8 @@ pub fn policy(commands: &[&str], task_role: Option<&str>, execution_role: Option
             "run-task" => (
                 "EcsShipRunTask",
                 &[
+                    // --image pins ECR tags to digests, as deploy does.
+                    "ecr:DescribeImages",
                     "ecs:DescribeServices",
                     "ecs:DescribeTaskDefinition",
                     "ecs:DescribeTasks",
@@ -188,9 +190,11 @@ mod tests {
             pass["Condition"]["StringEquals"]["iam:PassedToService"],
             "ecs-tasks.amazonaws.com"
         );
-        assert_eq!(
-            actions(&policy, "EcsShipRunTask").last().unwrap(),
-            "logs:GetLogEvents"
+        let run_task = actions(&policy, "EcsShipRunTask");
+        assert_eq!(run_task.last().unwrap(), "logs:GetLogEvents");
+        assert!(
+            run_task.contains(&"ecr:DescribeImages".to_string()),
+            "run-task --image pins digests"
         );
     }
 
