@@ -1,9 +1,8 @@
 //! Parsing, configuration layering and exit codes, through the real binary.
 
-use serde_json::json;
 use wiremock::MockServer;
 
-use crate::support::aws::{ecs, ok, requests, ECS};
+use crate::support::aws::{ecs, missing_service, mount, requests, ECS};
 use crate::support::Test;
 
 #[tokio::test]
@@ -63,10 +62,8 @@ async fn explicit_config_that_does_not_exist_is_an_error() {
 #[tokio::test]
 async fn env_section_env_vars_and_flags_layer_in_order() {
     let server = MockServer::start().await;
-    ecs("DescribeServices")
-        .respond_with(ok(json!({"services": [], "failures": [{"arn": "arn:aws:ecs:us-east-1:1:service/x/hoge-service-stg", "reason": "MISSING"}]})))
-        .mount(&server)
-        .await;
+    let missing = missing_service("hoge-stg", "hoge-service-stg");
+    mount(&server, ecs("DescribeServices"), missing).await;
     let config = r#"
 region = "ap-northeast-1"
 [env.stg]
@@ -141,10 +138,8 @@ async fn env_without_its_section_lists_the_sections() {
 #[tokio::test]
 async fn empty_ecs_ship_variables_count_as_unset() {
     let server = MockServer::start().await;
-    ecs("DescribeServices")
-        .respond_with(ok(json!({"services": [], "failures": [{"arn": "arn:aws:ecs:us-east-1:1:service/x/s", "reason": "MISSING"}]})))
-        .mount(&server)
-        .await;
+    let missing = missing_service("from-file", "s");
+    mount(&server, ecs("DescribeServices"), missing).await;
     Test::new()
         .endpoint(&server.uri())
         .env("ECS_SHIP_CLUSTER", "")

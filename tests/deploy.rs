@@ -7,7 +7,10 @@ use std::sync::Mutex;
 use serde_json::{json, Value};
 use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
-use crate::support::aws::{aws_error, ecr, ecs, ok, requests, sequence, throttled, ECR, ECS};
+use crate::support::aws::{
+    ecr, ecs, missing_image_tag, missing_service, mount, ok, requests, sequence, throttled,
+    unknown_task_definition, ECR, ECS,
+};
 use crate::support::Test;
 
 const ACCOUNT: &str = "123456789012";
@@ -69,11 +72,7 @@ impl Respond for Definitions {
             Some(OLD_TD) | Some("web:7") => {
                 ok(json!({ "taskDefinition": rich_definition(), "tags": tags }))
             }
-            _ => aws_error(
-                400,
-                "ClientException",
-                "Unable to describe task definition.",
-            ),
+            _ => unknown_task_definition(),
         }
     }
 }
@@ -162,34 +161,109 @@ fn updated() -> ResponseTemplate {
     )
 }
 
-/// A cluster with service `web` on web:7; `polls` are the DescribeServices answers after the update.
-async fn scenario(polls: Vec<ResponseTemplate>) -> MockServer {
-    let server = MockServer::start().await;
-    let mut answers = vec![services(vec![steady_old()])];
-    answers.extend(polls);
-    ecs("DescribeServices")
-        .respond_with(sequence(answers))
-        .mount(&server)
-        .await;
-    ecs("DescribeTaskDefinition")
-        .respond_with(Definitions {
+/// A poll mid-rollout: the new deployment runs 1 of its 2 tasks, the old one the other.
+fn half_rolled() -> ResponseTemplate {
+    services(vec![rolling(
+        deployment("ecs-svc/new", "PRIMARY", NEW_TD, 1, 2, "IN_PROGRESS"),
+        1,
+        vec![],
+    )])
+}
+
+/// A poll after a rollback: deployment ecs-svc/back of web:7 has completed.
+fn rolled_back(events: Vec<Value>) -> ResponseTemplate {
+    services(vec![service(
+        "web",
+        OLD_TD,
+        vec![deployment(
+            "ecs-svc/back",
+            "PRIMARY",
+            OLD_TD,
+            2,
+            2,
+            "COMPLETED",
+        )],
+        events,
+    )])
+}
+
+/// Cluster `prod` with service `web` on web:7 (`rich_definition`, also the family's latest) and
+/// image app:v2 in ECR. DescribeServices shows `web` steady, then the `polls`; registering answers
+/// web:8; UpdateService starts deployment ecs-svc/new. A scenario changes one answer at a time.
+struct Cluster {
+    describe_services: Box<dyn Respond>,
+    latest: Value,
+    update_service: Box<dyn Respond>,
+    describe_images: ResponseTemplate,
+}
+
+impl Cluster {
+    fn new(polls: Vec<ResponseTemplate>) -> Self {
+        let mut answers = vec![services(vec![steady_old()])];
+        answers.extend(polls);
+        Cluster {
+            describe_services: Box::new(sequence(answers)),
             latest: rich_definition(),
-        })
-        .mount(&server)
+            update_service: Box::new(updated()),
+            describe_images: ok(
+                json!({ "imageDetails": [{ "registryId": ACCOUNT, "repositoryName": "app", "imageDigest": DIGEST, "imageTags": ["v2"] }] }),
+            ),
+        }
+    }
+
+    fn describe_services(mut self, answer: impl Respond + 'static) -> Self {
+        self.describe_services = Box::new(answer);
+        self
+    }
+
+    /// The family's latest revision, which a registration of the same content reuses.
+    fn latest(mut self, latest: Value) -> Self {
+        self.latest = latest;
+        self
+    }
+
+    fn update_service(mut self, answer: impl Respond + 'static) -> Self {
+        self.update_service = Box::new(answer);
+        self
+    }
+
+    /// UpdateService starts ecs-svc/new, then answers the rollback's update with `answer`.
+    fn rolls_back_with(self, answer: ResponseTemplate) -> Self {
+        self.update_service(sequence([updated(), answer]))
+    }
+
+    fn describe_images(mut self, answer: ResponseTemplate) -> Self {
+        self.describe_images = answer;
+        self
+    }
+
+    async fn start(self) -> MockServer {
+        let server = MockServer::start().await;
+        let Cluster {
+            describe_services,
+            latest,
+            update_service,
+            describe_images,
+        } = self;
+        let describe_services = move |r: &Request| describe_services.respond(r);
+        mount(&server, ecs("DescribeServices"), describe_services).await;
+        mount(
+            &server,
+            ecs("DescribeTaskDefinition"),
+            Definitions { latest },
+        )
         .await;
-    ecs("RegisterTaskDefinition")
-        .respond_with(Register)
-        .mount(&server)
-        .await;
-    ecs("UpdateService")
-        .respond_with(updated())
-        .mount(&server)
-        .await;
-    ecr("DescribeImages")
-        .respond_with(ok(json!({ "imageDetails": [{ "registryId": ACCOUNT, "repositoryName": "app", "imageDigest": DIGEST, "imageTags": ["v2"] }] })))
-        .mount(&server)
-        .await;
-    server
+        mount(&server, ecs("RegisterTaskDefinition"), Register).await;
+        let update_service = move |r: &Request| update_service.respond(r);
+        mount(&server, ecs("UpdateService"), update_service).await;
+        mount(&server, ecr("DescribeImages"), describe_images).await;
+        server
+    }
+}
+
+/// The usual cluster; `polls` are the DescribeServices answers after the update.
+async fn scenario(polls: Vec<ResponseTemplate>) -> MockServer {
+    Cluster::new(polls).start().await
 }
 
 fn completed(events: Vec<Value>) -> ResponseTemplate {
@@ -208,16 +282,43 @@ fn completed(events: Vec<Value>) -> ResponseTemplate {
     )])
 }
 
-fn deploy(server: &MockServer) -> Test {
-    Test::new().endpoint(&server.uri()).args([
+/// `deploy` of service `web` in cluster `prod` against `endpoint`, polling every `poll_interval`.
+fn deploy_web(endpoint: &str, poll_interval: &str) -> Test {
+    Test::new().endpoint(endpoint).args([
         "deploy",
         "--cluster",
         "prod",
         "--service",
         "web",
         "--poll-interval",
-        "100ms",
+        poll_interval,
     ])
+}
+
+fn deploy(server: &MockServer) -> Test {
+    deploy_web(&server.uri(), "100ms")
+}
+
+/// `deploy` of image app:v2 from ECR into container `app`.
+fn deploy_app_v2(server: &MockServer) -> Test {
+    deploy(server).args(["--image", &format!("app={REPO}:v2")])
+}
+
+/// The first RegisterTaskDefinition request.
+async fn registered(server: &MockServer) -> Value {
+    requests(server, ECS, "RegisterTaskDefinition")
+        .await
+        .swap_remove(0)
+}
+
+/// Nothing changed in AWS: no revision registered, no service updated (`case` names the run).
+async fn assert_changed_nothing(server: &MockServer, case: &str) {
+    assert_eq!(
+        count(server, ECS, "RegisterTaskDefinition").await,
+        0,
+        "{case}"
+    );
+    assert_eq!(count(server, ECS, "UpdateService").await, 0, "{case}");
 }
 
 async fn count(server: &MockServer, prefix: &str, action: &str) -> usize {
@@ -248,10 +349,7 @@ async fn success_pins_the_image_rolls_and_waits_for_this_deployment() {
         ]),
     ])
     .await;
-    let output = deploy(&server)
-        .args(["--image", &format!("app={REPO}:v2")])
-        .run()
-        .await;
+    let output = deploy_app_v2(&server).run().await;
     output
         .status(0)
         .stdout_has(NEW_TD)
@@ -278,7 +376,7 @@ async fn success_pins_the_image_rolls_and_waits_for_this_deployment() {
     let again = output.stderr.find("steady state again").unwrap();
     assert!(started < again, "events print oldest first");
 
-    let registered = &requests(&server, ECS, "RegisterTaskDefinition").await[0];
+    let registered = &registered(&server).await;
     assert_eq!(
         registered["containerDefinitions"][0]["image"],
         format!("{REPO}@{DIGEST}")
@@ -298,8 +396,8 @@ async fn success_pins_the_image_rolls_and_waits_for_this_deployment() {
 #[tokio::test]
 async fn json_output_reports_each_service() {
     let server = scenario(vec![completed(vec![])]).await;
-    let output = deploy(&server)
-        .args(["--image", &format!("app={REPO}:v2"), "--output", "json"])
+    let output = deploy_app_v2(&server)
+        .args(["--output", "json"])
         .run()
         .await;
     let json = output.status(0).json();
@@ -322,10 +420,7 @@ async fn circuit_breaker_failure_exits_3_at_the_first_poll() {
     let mut failed = deployment("ecs-svc/new", "PRIMARY", NEW_TD, 0, 2, "FAILED");
     failed["rolloutStateReason"] = json!("ECS deployment circuit breaker: tasks failed to start.");
     let server = scenario(vec![services(vec![rolling(failed, 2, vec![])])]).await;
-    let output = deploy(&server)
-        .args(["--image", &format!("app={REPO}:v2")])
-        .run()
-        .await;
+    let output = deploy_app_v2(&server).run().await;
     output
         .status(3)
         .stderr_has("deployment failed: ECS deployment circuit breaker: tasks failed to start.");
@@ -348,10 +443,7 @@ async fn a_deployment_replaced_by_a_rollback_exits_3() {
         vec![],
     )])])
     .await;
-    let output = deploy(&server)
-        .args(["--image", &format!("app={REPO}:v2")])
-        .run()
-        .await;
+    let output = deploy_app_v2(&server).run().await;
     output
         .status(3)
         .stderr_has("replaced by deployment ecs-svc/rollback of web:7");
@@ -379,10 +471,7 @@ async fn stopped_tasks_of_the_new_revision_fail_with_their_reason() {
         ], "failures": [] })))
         .mount(&server)
         .await;
-    let output = deploy(&server)
-        .args(["--image", &format!("app={REPO}:v2")])
-        .run()
-        .await;
+    let output = deploy_app_v2(&server).run().await;
     output
         .status(3)
         .stderr_has("1 task of web:8 stopped: CannotPullContainerError: pull image manifest has been retried 5 time(s) (app: CannotPullContainerError: ref not found)")
@@ -394,19 +483,9 @@ async fn stopped_tasks_of_the_new_revision_fail_with_their_reason() {
 
 #[tokio::test]
 async fn a_stuck_deployment_times_out_with_124_after_max_poll_attempts() {
-    let stuck = services(vec![rolling(
-        deployment("ecs-svc/new", "PRIMARY", NEW_TD, 1, 2, "IN_PROGRESS"),
-        1,
-        vec![],
-    )]);
-    let server = scenario(vec![stuck]).await;
-    let output = deploy(&server)
-        .args([
-            "--image",
-            &format!("app={REPO}:v2"),
-            "--max-poll-attempts",
-            "3",
-        ])
+    let server = scenario(vec![half_rolled()]).await;
+    let output = deploy_app_v2(&server)
+        .args(["--max-poll-attempts", "3"])
         .run()
         .await;
     output
@@ -418,21 +497,9 @@ async fn a_stuck_deployment_times_out_with_124_after_max_poll_attempts() {
 
 #[tokio::test]
 async fn timeout_flag_bounds_the_wait_too() {
-    let stuck = services(vec![rolling(
-        deployment("ecs-svc/new", "PRIMARY", NEW_TD, 1, 2, "IN_PROGRESS"),
-        1,
-        vec![],
-    )]);
-    let server = scenario(vec![stuck]).await;
-    let output = deploy(&server)
-        .args([
-            "--image",
-            &format!("app={REPO}:v2"),
-            "--timeout",
-            "1s",
-            "--output",
-            "json",
-        ])
+    let server = scenario(vec![half_rolled()]).await;
+    let output = deploy_app_v2(&server)
+        .args(["--timeout", "1s", "--output", "json"])
         .run()
         .await;
     let json = output.status(124).json();
@@ -444,53 +511,20 @@ async fn timeout_flag_bounds_the_wait_too() {
 async fn rollback_on_failure_returns_to_the_previous_revision_and_still_exits_3() {
     let mut failed = deployment("ecs-svc/new", "PRIMARY", NEW_TD, 0, 2, "FAILED");
     failed["rolloutStateReason"] = json!("ECS deployment circuit breaker: tasks failed to start.");
-    let server = MockServer::start().await;
-    ecs("DescribeServices")
-        .respond_with(sequence([
-            services(vec![steady_old()]),
-            services(vec![rolling(failed, 2, vec![])]),
-            services(vec![service(
-                "web",
-                OLD_TD,
-                vec![deployment(
-                    "ecs-svc/back",
-                    "PRIMARY",
-                    OLD_TD,
-                    2,
-                    2,
-                    "COMPLETED",
-                )],
-                vec![event(
-                    "e9",
-                    "(service web) rolled back and reached a steady state.",
-                )],
-            )]),
-        ]))
-        .mount(&server)
-        .await;
-    ecs("DescribeTaskDefinition")
-        .respond_with(Definitions {
-            latest: rich_definition(),
-        })
-        .mount(&server)
-        .await;
-    ecs("RegisterTaskDefinition")
-        .respond_with(Register)
-        .mount(&server)
-        .await;
-    ecs("UpdateService")
-        .respond_with(sequence([
-            updated(),
-            ok(json!({ "service": service("web", OLD_TD, vec![
-                deployment("ecs-svc/back", "PRIMARY", OLD_TD, 0, 2, "IN_PROGRESS"),
-                deployment("ecs-svc/new", "ACTIVE", NEW_TD, 0, 2, "FAILED")], vec![]) })),
-        ]))
-        .mount(&server)
-        .await;
-    let output = deploy(&server)
+    let server = Cluster::new(vec![
+        services(vec![rolling(failed, 2, vec![])]),
+        rolled_back(vec![event(
+            "e9",
+            "(service web) rolled back and reached a steady state.",
+        )]),
+    ])
+    .rolls_back_with(ok(json!({ "service": service("web", OLD_TD, vec![
+        deployment("ecs-svc/back", "PRIMARY", OLD_TD, 0, 2, "IN_PROGRESS"),
+        deployment("ecs-svc/new", "ACTIVE", NEW_TD, 0, 2, "FAILED")], vec![]) })))
+    .start()
+    .await;
+    let output = deploy_app_v2(&server)
         .args([
-            "--image",
-            &format!("app={REPO}:v2"),
             "--no-pin-digest",
             "--rollback-on-failure",
             "--output",
@@ -528,50 +562,9 @@ async fn rollback_on_failure_returns_to_the_previous_revision_and_still_exits_3(
 
 #[tokio::test]
 async fn rollback_on_timeout_keeps_exit_124() {
-    let stuck = services(vec![rolling(
-        deployment("ecs-svc/new", "PRIMARY", NEW_TD, 1, 2, "IN_PROGRESS"),
-        1,
-        vec![],
-    )]);
-    let back = services(vec![service(
-        "web",
-        OLD_TD,
-        vec![deployment(
-            "ecs-svc/back",
-            "PRIMARY",
-            OLD_TD,
-            2,
-            2,
-            "COMPLETED",
-        )],
-        vec![],
-    )]);
-    let server = MockServer::start().await;
-    ecs("DescribeServices")
-        .respond_with(sequence([
-            services(vec![steady_old()]),
-            stuck.clone(),
-            stuck,
-            back,
-        ]))
-        .mount(&server)
-        .await;
-    ecs("DescribeTaskDefinition")
-        .respond_with(Definitions {
-            latest: rich_definition(),
-        })
-        .mount(&server)
-        .await;
-    ecs("RegisterTaskDefinition")
-        .respond_with(Register)
-        .mount(&server)
-        .await;
-    ecs("UpdateService")
-        .respond_with(sequence([
-            updated(),
-            ok(json!({ "service": service("web", OLD_TD, vec![deployment("ecs-svc/back", "PRIMARY", OLD_TD, 0, 2, "IN_PROGRESS")], vec![]) })),
-        ]))
-        .mount(&server)
+    let server = Cluster::new(vec![half_rolled(), half_rolled(), rolled_back(vec![])])
+        .rolls_back_with(ok(json!({ "service": service("web", OLD_TD, vec![deployment("ecs-svc/back", "PRIMARY", OLD_TD, 0, 2, "IN_PROGRESS")], vec![]) })))
+        .start()
         .await;
     let output = deploy(&server)
         .args([
@@ -592,21 +585,9 @@ async fn rollback_on_timeout_keeps_exit_124() {
 
 #[tokio::test]
 async fn a_missing_tag_fails_fast_naming_repository_and_tag_and_changes_nothing() {
-    let server = scenario(vec![]).await;
-    server.reset().await;
-    ecs("DescribeServices")
-        .respond_with(services(vec![steady_old()]))
-        .mount(&server)
-        .await;
-    ecs("DescribeTaskDefinition")
-        .respond_with(Definitions {
-            latest: rich_definition(),
-        })
-        .mount(&server)
-        .await;
-    ecr("DescribeImages")
-        .respond_with(aws_error(400, "ImageNotFoundException", "The image with imageId {imageTag:'v404'} does not exist within the repository with name 'app'"))
-        .mount(&server)
+    let server = Cluster::new(vec![])
+        .describe_images(missing_image_tag("app", "v404"))
+        .start()
         .await;
     let output = deploy(&server)
         .args(["--image", &format!("app={REPO}:v404")])
@@ -615,19 +596,14 @@ async fn a_missing_tag_fails_fast_naming_repository_and_tag_and_changes_nothing(
     output
         .status(1)
         .stderr_has("image tag `v404` not found in ECR repository `app`");
-    assert_eq!(count(&server, ECS, "RegisterTaskDefinition").await, 0);
-    assert_eq!(count(&server, ECS, "UpdateService").await, 0);
+    assert_changed_nothing(&server, "missing tag").await;
 }
 
 #[tokio::test]
 async fn every_field_of_a_rich_definition_survives_but_the_changed_image() {
     let server = scenario(vec![completed(vec![])]).await;
-    deploy(&server)
-        .args(["--image", &format!("app={REPO}:v2")])
-        .run()
-        .await
-        .status(0);
-    let registered = &requests(&server, ECS, "RegisterTaskDefinition").await[0];
+    deploy_app_v2(&server).run().await.status(0);
+    let registered = &registered(&server).await;
     let mut expected = rich_definition();
     let read_only = [
         "taskDefinitionArn",
@@ -655,32 +631,12 @@ async fn an_identical_latest_revision_is_reused_not_registered() {
     latest["taskDefinitionArn"] = json!(NEW_TD);
     latest["revision"] = json!(8);
     latest["containerDefinitions"][0]["image"] = json!(format!("{REPO}@{DIGEST}"));
-    let server = scenario(vec![completed(vec![])]).await;
-    server.reset().await;
-    ecs("DescribeServices")
-        .respond_with(sequence([services(vec![steady_old()]), completed(vec![])]))
-        .mount(&server)
+    let server = Cluster::new(vec![completed(vec![])])
+        .latest(latest)
+        .describe_images(ok(json!({ "imageDetails": [{ "imageDigest": DIGEST }] })))
+        .start()
         .await;
-    ecs("DescribeTaskDefinition")
-        .respond_with(Definitions { latest })
-        .mount(&server)
-        .await;
-    ecs("RegisterTaskDefinition")
-        .respond_with(Register)
-        .mount(&server)
-        .await;
-    ecs("UpdateService")
-        .respond_with(updated())
-        .mount(&server)
-        .await;
-    ecr("DescribeImages")
-        .respond_with(ok(json!({ "imageDetails": [{ "imageDigest": DIGEST }] })))
-        .mount(&server)
-        .await;
-    let output = deploy(&server)
-        .args(["--image", &format!("app={REPO}:v2")])
-        .run()
-        .await;
+    let output = deploy_app_v2(&server).run().await;
     output.status(0).stderr_has("reusing it").stdout_has(NEW_TD);
     assert_eq!(count(&server, ECS, "RegisterTaskDefinition").await, 0);
     assert_eq!(
@@ -773,27 +729,13 @@ impl Respond for FleetUpdate {
 
 #[tokio::test]
 async fn many_services_roll_in_parallel_with_batched_polling_and_their_own_verdicts() {
-    let server = MockServer::start().await;
-    ecs("DescribeServices")
-        .respond_with(Fleet {
+    let server = Cluster::new(vec![])
+        .describe_services(Fleet {
             polls: Mutex::new(HashMap::new()),
             failing: "svc-03",
         })
-        .mount(&server)
-        .await;
-    ecs("DescribeTaskDefinition")
-        .respond_with(Definitions {
-            latest: rich_definition(),
-        })
-        .mount(&server)
-        .await;
-    ecs("RegisterTaskDefinition")
-        .respond_with(Register)
-        .mount(&server)
-        .await;
-    ecs("UpdateService")
-        .respond_with(FleetUpdate)
-        .mount(&server)
+        .update_service(FleetUpdate)
+        .start()
         .await;
     let names: Vec<String> = (1..=12).map(|i| format!("svc-{i:02}")).collect();
     let output = Test::new()
@@ -859,34 +801,21 @@ async fn many_services_roll_in_parallel_with_batched_polling_and_their_own_verdi
 #[tokio::test]
 async fn throttling_mid_wait_does_not_end_the_wait() {
     let server = scenario(vec![
-        services(vec![rolling(
-            deployment("ecs-svc/new", "PRIMARY", NEW_TD, 1, 2, "IN_PROGRESS"),
-            1,
-            vec![],
-        )]),
+        half_rolled(),
         throttled(),
         throttled(),
         completed(vec![]),
     ])
     .await;
-    let output = deploy(&server)
-        .args(["--image", &format!("app={REPO}:v2")])
-        .run()
-        .await;
+    let output = deploy_app_v2(&server).run().await;
     output.status(0).stderr_has("completed");
 }
 
 #[tokio::test]
 async fn no_wait_returns_after_update_service() {
     let server = scenario(vec![]).await;
-    let output = deploy(&server)
-        .args([
-            "--image",
-            &format!("app={REPO}:v2"),
-            "--no-wait",
-            "--output",
-            "json",
-        ])
+    let output = deploy_app_v2(&server)
+        .args(["--no-wait", "--output", "json"])
         .run()
         .await;
     let json = output.status(0).json();
@@ -898,14 +827,8 @@ async fn no_wait_returns_after_update_service() {
 #[tokio::test]
 async fn dry_run_shows_the_diff_and_changes_nothing() {
     let server = scenario(vec![]).await;
-    let output = deploy(&server)
-        .args([
-            "--image",
-            &format!("app={REPO}:v2"),
-            "--set-env",
-            "app:FEATURE_X=on",
-            "--dry-run",
-        ])
+    let output = deploy_app_v2(&server)
+        .args(["--set-env", "app:FEATURE_X=on", "--dry-run"])
         .run()
         .await;
     output
@@ -915,8 +838,7 @@ async fn dry_run_shows_the_diff_and_changes_nothing() {
         .stdout_has(&format!("+      \"image\": \"{REPO}@{DIGEST}\""))
         .stdout_has("+          \"name\": \"FEATURE_X\"")
         .stdout_has("would call UpdateService");
-    assert_eq!(count(&server, ECS, "RegisterTaskDefinition").await, 0);
-    assert_eq!(count(&server, ECS, "UpdateService").await, 0);
+    assert_changed_nothing(&server, "dry run").await;
 }
 
 #[tokio::test]
@@ -931,7 +853,7 @@ async fn container_image_name_updates_in_the_orb_format() {
         .run()
         .await
         .status(0);
-    let registered = &requests(&server, ECS, "RegisterTaskDefinition").await[0];
+    let registered = &registered(&server).await;
     assert_eq!(
         registered["containerDefinitions"][0]["image"],
         format!("{REPO}:v2")
@@ -955,7 +877,7 @@ async fn task_definition_file_expands_variables() {
         .run()
         .await
         .status(0);
-    let registered = &requests(&server, ECS, "RegisterTaskDefinition").await[0];
+    let registered = &registered(&server).await;
     assert_eq!(
         registered["containerDefinitions"][0]["image"],
         format!("{REPO}@{DIGEST}")
@@ -991,22 +913,15 @@ async fn bad_inputs_fail_clearly_and_change_nothing() {
             .run()
             .await;
         output.status(1).stderr_has(message);
-        assert_eq!(
-            count(&server, ECS, "RegisterTaskDefinition").await,
-            0,
-            "{args:?}"
-        );
-        assert_eq!(count(&server, ECS, "UpdateService").await, 0, "{args:?}");
+        assert_changed_nothing(&server, &format!("{args:?}")).await;
     }
 }
 
 #[tokio::test]
 async fn an_unknown_service_is_an_error_at_once() {
-    let server = scenario(vec![]).await;
-    server.reset().await;
-    ecs("DescribeServices")
-        .respond_with(ok(json!({ "services": [], "failures": [{"arn": service_arn("nope"), "reason": "MISSING"}] })))
-        .mount(&server)
+    let server = Cluster::new(vec![])
+        .describe_services(missing_service("prod", "nope"))
+        .start()
         .await;
     let output = Test::new()
         .endpoint(&server.uri())
@@ -1025,7 +940,7 @@ async fn an_unknown_service_is_an_error_at_once() {
         .status(1)
         .stderr_has("service `nope` not found in cluster `prod`");
     assert_eq!(count(&server, ECS, "DescribeServices").await, 1);
-    assert_eq!(count(&server, ECS, "UpdateService").await, 0);
+    assert_changed_nothing(&server, "unknown service").await;
 }
 
 #[tokio::test]
@@ -1051,30 +966,12 @@ async fn rollback_needs_waiting() {
 // no deployment).
 
 mod against_moto {
-    use serde_json::{json, Value};
+    use serde_json::json;
 
     use crate::support::moto::Moto;
     use crate::support::Test;
 
     const REPO: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app";
-
-    async fn ecr(moto: &Moto, action: &str, body: Value) -> Value {
-        let response = reqwest::Client::new()
-            .post(&moto.url)
-            .header("x-amz-target", format!("AmazonEC2ContainerRegistry_V20150921.{action}"))
-            .header("content-type", "application/x-amz-json-1.1")
-            .header("authorization", "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ecr/aws4_request, SignedHeaders=host, Signature=0")
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            response.status().is_success(),
-            "{action}: {}",
-            response.status()
-        );
-        response.json().await.unwrap()
-    }
 
     /// Cluster `prod`, service `web` (2 tasks of web:1 = app:v1), and image app:v2 in ECR.
     async fn world(moto: &Moto) -> String {
@@ -1088,11 +985,12 @@ mod against_moto {
         .await;
         moto.ecs("CreateService", json!({"cluster": "prod", "serviceName": "web", "taskDefinition": "web", "desiredCount": 2, "launchType": "EC2"}))
             .await;
-        ecr(moto, "CreateRepository", json!({"repositoryName": "app"})).await;
+        moto.ecr("CreateRepository", json!({"repositoryName": "app"}))
+            .await;
         let manifest = json!({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
             "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 7023, "digest": "sha256:b5b2b2c507a0944348e0303114d8d93aaaa081732b86451d9bce1f432a537bc7"},
             "layers": []});
-        let put = ecr(moto, "PutImage", json!({"repositoryName": "app", "imageTag": "v2", "imageManifest": manifest.to_string()})).await;
+        let put = moto.ecr("PutImage", json!({"repositoryName": "app", "imageTag": "v2", "imageManifest": manifest.to_string()})).await;
         put["image"]["imageId"]["imageDigest"]
             .as_str()
             .unwrap()
@@ -1100,15 +998,7 @@ mod against_moto {
     }
 
     fn deploy(moto: &Moto) -> Test {
-        Test::new().endpoint(&moto.url).args([
-            "deploy",
-            "--cluster",
-            "prod",
-            "--service",
-            "web",
-            "--poll-interval",
-            "200ms",
-        ])
+        super::deploy_web(&moto.url, "200ms")
     }
 
     #[tokio::test]

@@ -2,9 +2,9 @@
 
 use base64::Engine;
 use serde_json::json;
-use wiremock::MockServer;
+use wiremock::{MockServer, ResponseTemplate};
 
-use crate::support::aws::{aws_error, ecr, ok, requests, ECR};
+use crate::support::aws::{aws_error, ecr, missing_image_tag, mount, ok, requests, ECR};
 use crate::support::Test;
 
 const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -13,25 +13,24 @@ async fn registry() -> MockServer {
     let server = MockServer::start().await;
     let token =
         base64::engine::general_purpose::STANDARD.encode("AWS:eyJwYXlsb2FkIjoic2VjcmV0In0=");
-    ecr("GetAuthorizationToken")
-        .respond_with(ok(json!({ "authorizationData": [{
-            "authorizationToken": token,
-            "expiresAt": 1700043200.0,
-            "proxyEndpoint": "https://123456789012.dkr.ecr.us-east-1.amazonaws.com"
-        }] })))
-        .mount(&server)
-        .await;
+    let authorization = ok(json!({ "authorizationData": [{
+        "authorizationToken": token,
+        "expiresAt": 1700043200.0,
+        "proxyEndpoint": "https://123456789012.dkr.ecr.us-east-1.amazonaws.com"
+    }] }));
+    mount(&server, ecr("GetAuthorizationToken"), authorization).await;
     server
+}
+
+/// `ecr …` against `server`.
+fn ecr_command(server: &MockServer) -> Test {
+    Test::new().endpoint(&server.uri()).arg("ecr")
 }
 
 #[tokio::test]
 async fn login_prints_only_the_password() {
     let server = registry().await;
-    let output = Test::new()
-        .endpoint(&server.uri())
-        .args(["ecr", "login"])
-        .run()
-        .await;
+    let output = ecr_command(&server).arg("login").run().await;
     output.status(0);
     assert_eq!(output.stdout, "eyJwYXlsb2FkIjoic2VjcmV0In0=\n");
     assert!(!output.stderr.contains("eyJwYXlsb2Fk"), "{}", output.stderr);
@@ -61,10 +60,9 @@ async fn login_with_docker_passes_the_password_on_stdin_only() {
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let output = Test::new()
-        .endpoint(&server.uri())
+    let output = ecr_command(&server)
         .env("PATH", path)
-        .args(["ecr", "login", "--docker"])
+        .args(["login", "--docker"])
         .run()
         .await;
     output
@@ -85,13 +83,12 @@ async fn login_with_docker_passes_the_password_on_stdin_only() {
 #[tokio::test]
 async fn resolve_prints_the_digest_of_a_tag() {
     let server = MockServer::start().await;
-    ecr("DescribeImages")
-        .respond_with(ok(json!({ "imageDetails": [{ "repositoryName": "team/app", "imageDigest": DIGEST, "imageTags": ["v42"] }] })))
-        .mount(&server)
-        .await;
-    let output = Test::new()
-        .endpoint(&server.uri())
-        .args(["ecr", "resolve", "team/app:v42"])
+    let v42 = ok(
+        json!({ "imageDetails": [{ "repositoryName": "team/app", "imageDigest": DIGEST, "imageTags": ["v42"] }] }),
+    );
+    mount(&server, ecr("DescribeImages"), v42).await;
+    let output = ecr_command(&server)
+        .args(["resolve", "team/app:v42"])
         .run()
         .await;
     output.status(0);
@@ -103,9 +100,8 @@ async fn resolve_prints_the_digest_of_a_tag() {
     );
 
     let full = "987654321098.dkr.ecr.eu-west-1.amazonaws.com/team/app:v42";
-    let output = Test::new()
-        .endpoint(&server.uri())
-        .args(["ecr", "resolve", full, "--output", "json"])
+    let output = ecr_command(&server)
+        .args(["resolve", full, "--output", "json"])
         .run()
         .await;
     let json = output.status(0).json();
@@ -120,40 +116,37 @@ async fn resolve_prints_the_digest_of_a_tag() {
     );
 }
 
+/// `ecr resolve image` where ECR answers DescribeImages with `answer`: exit 1 with `message`.
+async fn resolve_fails(image: &str, answer: ResponseTemplate, message: &str) {
+    let server = MockServer::start().await;
+    mount(&server, ecr("DescribeImages"), answer).await;
+    ecr_command(&server)
+        .args(["resolve", image])
+        .run()
+        .await
+        .status(1)
+        .stderr_has(message);
+}
+
 #[tokio::test]
 async fn resolve_of_a_missing_tag_or_repository_names_them() {
-    let server = MockServer::start().await;
-    ecr("DescribeImages")
-        .respond_with(aws_error(
-            400,
-            "ImageNotFoundException",
-            "The image with imageId {imageTag:'nope'} does not exist",
-        ))
-        .mount(&server)
-        .await;
-    Test::new()
-        .endpoint(&server.uri())
-        .args(["ecr", "resolve", "app:nope"])
-        .run()
-        .await
-        .status(1)
-        .stderr_has("image tag `nope` not found in ECR repository `app`");
-    server.reset().await;
-    ecr("DescribeImages")
-        .respond_with(aws_error(
-            400,
-            "RepositoryNotFoundException",
-            "The repository with name 'ghost' does not exist",
-        ))
-        .mount(&server)
-        .await;
-    Test::new()
-        .endpoint(&server.uri())
-        .args(["ecr", "resolve", "ghost:v1"])
-        .run()
-        .await
-        .status(1)
-        .stderr_has("ECR repository `ghost` not found");
+    resolve_fails(
+        "app:nope",
+        missing_image_tag("app", "nope"),
+        "image tag `nope` not found in ECR repository `app`",
+    )
+    .await;
+    let no_repository = aws_error(
+        400,
+        "RepositoryNotFoundException",
+        "The repository with name 'ghost' does not exist",
+    );
+    resolve_fails(
+        "ghost:v1",
+        no_repository,
+        "ECR repository `ghost` not found",
+    )
+    .await;
 }
 
 #[tokio::test]

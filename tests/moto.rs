@@ -33,6 +33,19 @@ async fn cluster_with_task_definition(moto: &Moto, network_mode: &str) {
         .await;
 }
 
+/// `run-task` of hoge-migrate on Fargate in the cluster, against `moto`.
+fn run_fargate_task(moto: &Moto) -> Test {
+    Test::new().endpoint(&moto.url).args([
+        "run-task",
+        "--cluster",
+        CLUSTER,
+        "--task-definition",
+        "hoge-migrate",
+        "--launch-type",
+        "FARGATE",
+    ])
+}
+
 /// Waits until moto has a task for the cluster and returns its ARN.
 async fn first_task(moto: &Moto) -> String {
     for _ in 0..200 {
@@ -53,19 +66,8 @@ async fn migration_runs_streams_its_logs_and_succeeds() {
     moto.logs("CreateLogGroup", json!({"logGroupName": "/ecs/hoge"}))
         .await;
 
-    let test = Test::new().endpoint(&moto.url).args([
-        "run-task",
-        "--cluster",
-        CLUSTER,
-        "--task-definition",
-        "hoge-migrate",
-        "--launch-type",
-        "FARGATE",
-        "--command",
-        "rails db:migrate",
-        "--poll-interval",
-        "500ms",
-    ]);
+    let test =
+        run_fargate_task(&moto).args(["--command", "rails db:migrate", "--poll-interval", "500ms"]);
     let run = tokio::task::spawn_blocking(move || test.run_blocking());
     // The container's output, as the awslogs driver would write it.
     let arn = first_task(&moto).await;
@@ -202,20 +204,12 @@ async fn service_supplies_network_launch_type_and_platform_version() {
 async fn role_arn_assumes_the_role_with_circleci_oidc() {
     let moto = Moto::start();
     cluster_with_task_definition(&moto, "bridge").await;
-    let oidc = |test: Test| {
-        test.endpoint(&moto.url)
+    // No static keys: only the role, assumed with a web identity token.
+    let oidc = || {
+        run_fargate_task(&moto)
             .env_remove("AWS_ACCESS_KEY_ID")
             .env_remove("AWS_SECRET_ACCESS_KEY")
-            .args([
-                "run-task",
-                "--cluster",
-                CLUSTER,
-                "--task-definition",
-                "hoge-migrate",
-                "--launch-type",
-                "FARGATE",
-                "--no-wait",
-            ])
+            .arg("--no-wait")
             .args([
                 "--role-arn",
                 "arn:aws:iam::123456789012:role/circleci-deploy",
@@ -223,21 +217,21 @@ async fn role_arn_assumes_the_role_with_circleci_oidc() {
     };
     // A JWT-shaped token; moto does not verify it, real STS does.
     let token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJvcmcvMS9wcm9qZWN0LzIifQ.c2lnbmF0dXJl";
-    oidc(Test::new())
+    oidc()
         .env("CIRCLE_OIDC_TOKEN_V2", token)
         .run()
         .await
         .status(0)
         .stdout_has("task/");
 
-    oidc(Test::new())
+    oidc()
         .run()
         .await
         .status(1)
         .stderr_has("CIRCLE_OIDC_TOKEN_V2")
         .stderr_has("AWS_WEB_IDENTITY_TOKEN_FILE");
 
-    let with_file = oidc(Test::new()).file("token", token);
+    let with_file = oidc().file("token", token);
     let path = with_file.dir().join("token").display().to_string();
     with_file
         .env("AWS_WEB_IDENTITY_TOKEN_FILE", path)

@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use wiremock::matchers::{header, method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
 
-use crate::support::aws::{ecs, logs, ok, sequence, LogPages};
+use crate::support::aws::{ecs, logs, mount, ok, sequence, unknown_task_definition, LogPages};
 use crate::support::{Output, Test};
 
 /// The secret part of the webhook URL and the bot token: neither may appear in any output.
@@ -24,7 +24,7 @@ fn hook_url(server: &MockServer) -> String {
     format!("{}{HOOK_PATH}", server.uri())
 }
 
-async fn hook_answers(server: &MockServer, response: ResponseTemplate) {
+async fn hook_answers(server: &MockServer, response: impl Respond + 'static) {
     Mock::given(method("POST"))
         .and(path(HOOK_PATH))
         .respond_with(response)
@@ -32,7 +32,19 @@ async fn hook_answers(server: &MockServer, response: ResponseTemplate) {
         .await;
 }
 
-async fn api_answers(server: &MockServer, response: impl wiremock::Respond + 'static) {
+/// A Slack stand-in whose webhook answers every post with `status` and `body`.
+async fn webhook_answering(status: u16, body: &str) -> MockServer {
+    let server = slack().await;
+    hook_answers(&server, ResponseTemplate::new(status).set_body_string(body)).await;
+    server
+}
+
+/// A Slack stand-in whose webhook takes every post.
+async fn accepting_webhook() -> MockServer {
+    webhook_answering(200, "ok").await
+}
+
+async fn api_answers(server: &MockServer, response: impl Respond + 'static) {
     Mock::given(method("POST"))
         .and(path("/api/chat.postMessage"))
         .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
@@ -74,6 +86,14 @@ fn notify(server: &MockServer) -> Test {
         .arg("notify")
 }
 
+/// `notify` with the bot token, posting through `server`'s Web API.
+fn notify_with_token(server: &MockServer) -> Test {
+    Test::new()
+        .env("SLACK_ACCESS_TOKEN", TOKEN)
+        .env("ECS_SHIP_SLACK_API_URL", format!("{}/api", server.uri()))
+        .arg("notify")
+}
+
 /// Every mrkdwn field of a block message, as text.
 fn fields(message: &Value) -> Vec<String> {
     message["blocks"]
@@ -97,6 +117,17 @@ fn texts(message: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The text of the section block that starts with `heading`.
+#[track_caller]
+fn section(message: &Value, heading: &str) -> String {
+    let texts = texts(message);
+    texts
+        .iter()
+        .find(|t| t.starts_with(heading))
+        .cloned()
+        .unwrap_or_else(|| panic!("no section starting {heading:?} among {texts:#?}"))
+}
+
 #[track_caller]
 fn has_field(message: &Value, expected: &str) {
     let fields = fields(message);
@@ -116,8 +147,7 @@ fn assert_no_secret(output: &Output) {
 
 #[tokio::test]
 async fn notify_posts_built_in_success_blocks_with_the_circleci_context() {
-    let server = slack().await;
-    hook_answers(&server, ResponseTemplate::new(200).set_body_string("ok")).await;
+    let server = accepting_webhook().await;
     let output = circleci(notify(&server))
         .args([
             "--status",
@@ -164,8 +194,7 @@ async fn notify_posts_built_in_success_blocks_with_the_circleci_context() {
 
 #[tokio::test]
 async fn notify_fail_with_mention_names_the_status() {
-    let server = slack().await;
-    hook_answers(&server, ResponseTemplate::new(200).set_body_string("ok")).await;
+    let server = accepting_webhook().await;
     notify(&server)
         .args(["--status", "fail", "--mention", "@here,S0123ABC"])
         .run()
@@ -179,8 +208,7 @@ async fn notify_fail_with_mention_names_the_status() {
 
 #[tokio::test]
 async fn notify_status_defaults_to_the_ci_job_status() {
-    let server = slack().await;
-    hook_answers(&server, ResponseTemplate::new(200).set_body_string("ok")).await;
+    let server = accepting_webhook().await;
     notify(&server)
         .env("GITLAB_CI", "true")
         .env("CI_JOB_STATUS", "failed")
@@ -202,16 +230,8 @@ async fn bot_token_posts_to_every_channel_with_chat_post_message() {
             .set_body_json(json!({"ok": true, "channel": "C1", "ts": "1700000000.000100"})),
     )
     .await;
-    let output = Test::new()
-        .env("SLACK_ACCESS_TOKEN", TOKEN)
-        .env("ECS_SHIP_SLACK_API_URL", format!("{}/api", server.uri()))
-        .args([
-            "notify",
-            "--channel",
-            "#deploys, C0ALERTS",
-            "--output",
-            "json",
-        ])
+    let output = notify_with_token(&server)
+        .args(["--channel", "#deploys, C0ALERTS", "--output", "json"])
         .run()
         .await;
     output.status(0);
@@ -236,10 +256,8 @@ async fn invalid_channel_fails_with_slacks_reason() {
             .set_body_json(json!({"ok": false, "error": "channel_not_found"})),
     )
     .await;
-    let output = Test::new()
-        .env("SLACK_ACCESS_TOKEN", TOKEN)
-        .env("ECS_SHIP_SLACK_API_URL", format!("{}/api", server.uri()))
-        .args(["notify", "--channel", "nope"])
+    let output = notify_with_token(&server)
+        .args(["--channel", "nope"])
         .run()
         .await;
     output
@@ -251,16 +269,16 @@ async fn invalid_channel_fails_with_slacks_reason() {
 #[tokio::test]
 async fn rate_limit_429_waits_for_retry_after_then_posts() {
     let server = slack().await;
-    Mock::given(method("POST"))
-        .and(path(HOOK_PATH))
-        .respond_with(sequence([
+    hook_answers(
+        &server,
+        sequence([
             ResponseTemplate::new(429)
                 .insert_header("Retry-After", "1")
                 .set_body_string("rate_limited"),
             ResponseTemplate::new(200).set_body_string("ok"),
-        ]))
-        .mount(&server)
-        .await;
+        ]),
+    )
+    .await;
     let started = Instant::now();
     notify(&server)
         .arg("-v")
@@ -277,12 +295,7 @@ async fn rate_limit_429_waits_for_retry_after_then_posts() {
 
 #[tokio::test]
 async fn server_errors_are_retried_a_bounded_number_of_times() {
-    let server = slack().await;
-    hook_answers(
-        &server,
-        ResponseTemplate::new(503).set_body_string("service_unavailable"),
-    )
-    .await;
+    let server = webhook_answering(503, "service_unavailable").await;
     let output = notify(&server).run().await;
     output
         .status(1)
@@ -294,12 +307,7 @@ async fn server_errors_are_retried_a_bounded_number_of_times() {
 
 #[tokio::test]
 async fn revoked_webhook_shows_slacks_reason() {
-    let server = slack().await;
-    hook_answers(
-        &server,
-        ResponseTemplate::new(404).set_body_string("no_service"),
-    )
-    .await;
+    let server = webhook_answering(404, "no_service").await;
     notify(&server)
         .run()
         .await
@@ -309,8 +317,7 @@ async fn revoked_webhook_shows_slacks_reason() {
 
 #[tokio::test]
 async fn template_values_with_hostile_characters_stay_json_strings() {
-    let server = slack().await;
-    hook_answers(&server, ResponseTemplate::new(200).set_body_string("ok")).await;
+    let server = accepting_webhook().await;
     let hostile = "\"quoted\" \\back\\slash\\ \n new line\t$(rm -rf /) `id` ${HOME} 🚀🔥 </script>";
     let template = r#"{
   "text": "${ECS_SHIP_STATUS}: ${CIRCLE_BRANCH}",
@@ -350,8 +357,7 @@ async fn template_with_invalid_json_names_the_file_and_position() {
 
 #[tokio::test]
 async fn unknown_placeholder_is_named_unless_allow_missing() {
-    let server = slack().await;
-    hook_answers(&server, ResponseTemplate::new(200).set_body_string("ok")).await;
+    let server = accepting_webhook().await;
     let template = r#"{"text": "hi ${NOT_SET_ANYWHERE}!"}"#;
     notify(&server)
         .file("t.json", template)
@@ -372,8 +378,7 @@ async fn unknown_placeholder_is_named_unless_allow_missing() {
 
 #[tokio::test]
 async fn text_message_expands_variables() {
-    let server = slack().await;
-    hook_answers(&server, ResponseTemplate::new(200).set_body_string("ok")).await;
+    let server = accepting_webhook().await;
     circleci(notify(&server))
         .args([
             "--text",
@@ -392,8 +397,7 @@ async fn text_message_expands_variables() {
 
 #[tokio::test]
 async fn event_and_branch_pattern_decide_whether_to_post() {
-    let server = slack().await;
-    hook_answers(&server, ResponseTemplate::new(200).set_body_string("ok")).await;
+    let server = accepting_webhook().await;
     // Not due: no destination is needed and nothing is posted.
     let output = circleci(Test::new())
         .args([
@@ -438,8 +442,7 @@ async fn no_webhook_or_token_when_a_message_is_due_is_an_error() {
 
 #[tokio::test]
 async fn slack_webhook_is_read_as_in_field_report_001() {
-    let server = slack().await;
-    hook_answers(&server, ResponseTemplate::new(200).set_body_string("ok")).await;
+    let server = accepting_webhook().await;
     Test::new()
         .env("SLACK_WEBHOOK", hook_url(&server))
         .arg("notify")
@@ -451,8 +454,7 @@ async fn slack_webhook_is_read_as_in_field_report_001() {
 
 #[tokio::test]
 async fn each_ci_system_fills_in_project_branch_commit_and_job_links() {
-    let server = slack().await;
-    hook_answers(&server, ResponseTemplate::new(200).set_body_string("ok")).await;
+    let server = accepting_webhook().await;
     /// (provider name, its variables, [branch field, actor field, job URL]).
     type System = (
         &'static str,
@@ -583,35 +585,29 @@ mod run_task {
     /// ECS where the migration task runs and exits with `exit`, logging `lines`.
     pub async fn ecs_scenario(exit: i32, lines: Vec<&str>) -> MockServer {
         let server = MockServer::start().await;
-        ecs("DescribeTaskDefinition")
-            .respond_with(ok(json!({
-                "taskDefinition": {
-                    "taskDefinitionArn": TD, "family": "hoge-service-stg", "revision": 7, "status": "ACTIVE",
-                    "containerDefinitions": [{"name": "hoge-stg", "image": "hoge:abc", "essential": true,
-                        "logConfiguration": {"logDriver": "awslogs", "options": {
-                            "awslogs-group": "/ecs/hoge-stg", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "ecs"}}}]
-                },
-                "tags": []
-            })))
-            .mount(&server)
-            .await;
-        ecs("RunTask")
-            .respond_with(ok(
-                json!({ "tasks": [task("PROVISIONING", None)], "failures": [] }),
-            ))
-            .mount(&server)
-            .await;
-        ecs("DescribeTasks")
-            .respond_with(sequence([
-                ok(json!({ "tasks": [task("RUNNING", None)], "failures": [] })),
-                ok(json!({ "tasks": [task("STOPPED", Some(exit))], "failures": [] })),
-            ]))
-            .mount(&server)
-            .await;
-        logs("GetLogEvents")
-            .respond_with(LogPages::new(vec![(lines, 0)]))
-            .mount(&server)
-            .await;
+        let definition = ok(json!({
+            "taskDefinition": {
+                "taskDefinitionArn": TD, "family": "hoge-service-stg", "revision": 7, "status": "ACTIVE",
+                "containerDefinitions": [{"name": "hoge-stg", "image": "hoge:abc", "essential": true,
+                    "logConfiguration": {"logDriver": "awslogs", "options": {
+                        "awslogs-group": "/ecs/hoge-stg", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "ecs"}}}]
+            },
+            "tags": []
+        }));
+        mount(&server, ecs("DescribeTaskDefinition"), definition).await;
+        let tasks = |task: Value| ok(json!({ "tasks": [task], "failures": [] }));
+        mount(&server, ecs("RunTask"), tasks(task("PROVISIONING", None))).await;
+        let states = sequence([
+            tasks(task("RUNNING", None)),
+            tasks(task("STOPPED", Some(exit))),
+        ]);
+        mount(&server, ecs("DescribeTasks"), states).await;
+        mount(
+            &server,
+            logs("GetLogEvents"),
+            LogPages::new(vec![(lines, 0)]),
+        )
+        .await;
         server
     }
 
@@ -644,30 +640,25 @@ mod run_task {
             ],
         )
         .await;
-        let slack = slack().await;
-        hook_answers(&slack, ResponseTemplate::new(200).set_body_string("ok")).await;
+        let slack = accepting_webhook().await;
         let output = migrate(&aws, &slack).args(["--output", "json"]).run().await;
         output.status(3);
         assert_eq!(output.json()["notify"]["result"], "posted");
         let message = &posts(&slack).await[0];
-        let texts = texts(message);
-        assert_eq!(texts[0], "❌ Migration task failed — hoge-inc/hoge (stg)");
+        assert_eq!(
+            texts(message)[0],
+            "❌ Migration task failed — hoge-inc/hoge (stg)"
+        );
         has_field(message, "*Environment*\nstg");
         has_field(message, "*Cluster*\nhoge-stg");
         has_field(message, "*Task definition*\n`hoge-service-stg:7`");
-        let why = texts
-            .iter()
-            .find(|t| t.starts_with("*Why:*"))
-            .expect("a why section");
+        let why = section(message, "*Why:*");
         assert!(why.contains("*Exit code:* 3"), "{why}");
         assert!(
             why.contains("*Stopped reason:* Essential container in task exited"),
             "{why}"
         );
-        let logs = texts
-            .iter()
-            .find(|t| t.starts_with("*Last 2 log lines of the task*"))
-            .expect("a log section");
+        let logs = section(message, "*Last 2 log lines of the task*");
         assert!(
             logs.contains("PG::UndefinedTable: ERROR: relation \"users\" does not exist"),
             "{logs}"
@@ -684,8 +675,7 @@ mod run_task {
     #[tokio::test]
     async fn successful_migration_posts_success() {
         let aws = ecs_scenario(0, vec!["done"]).await;
-        let slack = slack().await;
-        hook_answers(&slack, ResponseTemplate::new(200).set_body_string("ok")).await;
+        let slack = accepting_webhook().await;
         migrate(&aws, &slack).run().await.status(0);
         let message = &posts(&slack).await[0];
         assert_eq!(
@@ -698,8 +688,7 @@ mod run_task {
     #[tokio::test]
     async fn event_fail_does_not_post_a_success() {
         let aws = ecs_scenario(0, vec![]).await;
-        let slack = slack().await;
-        hook_answers(&slack, ResponseTemplate::new(200).set_body_string("ok")).await;
+        let slack = accepting_webhook().await;
         migrate(&aws, &slack)
             .args(["--event", "fail"])
             .run()
@@ -711,8 +700,7 @@ mod run_task {
     #[tokio::test]
     async fn slack_down_keeps_the_tasks_exit_code() {
         let aws = ecs_scenario(3, vec!["boom"]).await;
-        let slack = slack().await;
-        hook_answers(&slack, ResponseTemplate::new(500).set_body_string("oops")).await;
+        let slack = webhook_answering(500, "oops").await;
         let output = migrate(&aws, &slack).run().await;
         output
             .status(3)
@@ -724,8 +712,7 @@ mod run_task {
     #[tokio::test]
     async fn slack_down_after_success_is_a_warning_unless_notify_strict() {
         let aws = ecs_scenario(0, vec![]).await;
-        let slack = slack().await;
-        hook_answers(&slack, ResponseTemplate::new(500).set_body_string("oops")).await;
+        let slack = webhook_answering(500, "oops").await;
         migrate(&aws, &slack)
             .run()
             .await
@@ -746,8 +733,7 @@ mod run_task {
     #[tokio::test]
     async fn notify_strict_keeps_the_commands_own_failure_code() {
         let aws = ecs_scenario(7, vec![]).await;
-        let slack = slack().await;
-        hook_answers(&slack, ResponseTemplate::new(500).set_body_string("oops")).await;
+        let slack = webhook_answering(500, "oops").await;
         migrate(&aws, &slack)
             .arg("--notify-strict")
             .run()
@@ -759,16 +745,13 @@ mod run_task {
     #[tokio::test]
     async fn an_early_error_is_reported_too() {
         let aws = MockServer::start().await;
-        ecs("DescribeTaskDefinition")
-            .respond_with(crate::support::aws::aws_error(
-                400,
-                "ClientException",
-                "Unable to describe task definition.",
-            ))
-            .mount(&aws)
-            .await;
-        let slack = slack().await;
-        hook_answers(&slack, ResponseTemplate::new(200).set_body_string("ok")).await;
+        mount(
+            &aws,
+            ecs("DescribeTaskDefinition"),
+            unknown_task_definition(),
+        )
+        .await;
+        let slack = accepting_webhook().await;
         let output = migrate(&aws, &slack).run().await;
         assert_eq!(output.code, 1, "{}", output.stderr);
         let message = &posts(&slack).await[0];
@@ -776,10 +759,7 @@ mod run_task {
             texts(message)[0],
             "❌ Migration task failed — hoge-inc/hoge (stg)"
         );
-        let why = texts(message)
-            .into_iter()
-            .find(|t| t.starts_with("*Why:*"))
-            .expect("a why section");
+        let why = section(message, "*Why:*");
         assert!(why.contains("*Exit code:* 1"), "{why}");
     }
 }
@@ -832,31 +812,23 @@ mod deploy {
                 event("e1", "(service web) has reached a steady state."),
             ],
         );
-        ecs("DescribeServices")
-            .respond_with(sequence([
-                ok(json!({ "services": [before], "failures": [] })),
-                ok(json!({ "services": [after], "failures": [] })),
-            ]))
-            .mount(&server)
-            .await;
-        ecs("DescribeTaskDefinition")
-            .respond_with(ok(json!({
-                "taskDefinition": {
-                    "taskDefinitionArn": NEW_TD, "family": "web", "revision": 8, "status": "ACTIVE",
-                    "containerDefinitions": [{"name": "app", "image": "app:v2", "essential": true}]
-                },
-                "tags": []
-            })))
-            .mount(&server)
-            .await;
-        ecs("UpdateService")
-            .respond_with(ok(json!({ "service": service(
-                NEW_TD,
-                vec![deployment("ecs-svc/new", NEW_TD, 0, "IN_PROGRESS", "started")],
-                vec![],
-            ) })))
-            .mount(&server)
-            .await;
+        let services = |service: Value| ok(json!({ "services": [service], "failures": [] }));
+        let polls = sequence([services(before), services(after)]);
+        mount(&server, ecs("DescribeServices"), polls).await;
+        let definition = ok(json!({
+            "taskDefinition": {
+                "taskDefinitionArn": NEW_TD, "family": "web", "revision": 8, "status": "ACTIVE",
+                "containerDefinitions": [{"name": "app", "image": "app:v2", "essential": true}]
+            },
+            "tags": []
+        }));
+        mount(&server, ecs("DescribeTaskDefinition"), definition).await;
+        let updated = ok(json!({ "service": service(
+            NEW_TD,
+            vec![deployment("ecs-svc/new", NEW_TD, 0, "IN_PROGRESS", "started")],
+            vec![],
+        ) }));
+        mount(&server, ecs("UpdateService"), updated).await;
         server
     }
 
@@ -887,28 +859,20 @@ mod deploy {
             "ECS deployment circuit breaker: tasks failed to start.",
         )
         .await;
-        let slack = slack().await;
-        hook_answers(&slack, ResponseTemplate::new(200).set_body_string("ok")).await;
+        let slack = accepting_webhook().await;
         deploy(&aws, &slack).run().await.status(3);
         let message = &posts(&slack).await[0];
-        let texts = texts(message);
-        assert_eq!(texts[0], "❌ Deploy failed — hoge-inc/hoge");
+        assert_eq!(texts(message)[0], "❌ Deploy failed — hoge-inc/hoge");
         has_field(message, "*Cluster*\nprod");
         has_field(message, "*Service*\nweb");
         has_field(message, "*Task definition*\n`web:8`");
-        let why = texts
-            .iter()
-            .find(|t| t.starts_with("*Why:*"))
-            .expect("a why section");
+        let why = section(message, "*Why:*");
         assert!(
             why.contains("circuit breaker: tasks failed to start"),
             "{why}"
         );
         assert!(why.contains("*Exit code:* 3"), "{why}");
-        let events = texts
-            .iter()
-            .find(|t| t.starts_with("*Latest service events*"))
-            .expect("an events section");
+        let events = section(message, "*Latest service events*");
         assert!(
             events.contains("deployment failed: tasks failed to start."),
             "{events}"
@@ -922,8 +886,7 @@ mod deploy {
     #[tokio::test]
     async fn successful_deploy_posts_success() {
         let aws = ecs_scenario("COMPLETED", "done").await;
-        let slack = slack().await;
-        hook_answers(&slack, ResponseTemplate::new(200).set_body_string("ok")).await;
+        let slack = accepting_webhook().await;
         deploy(&aws, &slack).run().await.status(0);
         let message = &posts(&slack).await[0];
         assert_eq!(texts(message)[0], "✅ Deploy succeeded — hoge-inc/hoge");
@@ -937,12 +900,7 @@ mod deploy {
             "ECS deployment circuit breaker: tasks failed to start.",
         )
         .await;
-        let slack = slack().await;
-        hook_answers(
-            &slack,
-            ResponseTemplate::new(500).set_body_string("internal_error"),
-        )
-        .await;
+        let slack = webhook_answering(500, "internal_error").await;
         let output = deploy(&aws, &slack).args(["--output", "json"]).run().await;
         output
             .status(3)
@@ -963,13 +921,13 @@ mod deploy {
 async fn secrets_never_appear_in_any_failure_output() {
     let server = slack().await;
     // A hostile or misconfigured endpoint that echoes the URL and token back.
-    Mock::given(method("POST"))
-        .and(path(HOOK_PATH))
-        .respond_with(ResponseTemplate::new(400).set_body_string(format!(
+    hook_answers(
+        &server,
+        ResponseTemplate::new(400).set_body_string(format!(
             "invalid_payload for https://hooks.slack.com{HOOK_PATH} and {TOKEN}"
-        )))
-        .mount(&server)
-        .await;
+        )),
+    )
+    .await;
     let api_down = format!("{}/api", server.uri());
     let api = slack().await;
     api_answers(

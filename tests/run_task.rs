@@ -1,12 +1,14 @@
 //! `run-task` against scripted ECS / CloudWatch Logs answers (wiremock).
 
 use serde_json::{json, Value};
-use wiremock::{MockServer, Respond};
+use wiremock::matchers::body_partial_json;
+use wiremock::{MockServer, Respond, ResponseTemplate};
 
 use crate::support::aws::{
-    aws_error, ecr, ecs, logs, ok, requests, sequence, throttled, LogPages, ECR as ECR_TARGET, ECS,
+    aws_error, ecr, ecs, logs, missing_image_tag, missing_service, mount, ok, requests, sequence,
+    throttled, unknown_task_definition, LogPages, ECR as ECR_TARGET, ECS, LOGS,
 };
-use crate::support::Test;
+use crate::support::{Output, Test};
 
 const TASK: &str = "arn:aws:ecs:us-east-1:123456789012:task/hoge-stg/0123456789abcdef";
 const TD: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/hoge-service-stg:7";
@@ -40,8 +42,18 @@ fn stopped(app_exit: Option<i32>, sidecar_exit: Option<i32>) -> Value {
     value
 }
 
-fn described(task: Value) -> wiremock::ResponseTemplate {
-    ok(json!({ "tasks": [task], "failures": [] }))
+/// A RunTask or DescribeTasks answer listing `tasks`.
+fn tasks(tasks: Vec<Value>) -> ResponseTemplate {
+    ok(json!({ "tasks": tasks, "failures": [] }))
+}
+
+fn described(task: Value) -> ResponseTemplate {
+    tasks(vec![task])
+}
+
+/// RunTask's answer: TASK is provisioning.
+fn started() -> ResponseTemplate {
+    described(task("PROVISIONING", json!([])))
 }
 
 /// A cluster that knows the task definition, starts TASK, and answers DescribeTasks and
@@ -51,32 +63,21 @@ async fn cluster(
     log_events: impl Respond + 'static,
 ) -> MockServer {
     let server = MockServer::start().await;
-    ecs("DescribeTaskDefinition")
-        .respond_with(ok(task_definition()))
-        .mount(&server)
-        .await;
-    ecs("RunTask")
-        .respond_with(ok(
-            json!({ "tasks": [task("PROVISIONING", json!([]))], "failures": [] }),
-        ))
-        .mount(&server)
-        .await;
-    ecs("DescribeTasks")
-        .respond_with(describe_tasks)
-        .mount(&server)
-        .await;
-    ecs("StopTask")
-        .respond_with(ok(json!({ "task": task("STOPPING", json!([])) })))
-        .mount(&server)
-        .await;
-    logs("GetLogEvents")
-        .respond_with(log_events)
-        .mount(&server)
-        .await;
+    mount(
+        &server,
+        ecs("DescribeTaskDefinition"),
+        ok(task_definition()),
+    )
+    .await;
+    mount(&server, ecs("RunTask"), started()).await;
+    mount(&server, ecs("DescribeTasks"), describe_tasks).await;
+    let stopping = ok(json!({ "task": task("STOPPING", json!([])) }));
+    mount(&server, ecs("StopTask"), stopping).await;
+    mount(&server, logs("GetLogEvents"), log_events).await;
     server
 }
 
-fn no_log_stream() -> wiremock::ResponseTemplate {
+fn no_log_stream() -> ResponseTemplate {
     aws_error(
         400,
         "ResourceNotFoundException",
@@ -94,18 +95,19 @@ async fn scenario(last: Value) -> MockServer {
     cluster(sequence(states), no_log_stream()).await
 }
 
-fn migrate(server: &MockServer) -> Test {
+/// `run-task` of hoge-service-stg in cluster hoge-stg against `server`.
+fn run_task(server: &MockServer) -> Test {
     Test::new().endpoint(&server.uri()).args([
         "run-task",
         "--cluster",
         "hoge-stg",
         "--task-definition",
         "hoge-service-stg",
-        "--command",
-        "rails db:migrate",
-        "--poll-interval",
-        "100ms",
     ])
+}
+
+fn migrate(server: &MockServer) -> Test {
+    run_task(server).args(["--command", "rails db:migrate", "--poll-interval", "100ms"])
 }
 
 #[tokio::test]
@@ -150,14 +152,16 @@ async fn failed_sidecar_that_is_not_essential_does_not_fail_the_run() {
 #[tokio::test]
 async fn run_task_failures_exit_125_with_the_reason() {
     let server = MockServer::start().await;
-    ecs("DescribeTaskDefinition")
-        .respond_with(ok(task_definition()))
-        .mount(&server)
-        .await;
-    ecs("RunTask")
-        .respond_with(ok(json!({ "tasks": [], "failures": [{"arn": "arn:aws:ecs:us-east-1:123456789012:container-instance/x", "reason": "RESOURCE:MEMORY"}] })))
-        .mount(&server)
-        .await;
+    mount(
+        &server,
+        ecs("DescribeTaskDefinition"),
+        ok(task_definition()),
+    )
+    .await;
+    let no_capacity = ok(
+        json!({ "tasks": [], "failures": [{"arn": "arn:aws:ecs:us-east-1:123456789012:container-instance/x", "reason": "RESOURCE:MEMORY"}] }),
+    );
+    mount(&server, ecs("RunTask"), no_capacity).await;
     migrate(&server)
         .run()
         .await
@@ -249,7 +253,7 @@ async fn logs_before_and_after_stopped_are_printed_once_in_order() {
         "{}",
         output.stderr
     );
-    let asked = &requests(&server, crate::support::aws::LOGS, "GetLogEvents").await[0];
+    let asked = &requests(&server, LOGS, "GetLogEvents").await[0];
     assert_eq!(asked["logGroupName"], "/ecs/hoge-stg");
     assert_eq!(asked["logStreamName"], "ecs/hoge-stg/0123456789abcdef");
     assert!(
@@ -262,9 +266,7 @@ async fn logs_before_and_after_stopped_are_printed_once_in_order() {
 async fn no_logs_skips_cloudwatch() {
     let server = scenario(stopped(Some(0), None)).await;
     migrate(&server).arg("--no-logs").run().await.status(0);
-    assert!(requests(&server, crate::support::aws::LOGS, "GetLogEvents")
-        .await
-        .is_empty());
+    assert!(requests(&server, LOGS, "GetLogEvents").await.is_empty());
 }
 
 #[tokio::test]
@@ -311,18 +313,9 @@ async fn overrides_file_from_field_report_001_is_passed_through() {
     }
   ]
 }"#;
-    Test::new()
-        .endpoint(&server.uri())
+    run_task(&server)
         .file("docker/run_task_db_migrate_stg.json", file)
-        .args([
-            "run-task",
-            "--cluster",
-            "hoge-stg",
-            "--task-definition",
-            "hoge-service-stg",
-            "--poll-interval",
-            "100ms",
-        ])
+        .args(["--poll-interval", "100ms"])
         .args([
             "--overrides",
             "@docker/run_task_db_migrate_stg.json",
@@ -343,30 +336,21 @@ async fn overrides_file_from_field_report_001_is_passed_through() {
 async fn count_runs_every_task_and_every_one_counts() {
     let server = MockServer::start().await;
     let second = TASK.replace("0123456789abcdef", "fedcba9876543210");
-    ecs("DescribeTaskDefinition")
-        .respond_with(ok(task_definition()))
-        .mount(&server)
-        .await;
+    mount(
+        &server,
+        ecs("DescribeTaskDefinition"),
+        ok(task_definition()),
+    )
+    .await;
     let mut other = task("PROVISIONING", json!([]));
     other["taskArn"] = json!(second);
-    ecs("RunTask")
-        .respond_with(ok(
-            json!({ "tasks": [task("PROVISIONING", json!([])), other], "failures": [] }),
-        ))
-        .mount(&server)
-        .await;
+    let both = tasks(vec![task("PROVISIONING", json!([])), other]);
+    mount(&server, ecs("RunTask"), both).await;
     let mut failed = stopped(Some(6), None);
     failed["taskArn"] = json!(second);
-    ecs("DescribeTasks")
-        .respond_with(ok(
-            json!({ "tasks": [stopped(Some(0), None), failed], "failures": [] }),
-        ))
-        .mount(&server)
-        .await;
-    logs("GetLogEvents")
-        .respond_with(aws_error(400, "ResourceNotFoundException", "no stream"))
-        .mount(&server)
-        .await;
+    let both = tasks(vec![stopped(Some(0), None), failed]);
+    mount(&server, ecs("DescribeTasks"), both).await;
+    mount(&server, logs("GetLogEvents"), no_log_stream()).await;
     migrate(&server)
         .args(["--count", "2"])
         .run()
@@ -383,34 +367,24 @@ async fn image_runs_a_derived_revision_and_reuses_an_identical_latest() {
     latest["taskDefinition"]["revision"] = json!(8);
     latest["taskDefinition"]["taskDefinitionArn"] = json!(TD.replace(":7", ":8"));
     // The live revision is 7; the family's latest (8) already has the new image.
-    ecs("DescribeTaskDefinition")
-        .and(wiremock::matchers::body_partial_json(
-            json!({"taskDefinition": "hoge-service-stg:7"}),
-        ))
-        .respond_with(ok(task_definition()))
-        .mount(&server)
-        .await;
-    ecs("DescribeTaskDefinition")
-        .and(wiremock::matchers::body_partial_json(
-            json!({"taskDefinition": "hoge-service-stg"}),
-        ))
-        .respond_with(ok(latest))
-        .mount(&server)
-        .await;
-    ecs("RunTask")
-        .respond_with(ok(
-            json!({ "tasks": [task("PROVISIONING", json!([]))], "failures": [] }),
-        ))
-        .mount(&server)
-        .await;
-    ecs("DescribeTasks")
-        .respond_with(described(stopped(Some(0), None)))
-        .mount(&server)
-        .await;
-    logs("GetLogEvents")
-        .respond_with(aws_error(400, "ResourceNotFoundException", "no stream"))
-        .mount(&server)
-        .await;
+    let live = body_partial_json(json!({"taskDefinition": "hoge-service-stg:7"}));
+    mount(
+        &server,
+        ecs("DescribeTaskDefinition").and(live),
+        ok(task_definition()),
+    )
+    .await;
+    let family = body_partial_json(json!({"taskDefinition": "hoge-service-stg"}));
+    mount(
+        &server,
+        ecs("DescribeTaskDefinition").and(family),
+        ok(latest),
+    )
+    .await;
+    mount(&server, ecs("RunTask"), started()).await;
+    let done = described(stopped(Some(0), None));
+    mount(&server, ecs("DescribeTasks"), done).await;
+    mount(&server, logs("GetLogEvents"), no_log_stream()).await;
     Test::new()
         .endpoint(&server.uri())
         .args([
@@ -474,22 +448,24 @@ mod bad_input {
     /// Runs `args` against a server that knows the task definition, and checks nothing started.
     async fn rejected(args: &[&str], code: i32, message: &str) {
         let server = scenario(stopped(Some(0), None)).await;
-        Test::new()
-            .endpoint(&server.uri())
-            .args([
-                "run-task",
-                "--cluster",
-                "hoge-stg",
-                "--task-definition",
-                "hoge-service-stg",
-            ])
-            .args(args.iter().copied())
+        starts_no_task(&server, run_task(&server), args, code, message).await;
+    }
+
+    /// Runs `test` with `args`: exit `code` with `message`, and no task started on `server`.
+    async fn starts_no_task(
+        server: &MockServer,
+        test: Test,
+        args: &[&str],
+        code: i32,
+        message: &str,
+    ) {
+        test.args(args.iter().copied())
             .run()
             .await
             .status(code)
             .stderr_has(message);
         assert!(
-            requests(&server, ECS, "RunTask").await.is_empty(),
+            requests(server, ECS, "RunTask").await.is_empty(),
             "no task may start for {args:?}"
         );
     }
@@ -545,91 +521,82 @@ mod bad_input {
         rejected(&["--timeout", "soon"], 1, "--timeout").await;
     }
 
+    /// Runs `run-task args` against a server whose one answer is `answer` to `action`: exit 1
+    /// with `message`, and no task started.
+    async fn refused_by_aws(
+        action: wiremock::MockBuilder,
+        answer: ResponseTemplate,
+        args: &[&str],
+        message: &str,
+    ) {
+        let server = MockServer::start().await;
+        mount(&server, action, answer).await;
+        let test = Test::new().endpoint(&server.uri()).arg("run-task");
+        starts_no_task(&server, test, args, 1, message).await;
+    }
+
     #[tokio::test]
     async fn unknown_task_definition() {
-        let server = MockServer::start().await;
-        ecs("DescribeTaskDefinition")
-            .respond_with(aws_error(
-                400,
-                "ClientException",
-                "Unable to describe task definition.",
-            ))
-            .mount(&server)
-            .await;
-        Test::new()
-            .endpoint(&server.uri())
-            .args(["run-task", "--cluster", "c", "--task-definition", "nope"])
-            .run()
-            .await
-            .status(1)
-            .stderr_has("task definition `nope` not found");
-        assert!(requests(&server, ECS, "RunTask").await.is_empty());
+        refused_by_aws(
+            ecs("DescribeTaskDefinition"),
+            super::unknown_task_definition(),
+            &["--cluster", "c", "--task-definition", "nope"],
+            "task definition `nope` not found",
+        )
+        .await;
     }
 
     #[tokio::test]
     async fn unknown_service() {
-        let server = MockServer::start().await;
-        ecs("DescribeServices")
-            .respond_with(ok(json!({"services": [], "failures": [{"arn": "arn:aws:ecs:us-east-1:123456789012:service/c/ghost", "reason": "MISSING"}]})))
-            .mount(&server)
-            .await;
-        Test::new()
-            .endpoint(&server.uri())
-            .args(["run-task", "--cluster", "c", "--service", "ghost"])
-            .run()
-            .await
-            .status(1)
-            .stderr_has("service `ghost` not found");
+        refused_by_aws(
+            ecs("DescribeServices"),
+            missing_service("c", "ghost"),
+            &["--cluster", "c", "--service", "ghost"],
+            "service `ghost` not found",
+        )
+        .await;
     }
 
     #[tokio::test]
     async fn unknown_cluster() {
-        let server = MockServer::start().await;
-        ecs("DescribeServices")
-            .respond_with(aws_error(
-                400,
-                "ClusterNotFoundException",
-                "Cluster not found.",
-            ))
-            .mount(&server)
-            .await;
-        Test::new()
-            .endpoint(&server.uri())
-            .args(["run-task", "--cluster", "nope", "--service", "s"])
+        refused_by_aws(
+            ecs("DescribeServices"),
+            aws_error(400, "ClusterNotFoundException", "Cluster not found."),
+            &["--cluster", "nope", "--service", "s"],
+            "cluster `nope` not found",
+        )
+        .await;
+    }
+
+    /// Runs a `run-task` that `setup` leaves without something it needs: exit 1 before any AWS
+    /// call, so the caller checks what stderr says is missing.
+    async fn fails_before_calling_aws(setup: impl FnOnce(Test) -> Test) -> Output {
+        let server = scenario(stopped(Some(0), None)).await;
+        let output = setup(Test::new().endpoint(&server.uri()))
+            .args(["run-task", "--cluster", "c", "--task-definition", "t"])
             .run()
-            .await
-            .status(1)
-            .stderr_has("cluster `nope` not found");
+            .await;
+        output.status(1);
+        assert!(server.received_requests().await.unwrap().is_empty());
+        output
     }
 
     #[tokio::test]
     async fn missing_region() {
-        let server = scenario(stopped(Some(0), None)).await;
-        Test::new()
-            .endpoint(&server.uri())
-            .env_remove("AWS_REGION")
-            .args(["run-task", "--cluster", "c", "--task-definition", "t"])
-            .run()
+        fails_before_calling_aws(|test| test.env_remove("AWS_REGION"))
             .await
-            .status(1)
             .stderr_has("no AWS region")
             .stderr_has("--region");
-        assert!(server.received_requests().await.unwrap().is_empty());
     }
 
     #[tokio::test]
     async fn missing_credentials() {
-        let server = scenario(stopped(Some(0), None)).await;
-        Test::new()
-            .endpoint(&server.uri())
-            .env_remove("AWS_ACCESS_KEY_ID")
-            .env_remove("AWS_SECRET_ACCESS_KEY")
-            .args(["run-task", "--cluster", "c", "--task-definition", "t"])
-            .run()
-            .await
-            .status(1)
-            .stderr_has("no AWS credentials");
-        assert!(server.received_requests().await.unwrap().is_empty());
+        fails_before_calling_aws(|test| {
+            test.env_remove("AWS_ACCESS_KEY_ID")
+                .env_remove("AWS_SECRET_ACCESS_KEY")
+        })
+        .await
+        .stderr_has("no AWS credentials");
     }
 
     #[tokio::test]
@@ -661,20 +628,13 @@ async fn image_from_ecr_is_pinned_to_its_digest_before_registering() {
     let digest = format!("sha256:{}", "ab".repeat(32));
     let image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/hoge";
     let server = scenario(stopped(Some(0), None)).await;
-    ecr("DescribeImages")
-        .respond_with(ok(
-            json!({"imageDetails": [{"imageDigest": digest, "imageTags": ["v2"]}]}),
-        ))
-        .mount(&server)
-        .await;
+    let v2 = ok(json!({"imageDetails": [{"imageDigest": digest, "imageTags": ["v2"]}]}));
+    mount(&server, ecr("DescribeImages"), v2).await;
     let mut registered = task_definition();
     registered["taskDefinition"]["taskDefinitionArn"] = json!(TD.replace(":7", ":8"));
     registered["taskDefinition"]["containerDefinitions"][0]["image"] =
         json!(format!("{image}@{digest}"));
-    ecs("RegisterTaskDefinition")
-        .respond_with(ok(registered))
-        .mount(&server)
-        .await;
+    mount(&server, ecs("RegisterTaskDefinition"), ok(registered)).await;
 
     migrate(&server)
         .args(["--image", &format!("hoge-stg={image}:v2")])
@@ -698,14 +658,8 @@ async fn image_from_ecr_is_pinned_to_its_digest_before_registering() {
 #[tokio::test]
 async fn image_with_a_missing_tag_starts_nothing() {
     let server = scenario(stopped(Some(0), None)).await;
-    ecr("DescribeImages")
-        .respond_with(aws_error(
-            400,
-            "ImageNotFoundException",
-            "The image with imageId {imageTag:'nope'} does not exist",
-        ))
-        .mount(&server)
-        .await;
+    let nope = missing_image_tag("hoge", "nope");
+    mount(&server, ecr("DescribeImages"), nope).await;
     migrate(&server)
         .args([
             "--image",

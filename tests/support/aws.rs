@@ -44,6 +44,38 @@ pub fn throttled() -> ResponseTemplate {
     aws_error(400, "ThrottlingException", "Rate exceeded")
 }
 
+/// Mounts one answer for one action: `mount(&server, ecs("RunTask"), ok(..)).await`.
+pub async fn mount(server: &MockServer, action: MockBuilder, answer: impl Respond + 'static) {
+    action.respond_with(answer).mount(server).await;
+}
+
+/// DescribeServices for a service the cluster does not have: ECS answers 200 with a MISSING
+/// failure naming the service's ARN.
+pub fn missing_service(cluster: &str, name: &str) -> ResponseTemplate {
+    let arn = format!("arn:aws:ecs:us-east-1:123456789012:service/{cluster}/{name}");
+    ok(serde_json::json!({ "services": [], "failures": [{ "arn": arn, "reason": "MISSING" }] }))
+}
+
+/// DescribeTaskDefinition for a family or revision ECS does not know.
+pub fn unknown_task_definition() -> ResponseTemplate {
+    aws_error(
+        400,
+        "ClientException",
+        "Unable to describe task definition.",
+    )
+}
+
+/// DescribeImages for a tag that ECR repository `repository` does not have.
+pub fn missing_image_tag(repository: &str, tag: &str) -> ResponseTemplate {
+    aws_error(
+        400,
+        "ImageNotFoundException",
+        &format!(
+            "The image with imageId {{imageTag:'{tag}'}} does not exist within the repository with name '{repository}'"
+        ),
+    )
+}
+
 /// Answers with each response in turn, then repeats the last one forever.
 pub struct Sequence(Mutex<VecDeque<ResponseTemplate>>);
 

@@ -96,6 +96,10 @@ impl Moto {
         self.call(super::aws::LOGS, action, body).await
     }
 
+    pub async fn ecr(&self, action: &str, body: Value) -> Value {
+        self.call(super::aws::ECR, action, body).await
+    }
+
     /// An EC2 query-protocol call; returns the raw XML.
     pub async fn ec2(&self, params: &[(&str, &str)]) -> String {
         let response = self
