@@ -59,6 +59,7 @@ impl Command {
 }
 
 #[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// ECS cluster name or ARN.
     #[arg(long, global = true, env = "ECS_SHIP_CLUSTER")]
@@ -146,6 +147,7 @@ pub struct GlobalArgs {
 
 /// Where and how Slack messages go; shared by `notify` and `--notify`.
 #[derive(Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Slack options")]
 pub struct SlackArgs {
     /// Slack incoming-webhook URL (also read from SLACK_WEBHOOK_URL or SLACK_WEBHOOK). Never
     /// printed.
