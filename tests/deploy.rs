@@ -842,6 +842,52 @@ async fn dry_run_shows_the_diff_and_changes_nothing() {
 }
 
 #[tokio::test]
+async fn dry_run_never_shows_secret_values() {
+    let server = scenario(vec![]).await;
+    let value_from = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-Xy12Ab";
+    for format in ["human", "json"] {
+        let output = deploy_app_v2(&server)
+            .args([
+                "--secret",
+                &format!("app:DATABASE_URL={value_from}"),
+                "--dry-run",
+            ])
+            .args(["--output", format, "-v"])
+            .run()
+            .await;
+        output.status(0);
+        assert!(
+            !output.all().contains(value_from),
+            "{format} output shows the --secret value:\n{}",
+            output.all()
+        );
+        assert!(
+            output.stdout.contains("DATABASE_URL")
+                && output.stdout.contains("[redacted --secret value]"),
+            "{}",
+            output.stdout
+        );
+    }
+    assert_changed_nothing(&server, "dry run").await;
+
+    // A real deploy sends the value to ECS and shows it nowhere.
+    let server = scenario(vec![completed(vec![])]).await;
+    let output = deploy_app_v2(&server)
+        .args([
+            "--secret",
+            &format!("app:DATABASE_URL={value_from}"),
+            "--output",
+            "json",
+            "-v",
+        ])
+        .run()
+        .await;
+    output.status(0);
+    assert!(!output.all().contains(value_from), "{}", output.all());
+    assert!(registered(&server).await.to_string().contains(value_from));
+}
+
+#[tokio::test]
 async fn container_image_name_updates_in_the_orb_format() {
     let server = scenario(vec![completed(vec![])]).await;
     deploy(&server)

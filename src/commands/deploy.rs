@@ -925,6 +925,24 @@ fn update_request(
     request
 }
 
+/// The registration as people see it: values given with `--secret` are masked, as they are in
+/// every output; everything else as ECS would get it.
+fn shown_registration(definition: &TaskDefinition, secret_values: &[String]) -> Value {
+    fn mask(value: &mut Value, secret_values: &[String]) {
+        match value {
+            Value::String(text) if secret_values.contains(text) => {
+                *text = "[redacted --secret value]".into();
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| mask(v, secret_values)),
+            Value::Object(map) => map.values_mut().for_each(|v| mask(v, secret_values)),
+            _ => {}
+        }
+    }
+    let mut registration = definition.registration();
+    mask(&mut registration, secret_values);
+    registration
+}
+
 fn dry_run_report(
     context: &Context,
     args: &DeployArgs,
@@ -936,6 +954,14 @@ fn dry_run_report(
 ) -> Report {
     let mut lines = vec![];
     let mut changes = vec![];
+    let secret_values: Vec<String> = args
+        .secrets
+        .iter()
+        .filter_map(|spec| match Change::secret(spec) {
+            Ok(Change::Secret { value_from, .. }) => Some(value_from),
+            _ => None,
+        })
+        .collect();
     for revision in revisions {
         let what = match revision.action {
             Action::Unchanged => format!("task definition {}: unchanged", revision.label),
@@ -962,7 +988,8 @@ fn dry_run_report(
             ));
         }
         let pretty = |d: &TaskDefinition| {
-            serde_json::to_string_pretty(&d.registration()).expect("JSON values serialize")
+            serde_json::to_string_pretty(&shown_registration(d, &secret_values))
+                .expect("JSON values serialize")
         };
         let before = revision.before.as_ref().map(pretty).unwrap_or_default();
         let diff = diff::unified(&before, &pretty(&revision.derived), 3);
@@ -971,7 +998,7 @@ fn dry_run_report(
             "from": revision.label,
             "action": match revision.action { Action::Unchanged => "unchanged", Action::Reuse => "reuse", Action::Register => "register" },
             "task_definition": revision.target.as_ref().map(|t| t.arn().to_string()),
-            "registration": revision.derived.registration(),
+            "registration": shown_registration(&revision.derived, &secret_values),
             "diff": diff,
         }));
     }
