@@ -285,6 +285,10 @@ pub struct RunTaskArgs {
     /// What to do with the task on SIGINT / SIGTERM.
     #[arg(long, env = "ECS_SHIP_ON_CANCEL", value_enum, default_value_t = AfterWait::Stop)]
     pub on_cancel: AfterWait,
+
+    /// Print the revision it would register and the RunTask request; start nothing.
+    #[arg(long, env = "ECS_SHIP_DRY_RUN")]
+    pub dry_run: bool,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

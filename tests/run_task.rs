@@ -674,3 +674,39 @@ async fn image_with_a_missing_tag_starts_nothing() {
         .is_empty());
     assert!(requests(&server, ECS, "RunTask").await.is_empty());
 }
+
+#[tokio::test]
+async fn dry_run_shows_the_revision_and_request_and_starts_nothing() {
+    let digest = format!("sha256:{}", "cd".repeat(32));
+    let image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/hoge";
+    let server = scenario(stopped(Some(0), None)).await;
+    let v3 = ok(json!({"imageDetails": [{"imageDigest": digest, "imageTags": ["v3"]}]}));
+    mount(&server, ecr("DescribeImages"), v3).await;
+
+    let output = migrate(&server)
+        .args(["--image", &format!("hoge-stg={image}:v3"), "--dry-run"])
+        .run()
+        .await;
+    output
+        .status(0)
+        .stdout_has("would register a new revision of hoge-service-stg")
+        .stdout_has(&format!("-      \"image\": \"{image}:abc\""))
+        .stdout_has(&format!("+      \"image\": \"{image}@{digest}\""))
+        .stdout_has("would call RunTask")
+        .stdout_has(r#""command":["rails","db:migrate"]"#);
+    for changing in ["RegisterTaskDefinition", "RunTask", "StopTask"] {
+        assert!(
+            requests(&server, ECS, changing).await.is_empty(),
+            "dry run called {changing}"
+        );
+    }
+
+    let doc = migrate(&server)
+        .args(["--dry-run", "--output", "json"])
+        .run()
+        .await
+        .json();
+    assert_eq!(doc["result"], "dry_run");
+    assert_eq!(doc["run_task"]["taskDefinition"], TD);
+    assert!(requests(&server, ECS, "RunTask").await.is_empty());
+}

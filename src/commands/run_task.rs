@@ -11,6 +11,7 @@ use serde_json::{json, Map, Value};
 use crate::aws::{Aws, Service};
 use crate::cli::{AfterWait, RunTaskArgs};
 use crate::context::Context;
+use crate::diff;
 use crate::duration::human;
 use crate::ecr;
 use crate::ecs::{self, Failure, ServiceDescription, Task};
@@ -244,6 +245,8 @@ pub async fn run(context: &Context, args: &RunTaskArgs) -> Result<Report> {
     let mut definition = task_definition::describe(&aws, &reference).await?;
     let watched = definition.watched_container(context.global.container.as_deref())?;
     let overrides = plan.overrides(&definition, watched.as_deref())?;
+    let base = definition.clone();
+    let mut needs_registration = false;
     if !plan.images.is_empty() {
         for change in &plan.images {
             definition.apply(change)?;
@@ -257,7 +260,14 @@ pub async fn run(context: &Context, args: &RunTaskArgs) -> Result<Report> {
                 .collect();
             ecr::pin_images(&aws, &mut definition, &containers, progress).await?;
         }
-        definition = task_definition::register_or_reuse(&aws, &definition, progress).await?;
+        if !args.dry_run {
+            definition = task_definition::register_or_reuse(&aws, &definition, progress).await?;
+        } else {
+            match task_definition::latest(&aws, definition.family()).await? {
+                Some(latest) if latest.same_registration(&definition) => definition = latest,
+                _ => needs_registration = true,
+            }
+        }
     }
 
     let request = run_task_request(
@@ -269,6 +279,15 @@ pub async fn run(context: &Context, args: &RunTaskArgs) -> Result<Report> {
         service.as_ref(),
         overrides,
     );
+    if args.dry_run {
+        return Ok(dry_run_report(
+            context,
+            &base,
+            &definition,
+            needs_registration,
+            request,
+        ));
+    }
     progress.say(format_args!(
         "starting {} task{} of {} on cluster {cluster}",
         args.count,
@@ -470,6 +489,58 @@ fn run_task_request(
         launch_summary(&request)
     ));
     request
+}
+
+/// What `--dry-run` would have done: the revision it would register (as a diff against the one
+/// it derives from) and the RunTask request. Only describe calls were made.
+fn dry_run_report(
+    context: &Context,
+    base: &TaskDefinition,
+    definition: &TaskDefinition,
+    needs_registration: bool,
+    mut request: Value,
+) -> Report {
+    let mut lines = vec![];
+    let pretty = |d: &TaskDefinition| {
+        serde_json::to_string_pretty(&d.registration()).expect("JSON values serialize")
+    };
+    let diff = needs_registration.then(|| diff::unified(&pretty(base), &pretty(definition), 3));
+    if let Some(diff) = &diff {
+        lines.push(format!(
+            "task definition {}: would register a new revision of {}",
+            base.name(),
+            definition.family()
+        ));
+        lines.extend(diff.lines().map(str::to_string));
+        request["taskDefinition"] = json!(format!("{} (new revision)", definition.family()));
+    } else if definition.arn() != base.arn() {
+        lines.push(format!(
+            "task definition {}: would reuse {} (identical)",
+            base.name(),
+            definition.name()
+        ));
+    }
+    lines.push(format!(
+        "would call RunTask {}",
+        serde_json::to_string(&request).expect("JSON values serialize")
+    ));
+    context
+        .progress
+        .say("dry run: nothing was registered or started");
+    Report {
+        json: json!({
+            "command": "run-task",
+            "result": "dry_run",
+            "exit_code": 0,
+            "dry_run": true,
+            "task_definition": request["taskDefinition"],
+            "registration": needs_registration.then(|| definition.registration()),
+            "diff": diff,
+            "run_task": request,
+        }),
+        stdout: lines,
+        ..Report::default()
+    }
 }
 
 fn launch_summary(request: &Value) -> String {
