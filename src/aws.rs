@@ -16,10 +16,10 @@ use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
 use aws_sigv4::sign::v4::SigningParams;
 use bytes::Bytes;
-use rand::Rng;
 use serde_json::Value;
 use tokio::sync::Mutex;
 
+use crate::backoff;
 use crate::error::Error;
 use crate::progress::Progress;
 
@@ -133,6 +133,8 @@ struct Inner {
 }
 
 const MAX_ATTEMPTS: u32 = 6;
+const FIRST_RETRY: Duration = Duration::from_millis(500);
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(20);
 
 impl Aws {
     /// Builds the client: resolves region and the credential source, but makes no call yet.
@@ -236,7 +238,7 @@ impl Aws {
             attempt += 1;
             match self.attempt(service, action, &body, region).await {
                 Err(error) if error.is_transient() && attempt < MAX_ATTEMPTS => {
-                    let delay = backoff(attempt);
+                    let delay = backoff::jittered(FIRST_RETRY, attempt, MAX_RETRY_WAIT);
                     self.inner.progress.debug(format_args!(
                         "{} {action}: {} ({}); retry {attempt} in {}ms",
                         service.signing_name(),
@@ -401,16 +403,6 @@ fn network_reason(error: &reqwest::Error, url: &str) -> String {
     }
 }
 
-/// Full-jitter exponential backoff: 0..min(20s, 250ms · 2^attempt).
-fn backoff(attempt: u32) -> Duration {
-    let ceiling = Duration::from_millis(250)
-        .saturating_mul(1 << attempt.min(7))
-        .min(Duration::from_secs(20));
-    let millis =
-        rand::rng().random_range(ceiling.as_millis() as u64 / 4..=ceiling.as_millis() as u64);
-    Duration::from_millis(millis)
-}
-
 enum CredentialSource {
     Chain(Option<SharedCredentialsProvider>),
     /// `--role-arn`: AssumeRoleWithWebIdentity with the CI's OIDC token, refreshed before expiry.
@@ -544,15 +536,6 @@ mod tests {
         assert!(error("Network", None).is_transient());
         assert!(!error("ClusterNotFoundException", Some(400)).is_transient());
         assert!(!error("AccessDeniedException", Some(400)).is_transient());
-    }
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        for attempt in 1..20 {
-            let delay = backoff(attempt);
-            assert!(delay <= Duration::from_secs(20));
-        }
-        assert!(backoff(1) <= Duration::from_millis(500));
     }
 
     #[test]

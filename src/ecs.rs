@@ -24,7 +24,7 @@ pub struct Task {
 impl Task {
     /// The id part of the ARN, as log stream names and the console use it.
     pub fn id(&self) -> &str {
-        self.task_arn.rsplit('/').next().unwrap_or(&self.task_arn)
+        arn_name(&self.task_arn)
     }
 
     pub fn container(&self, name: &str) -> Option<&Container> {
@@ -177,11 +177,7 @@ pub async fn describe_services(
         let failures: Vec<Failure> =
             parse(&response["failures"], "DescribeServices failures").unwrap_or_default();
         if let Some(failure) = failures.first() {
-            let name = failure
-                .arn
-                .as_deref()
-                .map(|a| a.rsplit('/').next().unwrap_or(a))
-                .unwrap_or("?");
+            let name = failure.arn.as_deref().map(arn_name).unwrap_or("?");
             return Err(Error::input_with_hint(
                 format!(
                     "service `{name}` not found in cluster `{cluster}` ({})",
@@ -203,9 +199,15 @@ pub async fn describe_services(
     Ok(services)
 }
 
+/// The last part of an ARN (`family:7` of a task definition, the id of a task, a cluster's
+/// name); a plain name is returned as it is.
+pub fn arn_name(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
 /// The AWS console page of a task or service, for people reading CI logs.
 pub fn console_url(region: &str, cluster: &str, path: &str) -> String {
-    let cluster = cluster.rsplit('/').next().unwrap_or(cluster);
+    let cluster = arn_name(cluster);
     format!(
         "https://{region}.console.aws.amazon.com/ecs/v2/clusters/{cluster}/{path}?region={region}"
     )

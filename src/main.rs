@@ -1,4 +1,5 @@
 mod aws;
+mod backoff;
 mod ci_context;
 mod cli;
 mod commands;

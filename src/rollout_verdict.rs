@@ -2,7 +2,7 @@
 //! one DescribeServices snapshot (and, when ECS counts failed tasks, the stopped tasks of the
 //! new revision).
 
-use crate::ecs::{Deployment, ServiceDescription, Task};
+use crate::ecs::{arn_name, Deployment, ServiceDescription, Task};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RolloutVerdict {
@@ -32,7 +32,7 @@ pub fn judge(
             Some(p) => format!(
                 "; the service now runs deployment {} of {}",
                 p.id,
-                short(&p.task_definition)
+                arn_name(&p.task_definition)
             ),
             None => String::new(),
         };
@@ -53,7 +53,7 @@ pub fn judge(
             Some(p) if p.task_definition != ours.task_definition => format!(
                 "deployment {} of {} (a rollback)",
                 p.id,
-                short(&p.task_definition)
+                arn_name(&p.task_definition)
             ),
             Some(p) => format!("deployment {}", p.id),
             None => "another deployment".into(),
@@ -94,7 +94,7 @@ pub fn deployment_lines(service: &ServiceDescription) -> Vec<String> {
                 "{} {} {}: {}/{} running",
                 d.status,
                 d.id,
-                short(&d.task_definition),
+                arn_name(&d.task_definition),
                 d.running_count,
                 d.desired_count
             );
@@ -154,7 +154,7 @@ fn describe_stopped(tasks: &[&Task], task_definition: &str) -> String {
         "{} task{} of {} stopped: {}",
         tasks.len(),
         if tasks.len() == 1 { "" } else { "s" },
-        short(task_definition),
+        arn_name(task_definition),
         task_reason(first)
     );
     let other_reasons: Vec<String> = tasks[1..]
@@ -201,14 +201,6 @@ pub fn task_reason(task: &Task) -> String {
     } else {
         format!("{stopped} ({})", containers.join("; "))
     }
-}
-
-/// `family:revision` from an ARN.
-fn short(task_definition: &str) -> &str {
-    task_definition
-        .rsplit('/')
-        .next()
-        .unwrap_or(task_definition)
 }
 
 #[cfg(test)]

@@ -174,8 +174,7 @@ impl TaskDefinition {
 
     /// `family:revision`, the short form people read.
     pub fn name(&self) -> String {
-        let arn = self.arn();
-        arn.rsplit('/').next().unwrap_or(arn).to_string()
+        crate::ecs::arn_name(self.arn()).to_string()
     }
 
     fn containers(&self) -> impl Iterator<Item = &Map<String, Value>> {

@@ -481,6 +481,36 @@ async fn stopped_tasks_of_the_new_revision_fail_with_their_reason() {
     assert_eq!(listed["desiredStatus"], "STOPPED");
 }
 
+/// Stopped tasks are listed when ECS counts a new failed task, not again on every poll.
+#[tokio::test]
+async fn stopped_tasks_are_listed_once_per_new_failure_not_every_poll() {
+    let mut stopping = deployment("ecs-svc/new", "PRIMARY", NEW_TD, 1, 2, "IN_PROGRESS");
+    stopping["failedTasks"] = json!(1);
+    let server = scenario(vec![services(vec![rolling(stopping, 2, vec![])])]).await;
+    mount(
+        &server,
+        ecs("ListTasks"),
+        ok(json!({ "taskArns": ["arn:aws:ecs:us-east-1:123456789012:task/prod/t1"] })),
+    )
+    .await;
+    let user_stop = json!({ "tasks": [
+        {"taskArn": "arn:aws:ecs:us-east-1:123456789012:task/prod/t1", "taskDefinitionArn": NEW_TD, "lastStatus": "STOPPED",
+         "stopCode": "UserInitiated", "createdAt": 1700000200.0, "stoppedReason": "Task stopped by user", "containers": []}
+    ], "failures": [] });
+    mount(&server, ecs("DescribeTasks"), ok(user_stop)).await;
+    deploy_app_v2(&server)
+        .args(["--max-poll-attempts", "4"])
+        .run()
+        .await
+        .status(124);
+    assert_eq!(count(&server, ECS, "DescribeServices").await, 1 + 4);
+    assert_eq!(
+        count(&server, ECS, "ListTasks").await,
+        1,
+        "listed again without a new failure"
+    );
+}
+
 #[tokio::test]
 async fn a_stuck_deployment_times_out_with_124_after_max_poll_attempts() {
     let server = scenario(vec![half_rolled()]).await;

@@ -16,7 +16,7 @@ use crate::context::Context;
 use crate::diff;
 use crate::duration::human;
 use crate::ecr::{self, ImageRef, Pinned};
-use crate::ecs::{self, Deployment, ServiceDescription, Task};
+use crate::ecs::{self, arn_name, Deployment, ServiceDescription, Task};
 use crate::error::{Error, Result, Signal};
 use crate::poll::{self, Ended, Step};
 use crate::report::Report;
@@ -353,6 +353,9 @@ struct Watch {
     lines: Vec<String>,
     verdict: Option<RolloutVerdict>,
     last: ServiceDescription,
+    /// The deployment's failedTasks when its stopped tasks were last looked at: they are listed
+    /// again only when ECS counts a new failure, not on every poll.
+    failed_tasks_checked: i64,
 }
 
 impl Watch {
@@ -366,6 +369,7 @@ impl Watch {
             lines: vec![],
             verdict: None,
             last: service.clone(),
+            failed_tasks_checked: 0,
         }
     }
 
@@ -482,8 +486,14 @@ impl Waiter<'_> {
                 .iter()
                 .find(|d| d.id == watch.deployment_id)
             {
-                Some(deployment) if deployment.failed_tasks > 0 => {
-                    self.stopped_tasks(&service, deployment).await
+                Some(deployment) if deployment.failed_tasks > watch.failed_tasks_checked => {
+                    match self.stopped_tasks(&service, deployment).await {
+                        Some(stopped) => {
+                            watch.failed_tasks_checked = deployment.failed_tasks;
+                            stopped
+                        }
+                        None => vec![],
+                    }
                 }
                 _ => vec![],
             };
@@ -496,7 +506,7 @@ impl Waiter<'_> {
                         "✓ {}: deployment {} of {} completed",
                         watch.name,
                         watch.deployment_id,
-                        short(&watch.task_definition)
+                        arn_name(&watch.task_definition)
                     ));
                     watch.verdict = Some(RolloutVerdict::Completed);
                 }
@@ -523,13 +533,14 @@ impl Waiter<'_> {
         })
     }
 
-    /// Stopped tasks of the deployment's revision created since it began. Only asked for when
-    /// ECS counts failed tasks, so the usual poll is one DescribeServices per 10 services.
+    /// Stopped tasks of the deployment's revision created since it began; `None` when AWS could
+    /// not say (warned, and asked again next poll). Only asked for when ECS counts a new failed
+    /// task, so the usual poll is one DescribeServices per 10 services.
     async fn stopped_tasks(
         &self,
         service: &ServiceDescription,
         deployment: &Deployment,
-    ) -> Vec<Task> {
+    ) -> Option<Vec<Task>> {
         let listed = self
             .aws
             .call(
@@ -552,29 +563,31 @@ impl Waiter<'_> {
                     "cannot list stopped tasks of {}: {error}",
                     service.service_name
                 ));
-                return vec![];
+                return None;
             }
         };
         if arns.is_empty() {
-            return vec![];
+            return Some(vec![]);
         }
         match ecs::describe_tasks(self.aws, self.cluster, &arns).await {
-            Ok((tasks, _)) => tasks
-                .into_iter()
-                .filter(|t| t.task_definition_arn == deployment.task_definition)
-                .filter(
-                    |t| match (t.created_at.or(t.started_at), deployment.created_at) {
-                        (Some(task), Some(since)) => task + 1.0 >= since,
-                        _ => true,
-                    },
-                )
-                .collect(),
+            Ok((tasks, _)) => Some(
+                tasks
+                    .into_iter()
+                    .filter(|t| t.task_definition_arn == deployment.task_definition)
+                    .filter(
+                        |t| match (t.created_at.or(t.started_at), deployment.created_at) {
+                            (Some(task), Some(since)) => task + 1.0 >= since,
+                            _ => true,
+                        },
+                    )
+                    .collect(),
+            ),
             Err(error) => {
                 self.context.progress.warn(format_args!(
                     "cannot describe stopped tasks of {}: {error}",
                     service.service_name
                 ));
-                vec![]
+                None
             }
         }
     }
@@ -807,13 +820,13 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
             progress.say(format_args!(
                 "{} already runs {}; no new deployment (--force-new-deployment starts one)",
                 service.service_name,
-                short(arn)
+                arn_name(arn)
             ));
         } else {
             progress.say(format_args!(
                 "updating service {} to {} ({})",
                 service.service_name,
-                short(arn),
+                arn_name(arn),
                 ecs::console_url(
                     aws.region(),
                     cluster,
@@ -1066,7 +1079,7 @@ impl Outcome<'_> {
                 progress.warn(format_args!(
                     "{}: nothing to roll back to (it ran {} before this deploy too)",
                     watch.name,
-                    short(&previous)
+                    arn_name(&previous)
                 ));
                 continue;
             }
@@ -1080,7 +1093,7 @@ impl Outcome<'_> {
                     progress.say(format_args!(
                         "{}: ECS is already rolling back to {} (deployment {}); waiting for it",
                         watch.name,
-                        short(&previous),
+                        arn_name(&previous),
                         deployment.id
                     ));
                     (watch.last.clone(), deployment.id.clone())
@@ -1089,7 +1102,7 @@ impl Outcome<'_> {
                     progress.say(format_args!(
                         "{}: rolling back to {}",
                         watch.name,
-                        short(&previous)
+                        arn_name(&previous)
                     ));
                     let request = json!({
                         "cluster": self.cluster,
@@ -1148,10 +1161,10 @@ impl Outcome<'_> {
                     };
                     if let Some((to, result, reason)) = &self.rollbacks[i] {
                         text.push_str(&match result.as_str() {
-                            "succeeded" => format!("; rolled back to {}", short(to)),
+                            "succeeded" => format!("; rolled back to {}", arn_name(to)),
                             _ => format!(
                                 "; the rollback to {} {}{}",
-                                short(to),
+                                arn_name(to),
                                 result.replace('_', " "),
                                 reason
                                     .as_ref()
@@ -1245,11 +1258,6 @@ impl Outcome<'_> {
             events: self.events[events..].to_vec(),
         }
     }
-}
-
-/// `family:revision` from an ARN.
-fn short(arn: &str) -> &str {
-    arn.rsplit('/').next().unwrap_or(arn)
 }
 
 #[cfg(test)]
