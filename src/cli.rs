@@ -273,6 +273,11 @@ pub struct RunTaskArgs {
     #[arg(long, env = "ECS_SHIP_NO_LOGS")]
     pub no_logs: bool,
 
+    /// After the task stops, keep reading its logs until they have been quiet this long
+    /// (CloudWatch may ingest the last lines late); 0 = one final read. Default 3s.
+    #[arg(long, env = "ECS_SHIP_LOG_SETTLE", value_parser = duration::parse)]
+    pub log_settle: Option<Duration>,
+
     /// Keep --image tags as given instead of pinning ECR images to their digest (as deploy does,
     /// so both run the same revision).
     #[arg(long, env = "ECS_SHIP_NO_PIN_DIGEST")]

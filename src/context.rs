@@ -35,7 +35,7 @@ impl Context {
             profile: self.global.profile.clone(),
             role_arn: self.global.role_arn.clone(),
         };
-        Aws::connect(options, self.progress.clone()).await
+        Ok(Aws::connect(options, self.progress.clone()).await?)
     }
 
     /// `--poll-interval` and `--timeout` (0 = no limit), or `max_attempts` polls.

@@ -5,9 +5,8 @@
 use std::collections::HashMap;
 
 use base64::Engine;
-use serde_json::{json, Value};
 
-use crate::aws::{Aws, Service};
+use crate::aws::{Aws, ErrorKind, ImageLookup};
 use crate::error::Error;
 use crate::progress::Progress;
 use crate::task_definition::{Change, TaskDefinition};
@@ -122,43 +121,34 @@ pub async fn resolve_digest(
     repository: &str,
     tag: &str,
 ) -> Result<String, Error> {
-    let mut request = json!({ "repositoryName": repository, "imageIds": [{ "imageTag": tag }] });
-    if let Some(registry) = registry {
-        request["registryId"] = json!(registry.account);
-    }
-    let region = registry.map(|r| r.region.as_str());
     let where_ = match registry {
         Some(r) => format!("account {}, {}", r.account, r.region),
         None => aws.region().to_string(),
     };
-    let response = aws
-        .call_in(Service::Ecr, "DescribeImages", request, region)
-        .await
-        .map_err(|e| match e.code.as_str() {
-            "ImageNotFoundException" => Error::input_with_hint(
-                format!("image tag `{tag}` not found in ECR repository `{repository}` ({where_})"),
-                "push the image first, or check the tag (--no-pin-digest skips this check)",
-            ),
-            "RepositoryNotFoundException" => Error::input_with_hint(
-                format!(
-                    "ECR repository `{repository}` not found ({where_}) looking for tag `{tag}`"
-                ),
-                "check the repository name, the account and the region in the image URI",
-            ),
-            _ => e.into(),
+    let tag_missing = || {
+        Error::input_with_hint(
+            format!("image tag `{tag}` not found in ECR repository `{repository}` ({where_})"),
+            "push the image first, or check the tag (--no-pin-digest skips this check)",
+        )
+    };
+    let lookup = ImageLookup {
+        registry_id: registry.map(|r| r.account.as_str()),
+        region: registry.map(|r| r.region.as_str()),
+        repository,
+        tag,
+    };
+    let digest =
+        aws.image_digest(&lookup).await.map_err(|e| {
+            match e.kind() {
+        ErrorKind::NotFound if e.code == "RepositoryNotFoundException" => Error::input_with_hint(
+            format!("ECR repository `{repository}` not found ({where_}) looking for tag `{tag}`"),
+            "check the repository name, the account and the region in the image URI",
+        ),
+        ErrorKind::NotFound => tag_missing(),
+        _ => e.into(),
+    }
         })?;
-    response["imageDetails"]
-        .as_array()
-        .and_then(|details| {
-            details
-                .iter()
-                .find_map(|d| d["imageDigest"].as_str().map(str::to_string))
-        })
-        .ok_or_else(|| {
-            Error::input(format!(
-                "image tag `{tag}` not found in ECR repository `{repository}` ({where_})"
-            ))
-        })
+    digest.ok_or_else(tag_missing)
 }
 
 /// An image that was pinned: the container, the reference as given, and the pinned one.
@@ -236,22 +226,11 @@ impl std::fmt::Debug for Login {
 
 /// GetAuthorizationToken, decoded: the token is base64 of `AWS:password`.
 pub async fn login(aws: &Aws) -> Result<Login, Error> {
-    let response = aws
-        .call(Service::Ecr, "GetAuthorizationToken", json!({}))
-        .await?;
-    let data = response["authorizationData"]
-        .as_array()
-        .and_then(|list| list.first())
-        .cloned()
-        .unwrap_or(Value::Null);
-    let token = data["authorizationToken"]
-        .as_str()
+    let (token, endpoint) = aws
+        .ecr_authorization()
+        .await?
         .ok_or_else(|| Error::Other("GetAuthorizationToken returned no token".into()))?;
-    let endpoint = data["proxyEndpoint"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    decode_token(token, endpoint)
+    decode_token(&token, endpoint)
 }
 
 fn decode_token(token: &str, endpoint: String) -> Result<Login, Error> {

@@ -1,13 +1,12 @@
-//! The parts of ECS API shapes ecs-ship reads, and the calls it makes more than once.
+//! ecs-ship's own view of ECS: the parts of tasks, services and deployments it reads (filled
+//! from the SDK's types in `aws::ecs`), and what it makes of DescribeServices.
 
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use crate::aws::{Aws, AwsError, Service};
+use crate::aws::{Aws, ErrorKind};
 use crate::error::Error;
 
-#[derive(Deserialize, Debug, Clone, Default, PartialEq)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Task {
     pub task_arn: String,
     pub task_definition_arn: String,
@@ -32,8 +31,7 @@ impl Task {
     }
 }
 
-#[derive(Deserialize, Debug, Clone, Default, PartialEq)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Container {
     pub name: String,
     pub last_status: String,
@@ -41,8 +39,7 @@ pub struct Container {
     pub reason: Option<String>,
 }
 
-#[derive(Deserialize, Debug, Clone, Default, PartialEq)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Failure {
     pub arn: Option<String>,
     pub reason: Option<String>,
@@ -65,8 +62,7 @@ impl Failure {
     }
 }
 
-#[derive(Deserialize, Debug, Clone, Default, PartialEq)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ServiceDescription {
     pub service_name: String,
     pub service_arn: String,
@@ -82,8 +78,7 @@ pub struct ServiceDescription {
     pub events: Vec<ServiceEvent>,
 }
 
-#[derive(Deserialize, Debug, Clone, Default, PartialEq)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Deployment {
     pub id: String,
     pub status: String,
@@ -98,103 +93,45 @@ pub struct Deployment {
     pub updated_at: Option<f64>,
 }
 
-#[derive(Deserialize, Debug, Clone, Default, PartialEq)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ServiceEvent {
     pub id: String,
     pub created_at: Option<f64>,
     pub message: String,
 }
 
-pub fn parse<T: for<'de> Deserialize<'de>>(value: &Value, what: &str) -> Result<T, Error> {
-    serde_json::from_value(value.clone())
-        .map_err(|e| Error::Other(format!("unexpected {what} from AWS: {e}")))
-}
-
-pub async fn describe_tasks(
-    aws: &Aws,
-    cluster: &str,
-    arns: &[String],
-) -> Result<(Vec<Task>, Vec<Failure>), Error> {
-    let mut tasks = vec![];
-    let mut failures = vec![];
-    // DescribeTasks takes at most 100 tasks per call.
-    for chunk in arns.chunks(100) {
-        let response = aws
-            .call(
-                Service::Ecs,
-                "DescribeTasks",
-                json!({ "cluster": cluster, "tasks": chunk }),
-            )
-            .await?;
-        tasks.extend(parse::<Vec<Task>>(
-            &response["tasks"],
-            "DescribeTasks tasks",
-        )?);
-        failures.extend(
-            parse::<Vec<Failure>>(&response["failures"], "DescribeTasks failures")
-                .unwrap_or_default(),
-        );
-    }
-    Ok((tasks, failures))
-}
-
-pub async fn stop_task(aws: &Aws, cluster: &str, arn: &str, reason: &str) -> Result<(), AwsError> {
-    aws.call(
-        Service::Ecs,
-        "StopTask",
-        json!({ "cluster": cluster, "task": arn, "reason": reason }),
-    )
-    .await
-    .map(|_| ())
-}
-
-/// DescribeServices for up to 10 names per call; a name ECS does not know is an error naming it.
+/// DescribeServices; a cluster or service ECS does not know, or one deleted, is bad input
+/// naming it.
 pub async fn describe_services(
     aws: &Aws,
     cluster: &str,
     names: &[String],
 ) -> Result<Vec<ServiceDescription>, Error> {
-    let mut services = vec![];
-    for chunk in names.chunks(10) {
-        let response = aws
-            .call(
-                Service::Ecs,
-                "DescribeServices",
-                json!({ "cluster": cluster, "services": chunk }),
-            )
-            .await
-            .map_err(|e| {
-                if e.code == "ClusterNotFoundException" {
-                    Error::input_with_hint(
-                        format!("cluster `{cluster}` not found in {}", aws.region()),
-                        "check --cluster and --region",
-                    )
-                } else {
-                    e.into()
-                }
-            })?;
-        let failures: Vec<Failure> =
-            parse(&response["failures"], "DescribeServices failures").unwrap_or_default();
-        if let Some(failure) = failures.first() {
-            let name = failure.arn.as_deref().map(arn_name).unwrap_or("?");
-            return Err(Error::input_with_hint(
-                format!(
-                    "service `{name}` not found in cluster `{cluster}` ({})",
-                    failure.reason.as_deref().unwrap_or("MISSING")
-                ),
-                "check --service, --cluster and --region",
-            ));
-        }
-        let found: Vec<ServiceDescription> =
-            parse(&response["services"], "DescribeServices services")?;
-        if let Some(inactive) = found.iter().find(|s| s.status == "INACTIVE") {
-            return Err(Error::input(format!(
-                "service `{}` in cluster `{cluster}` is INACTIVE (deleted)",
-                inactive.service_name
-            )));
-        }
-        services.extend(found);
+    let (services, failures) = aws
+        .describe_services(cluster, names)
+        .await
+        .map_err(|e| match e.kind() {
+            ErrorKind::NotFound => Error::input_with_hint(
+                format!("cluster `{cluster}` not found in {}", aws.region()),
+                "check --cluster and --region",
+            ),
+            _ => e.into(),
+        })?;
+    if let Some(failure) = failures.first() {
+        let name = failure.arn.as_deref().map(arn_name).unwrap_or("?");
+        return Err(Error::input_with_hint(
+            format!(
+                "service `{name}` not found in cluster `{cluster}` ({})",
+                failure.reason.as_deref().unwrap_or("MISSING")
+            ),
+            "check --service, --cluster and --region",
+        ));
+    }
+    if let Some(inactive) = services.iter().find(|s| s.status == "INACTIVE") {
+        return Err(Error::input(format!(
+            "service `{}` in cluster `{cluster}` is INACTIVE (deleted)",
+            inactive.service_name
+        )));
     }
     Ok(services)
 }

@@ -114,7 +114,13 @@ impl fmt::Display for Error {
                 }
                 write!(f, ": {message}")
             }
-            Error::Aws(error) => write!(f, "{error}"),
+            Error::Aws(error) => {
+                write!(f, "{error}")?;
+                if let Some(hint) = error.hint() {
+                    write!(f, "\n  hint: {hint}")?;
+                }
+                Ok(())
+            }
             Error::DeploymentFailed(reason) => write!(f, "deployment failed: {reason}"),
             Error::TaskFailed { code, reason } => {
                 write!(f, "task failed with exit code {code}: {reason}")

@@ -1,42 +1,28 @@
 //! Streams the containers' CloudWatch logs while tasks run, then drains them after they stop,
 //! so every line is printed once and in order.
 
-use std::borrow::Cow;
 use std::collections::VecDeque;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use serde::Deserialize;
-use serde_json::json;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::aws::{Aws, Service};
+use crate::aws::{Aws, ErrorKind};
 use crate::progress::Progress;
 
 /// How many of the last lines are kept for notifications.
 pub const TAIL_LINES: usize = 20;
 const FOLLOW_INTERVAL: Duration = Duration::from_secs(2);
-const SETTLE: Duration = Duration::from_secs(1);
+/// `--log-settle`'s default: CloudWatch can ingest a container's last lines seconds after ECS
+/// reports the task STOPPED, and those are the lines a failed migration is read for.
+pub const DEFAULT_SETTLE: Duration = Duration::from_secs(3);
+/// How often a stream is read again while waiting for it to settle.
+const SETTLE_POLL: Duration = Duration::from_millis(500);
 /// A page loop that never returns the same token twice is cut off here, and resumed next round.
 const MAX_PAGES_PER_FETCH: usize = 50;
 
 /// CloudWatch's own maximum; stated so a stand-in cannot answer with everything at once.
-const PAGE_LIMIT: u32 = 10_000;
-
-/// A GetLogEvents answer, borrowing from the response body: 10,000 lines stay a few MB.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Page<'a> {
-    #[serde(borrow, default)]
-    events: Vec<Event<'a>>,
-    next_forward_token: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Event<'a> {
-    #[serde(borrow, default)]
-    message: Cow<'a, str>,
-}
+const PAGE_LIMIT: i32 = 10_000;
 
 /// One container's log stream.
 #[derive(Debug, Clone)]
@@ -59,7 +45,9 @@ pub struct Follower {
 }
 
 impl Follower {
-    pub fn start(aws: Aws, progress: Progress, sources: Vec<Source>) -> Self {
+    /// Follows `sources` until `finish`, then reads on until every stream has been quiet for
+    /// `settle` (zero: one last read).
+    pub fn start(aws: Aws, progress: Progress, sources: Vec<Source>, settle: Duration) -> Self {
         let (stop, mut stopped) = watch::channel(false);
         let handle = tokio::spawn(async move {
             let mut streams: Vec<Stream> = sources
@@ -77,13 +65,17 @@ impl Follower {
                     _ = tokio::time::sleep(FOLLOW_INTERVAL) => {}
                 }
             }
-            // Drain: CloudWatch may still be ingesting the last lines when the task stops.
+            let mut quiet_since = Instant::now();
             loop {
-                while fetch_all(&aws, &progress, &mut streams, &mut tail).await > 0 {}
-                tokio::time::sleep(SETTLE).await;
-                if fetch_all(&aws, &progress, &mut streams, &mut tail).await == 0 {
+                if fetch_all(&aws, &progress, &mut streams, &mut tail).await > 0 {
+                    quiet_since = Instant::now();
+                    continue;
+                }
+                let left = settle.saturating_sub(quiet_since.elapsed());
+                if left.is_zero() {
                     break;
                 }
+                tokio::time::sleep(left.min(SETTLE_POLL)).await;
             }
             tail
         });
@@ -119,49 +111,33 @@ async fn fetch(
 ) -> usize {
     let mut printed = 0;
     for _ in 0..MAX_PAGES_PER_FETCH {
-        let mut request = json!({
-            "logGroupName": stream.source.group,
-            "logStreamName": stream.source.stream,
-            "startFromHead": true,
-            "limit": PAGE_LIMIT,
-        });
-        if let Some(token) = &stream.next_token {
-            request["nextToken"] = json!(token);
-        }
-        let body = match aws
-            .call_raw(
-                Service::Logs,
-                "GetLogEvents",
-                request,
-                stream.source.region.as_deref(),
+        let source = &stream.source;
+        let page = match aws
+            .get_log_events(
+                &source.group,
+                &source.stream,
+                source.region.as_deref(),
+                stream.next_token.as_deref(),
+                PAGE_LIMIT,
             )
             .await
         {
-            Ok(body) => body,
-            Err(error) if error.code == "ResourceNotFoundException" => return printed,
-            Err(error) => {
-                progress.debug(format_args!("logs of {}: {error}", stream.source.stream));
-                return printed;
-            }
-        };
-        let page: Page = match serde_json::from_slice(&body) {
             Ok(page) => page,
+            // Not created yet: the container has not written, or CloudWatch is behind.
+            Err(error) if error.kind() == ErrorKind::NotFound => return printed,
             Err(error) => {
-                progress.debug(format_args!(
-                    "logs of {}: unreadable page: {error}",
-                    stream.source.stream
-                ));
+                progress.debug(format_args!("logs of {}: {error}", source.stream));
                 return printed;
             }
         };
-        for event in &page.events {
-            progress.log_line(stream.source.label.as_deref(), &event.message);
+        for message in &page.messages {
+            progress.log_line(source.label.as_deref(), message);
             if tail.len() == TAIL_LINES {
                 tail.pop_front();
             }
-            tail.push_back(event.message.trim_end().to_string());
+            tail.push_back(message.trim_end().to_string());
         }
-        printed += page.events.len();
+        printed += page.messages.len();
         let next = page.next_forward_token;
         let at_end = next.is_none() || next == stream.next_token;
         if next.is_some() {

@@ -190,12 +190,14 @@ mod tests {
     #[tokio::test]
     async fn transient_failures_do_not_end_the_wait() {
         let calls = AtomicU32::new(0);
-        let throttled = || AwsError {
-            service: Service::Ecs,
-            action: "DescribeTasks".into(),
-            code: "ThrottlingException".into(),
-            message: "Rate exceeded".into(),
-            status: Some(400),
+        let throttled = || {
+            AwsError::new(
+                Service::Ecs,
+                "DescribeTasks",
+                "ThrottlingException",
+                "Rate exceeded",
+                Some(400),
+            )
         };
         let ended = wait(
             &schedule(Some(Duration::from_secs(10)), None),

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::aws::{Aws, Service};
+use crate::aws::{Aws, ErrorKind};
 use crate::error::Error;
 use crate::progress::Progress;
 
@@ -333,28 +333,26 @@ fn upsert_named(
 
 /// DescribeTaskDefinition (with tags) for `FAMILY[:REV]` or an ARN.
 pub async fn describe(aws: &Aws, reference: &str) -> Result<TaskDefinition, Error> {
-    let response = aws
-        .call(
-            Service::Ecs,
-            "DescribeTaskDefinition",
-            json!({ "taskDefinition": reference, "include": ["TAGS"] }),
-        )
-        .await
-        .map_err(|e| {
-            if e.code == "ClientException" || e.code == "InvalidParameterException" {
-                Error::input_with_hint(
-                    format!(
-                        "task definition `{reference}` not found in {} ({})",
-                        aws.region(),
-                        e.message
-                    ),
-                    "check --task-definition (FAMILY, FAMILY:REVISION or ARN) and --region",
-                )
-            } else {
-                e.into()
-            }
-        })?;
-    TaskDefinition::from_response(response)
+    match latest(aws, reference).await? {
+        Some(definition) => Ok(definition),
+        None => Err(Error::input_with_hint(
+            format!(
+                "task definition `{reference}` not found in {}",
+                aws.region()
+            ),
+            "check --task-definition (FAMILY, FAMILY:REVISION or ARN) and --region",
+        )),
+    }
+}
+
+/// The revision `reference` names (a bare family: its latest ACTIVE one), or `None` when ECS
+/// does not know it (a family not registered yet; ECS says so with a ClientException).
+pub async fn latest(aws: &Aws, reference: &str) -> Result<Option<TaskDefinition>, Error> {
+    match aws.describe_task_definition(reference).await {
+        Ok(response) => TaskDefinition::from_response(response).map(Some),
+        Err(e) if e.kind() == ErrorKind::Refused => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 impl TaskDefinition {
@@ -382,29 +380,12 @@ impl TaskDefinition {
     }
 }
 
-/// The family's latest ACTIVE revision, or `None` for a family that does not exist yet.
-pub async fn latest(aws: &Aws, family: &str) -> Result<Option<TaskDefinition>, Error> {
-    let request = json!({ "taskDefinition": family, "include": ["TAGS"] });
-    match aws
-        .call(Service::Ecs, "DescribeTaskDefinition", request)
-        .await
-    {
-        Ok(response) => TaskDefinition::from_response(response).map(Some),
-        Err(e) if e.code == "ClientException" || e.code == "InvalidParameterException" => Ok(None),
-        Err(e) => Err(e.into()),
-    }
-}
-
 pub async fn register(aws: &Aws, derived: &TaskDefinition) -> Result<TaskDefinition, Error> {
     let response = aws
-        .call(
-            Service::Ecs,
-            "RegisterTaskDefinition",
-            derived.registration(),
-        )
+        .register_task_definition(&derived.registration())
         .await
-        .map_err(|e| match e.code.as_str() {
-            "ClientException" | "InvalidParameterException" => Error::input(format!(
+        .map_err(|e| match e.kind() {
+            ErrorKind::Refused => Error::input(format!(
                 "ECS refused to register task definition {}: {}",
                 derived.family(),
                 e.message

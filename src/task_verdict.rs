@@ -33,6 +33,15 @@ pub fn judge(tasks: &[Task], essential: &[String], watched: Option<&str>) -> Tas
         .unwrap_or(TaskVerdict::Succeeded)
 }
 
+/// Tasks RunTask started that DescribeTasks does not list yet: ECS is eventually consistent
+/// and may answer `MISSING` for a task it has just returned.
+pub fn unseen<'a>(arns: &'a [String], tasks: &[Task]) -> Vec<&'a str> {
+    arns.iter()
+        .filter(|arn| !tasks.iter().any(|t| &t.task_arn == *arn))
+        .map(String::as_str)
+        .collect()
+}
+
 fn still_running(tasks: &[Task]) -> Option<String> {
     if tasks.iter().all(|t| t.last_status == "STOPPED") {
         return None;
@@ -144,6 +153,18 @@ mod tests {
 
     fn names(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn tasks_describe_tasks_does_not_list_yet_are_unseen() {
+        let listed = stopped(vec![]);
+        let other = "arn:aws:ecs:us-east-1:1:task/c/def".to_string();
+        let arns = vec![listed.task_arn.clone(), other.clone()];
+        assert_eq!(
+            unseen(&arns, std::slice::from_ref(&listed)),
+            vec![other.as_str()]
+        );
+        assert!(unseen(&arns[..1], &[listed]).is_empty());
     }
 
     #[test]

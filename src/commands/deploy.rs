@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
-use crate::aws::{Aws, Service};
+use crate::aws::{Aws, ErrorKind, ServiceUpdate};
 use crate::cli::DeployArgs;
 use crate::context::Context;
 use crate::diff;
@@ -543,21 +543,10 @@ impl Waiter<'_> {
     ) -> Option<Vec<Task>> {
         let listed = self
             .aws
-            .call(
-                Service::Ecs,
-                "ListTasks",
-                json!({
-                    "cluster": self.cluster,
-                    "serviceName": service.service_name,
-                    "desiredStatus": "STOPPED",
-                    "maxResults": 100,
-                }),
-            )
+            .list_service_tasks(self.cluster, &service.service_name, true)
             .await;
-        let arns: Vec<String> = match listed {
-            Ok(response) => {
-                ecs::parse(&response["taskArns"], "ListTasks taskArns").unwrap_or_default()
-            }
+        let arns = match listed {
+            Ok(arns) => arns,
             Err(error) => {
                 self.context.progress.warn(format_args!(
                     "cannot list stopped tasks of {}: {error}",
@@ -569,7 +558,7 @@ impl Waiter<'_> {
         if arns.is_empty() {
             return Some(vec![]);
         }
-        match ecs::describe_tasks(self.aws, self.cluster, &arns).await {
+        match self.aws.describe_tasks(self.cluster, &arns).await {
             Ok((tasks, _)) => Some(
                 tasks
                     .into_iter()
@@ -593,32 +582,29 @@ impl Waiter<'_> {
     }
 }
 
-/// UpdateService, and the id of the deployment it started (the PRIMARY one running `arn`).
-async fn update_service(
-    aws: &Aws,
-    request: Value,
-    arn: &str,
-) -> Result<(ServiceDescription, String)> {
-    let name = request["service"].as_str().unwrap_or_default().to_string();
-    let response = aws
-        .call(Service::Ecs, "UpdateService", request)
+/// UpdateService, and the id of the deployment it started (the PRIMARY one running its
+/// task definition).
+async fn update_service(aws: &Aws, update: &ServiceUpdate) -> Result<(ServiceDescription, String)> {
+    let name = &update.service;
+    let service = aws
+        .update_service(update)
         .await
-        .map_err(|e| match e.code.as_str() {
-            "ServiceNotFoundException" | "ServiceNotActiveException" => Error::input_with_hint(
+        .map_err(|e| match e.kind() {
+            ErrorKind::NotFound => Error::input_with_hint(
                 format!("service `{name}` cannot be updated: {}", e.message),
                 "check --service, --cluster and --region",
             ),
-            "InvalidParameterException" | "ClientException" => Error::input(format!(
+            ErrorKind::Refused => Error::input(format!(
                 "ECS refused to update service `{name}`: {}",
                 e.message
             )),
             _ => e.into(),
         })?;
-    let service: ServiceDescription = ecs::parse(&response["service"], "UpdateService service")?;
+    let arn = &update.task_definition;
     let primary = service
         .deployments
         .iter()
-        .find(|d| d.status == "PRIMARY" && d.task_definition == arn)
+        .find(|d| d.status == "PRIMARY" && &d.task_definition == arn)
         .or_else(|| service.deployments.iter().find(|d| d.status == "PRIMARY"))
         .map(|d| d.id.clone())
         .ok_or_else(|| {
@@ -632,15 +618,15 @@ async fn update_service(
 /// UpdateService for every request, up to UPDATE_CONCURRENCY at once, in request order.
 async fn update_all(
     aws: &Aws,
-    requests: Vec<(Value, String)>,
+    updates: Vec<ServiceUpdate>,
 ) -> Result<Vec<(ServiceDescription, String)>> {
     let limit = Arc::new(tokio::sync::Semaphore::new(UPDATE_CONCURRENCY));
     let mut set = tokio::task::JoinSet::new();
-    for (index, (request, arn)) in requests.into_iter().enumerate() {
+    for (index, update) in updates.into_iter().enumerate() {
         let (aws, limit) = (aws.clone(), limit.clone());
         set.spawn(async move {
             let _permit = limit.acquire_owned().await.expect("semaphore open");
-            (index, update_service(&aws, request, &arn).await)
+            (index, update_service(&aws, &update).await)
         });
     }
     let mut results: Vec<Option<(ServiceDescription, String)>> = vec![];
@@ -804,15 +790,17 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
     }
 
     // 4. Point every service at its revision.
-    let requests: Vec<(Value, String)> = services
+    let requests: Vec<ServiceUpdate> = services
         .iter()
         .enumerate()
         .map(|(i, service)| {
-            let arn = revisions[revision_of(i)].arn();
-            (update_request(args, cluster, service, &arn), arn)
+            update_request(args, cluster, service, &revisions[revision_of(i)].arn())
         })
         .collect();
-    for (service, (_, arn)) in services.iter().zip(&requests) {
+    for (service, arn) in services
+        .iter()
+        .zip(requests.iter().map(|r| &r.task_definition))
+    {
         if *arn == service.task_definition
             && !args.force_new_deployment
             && args.desired_count.is_none()
@@ -840,8 +828,8 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
         .iter()
         .zip(updated)
         .zip(&requests)
-        .map(|((before, (after, deployment_id)), (_, arn))| {
-            let mut watch = Watch::new(before, deployment_id, arn.clone());
+        .map(|((before, (after, deployment_id)), update)| {
+            let mut watch = Watch::new(before, deployment_id, update.task_definition.clone());
             watch.last = after;
             watch
         })
@@ -923,19 +911,14 @@ fn update_request(
     cluster: &str,
     service: &ServiceDescription,
     arn: &str,
-) -> Value {
-    let mut request = json!({
-        "cluster": cluster,
-        "service": service.service_name,
-        "taskDefinition": arn,
-    });
-    if let Some(count) = args.desired_count {
-        request["desiredCount"] = json!(count);
+) -> ServiceUpdate {
+    ServiceUpdate {
+        cluster: cluster.to_string(),
+        service: service.service_name.clone(),
+        task_definition: arn.to_string(),
+        desired_count: args.desired_count.map(|n| n.try_into().unwrap_or(i32::MAX)),
+        force_new_deployment: args.force_new_deployment,
     }
-    if args.force_new_deployment {
-        request["forceNewDeployment"] = json!(true);
-    }
-    request
 }
 
 /// The registration as people see it: values given with `--secret` are masked, as they are in
@@ -1104,12 +1087,14 @@ impl Outcome<'_> {
                         watch.name,
                         arn_name(&previous)
                     ));
-                    let request = json!({
-                        "cluster": self.cluster,
-                        "service": watch.name,
-                        "taskDefinition": previous,
-                    });
-                    update_service(self.aws, request, &previous).await?
+                    let update = ServiceUpdate {
+                        cluster: self.cluster.to_string(),
+                        service: watch.name.clone(),
+                        task_definition: previous.clone(),
+                        desired_count: None,
+                        force_new_deployment: false,
+                    };
+                    update_service(self.aws, &update).await?
                 }
             };
             let mut rollback = Watch::new(&watch.last, deployment_id, previous.clone());

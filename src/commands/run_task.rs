@@ -3,12 +3,12 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rand::Rng;
 use serde_json::{json, Map, Value};
 
-use crate::aws::{Aws, Service};
+use crate::aws::{Aws, ErrorKind};
 use crate::cli::{AfterWait, RunTaskArgs};
 use crate::context::Context;
 use crate::diff;
@@ -20,10 +20,13 @@ use crate::logs::{self, Follower};
 use crate::poll::{self, Ended, Step};
 use crate::report::Report;
 use crate::task_definition::{self, Change, TaskDefinition};
-use crate::task_verdict::{judge, TaskVerdict};
+use crate::task_verdict::{self, judge, TaskVerdict};
 
 /// RunTask starts at most 10 tasks per call.
 const RUN_TASK_BATCH: u32 = 10;
+/// How long DescribeTasks may answer MISSING for a task RunTask returned before that counts as
+/// the task never having started.
+const UNSEEN_GRACE: Duration = Duration::from_secs(60);
 
 /// The flags, checked before anything touches AWS.
 struct Plan {
@@ -338,6 +341,7 @@ pub async fn run(context: &Context, args: &RunTaskArgs) -> Result<Report> {
             aws.clone(),
             progress.clone(),
             log_sources(context, &definition, &outcome.tasks),
+            args.log_settle.unwrap_or(logs::DEFAULT_SETTLE),
         )
     });
     let essential = definition.essential_containers();
@@ -346,7 +350,20 @@ pub async fn run(context: &Context, args: &RunTaskArgs) -> Result<Report> {
         let (aws, arns, essential, watched, seen_states) =
             (&aws, &arns, &essential, watched.as_deref(), &seen_states);
         async move {
-            let (tasks, _) = ecs::describe_tasks(aws, cluster, arns).await?;
+            let (tasks, _) = aws.describe_tasks(cluster, arns).await?;
+            let unseen = task_verdict::unseen(arns, &tasks);
+            if let Some(first) = unseen.first() {
+                if started.elapsed() > UNSEEN_GRACE {
+                    return Err(Error::TaskFailedToStart(format!(
+                        "ECS does not know task {first}: DescribeTasks still answers MISSING {} after RunTask",
+                        human(started.elapsed())
+                    )));
+                }
+                return Ok(Step::Pending(format!(
+                    "waiting for {} task(s) to appear",
+                    unseen.len()
+                )));
+            }
             report_state_changes(context, &tasks, &mut seen_states.lock().unwrap());
             Ok(match judge(&tasks, essential, watched) {
                 TaskVerdict::Running(state) => Step::Pending(state),
@@ -574,32 +591,23 @@ async fn start_tasks(
         let batch = left.min(RUN_TASK_BATCH);
         request["count"] = json!(batch);
         request["clientToken"] = json!(client_token());
-        let response = aws
-            .call(Service::Ecs, "RunTask", request.clone())
-            .await
-            .map_err(|e| match e.code.as_str() {
-                "ClusterNotFoundException" => Error::input_with_hint(
-                    format!(
-                        "cluster `{}` not found in {}",
-                        request["cluster"].as_str().unwrap_or_default(),
-                        aws.region()
-                    ),
-                    "check --cluster and --region",
+        let (started, refused) = aws.run_task(&request).await.map_err(|e| match e.kind() {
+            ErrorKind::NotFound => Error::input_with_hint(
+                format!(
+                    "cluster `{}` not found in {}",
+                    request["cluster"].as_str().unwrap_or_default(),
+                    aws.region()
                 ),
-                "InvalidParameterException" | "ClientException" => Error::input_with_hint(
-                    format!("ECS refused to run the task: {}", e.message),
-                    "check the network and launch settings",
-                ),
-                _ => e.into(),
-            })?;
-        tasks.extend(ecs::parse::<Vec<Task>>(
-            &response["tasks"],
-            "RunTask tasks",
-        )?);
-        failures.extend(
-            ecs::parse::<Vec<Failure>>(&response["failures"], "RunTask failures")
-                .unwrap_or_default(),
-        );
+                "check --cluster and --region",
+            ),
+            ErrorKind::Refused => Error::input_with_hint(
+                format!("ECS refused to run the task: {}", e.message),
+                "check the network and launch settings",
+            ),
+            _ => e.into(),
+        })?;
+        tasks.extend(started);
+        failures.extend(refused);
         left -= batch;
     }
     Ok((tasks, failures))
@@ -682,7 +690,10 @@ struct Outcome<'a> {
 impl Outcome<'_> {
     async fn stop_all(&self, reason: &str) {
         for task in &self.tasks {
-            if let Err(error) = ecs::stop_task(self.aws, self.cluster, &task.task_arn, reason).await
+            if let Err(error) = self
+                .aws
+                .stop_task(self.cluster, &task.task_arn, reason)
+                .await
             {
                 self.context
                     .progress

@@ -1,0 +1,228 @@
+//! One `SdkConfig` for every client: the standard chain for region, credentials, profiles and
+//! endpoints (`AWS_ENDPOINT_URL[_<SERVICE>]`, profile `endpoint_url` / `services`, FIPS and
+//! dual-stack settings), retries suited to long waits, and `--role-arn` as a web-identity
+//! credentials provider behind the SDK's identity cache, so a session that expires during a
+//! long deploy is renewed before the next call.
+
+use std::time::{Duration, SystemTime};
+
+use aws_config::identity::IdentityCache;
+use aws_config::retry::{RetryConfig, RetryMode};
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{AppName, BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::{self, ProvideCredentials, SharedCredentialsProvider};
+use aws_credential_types::Credentials;
+use aws_smithy_types::retry::ReconnectMode;
+
+use super::error::{chain, AwsError, ErrorKind, Service};
+
+pub struct AwsOptions {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub role_arn: Option<String>,
+}
+
+/// Attempts per call, first try included, unless `AWS_MAX_ATTEMPTS` says otherwise. A wait
+/// never depends on one call: a poll that fails after these is simply tried again next poll.
+const MAX_ATTEMPTS: u32 = 5;
+const INITIAL_BACKOFF: Duration = Duration::from_millis(500);
+const MAX_BACKOFF: Duration = Duration::from_secs(20);
+/// Credentials are renewed this long before they expire (clock skew, a slow call in between).
+const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(60);
+
+pub async fn load(options: &AwsOptions) -> Result<(SdkConfig, String), AwsError> {
+    let http_client = aws_smithy_http_client::Builder::new()
+        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+            aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http_client)
+        .app_name(AppName::new("ecs-ship").expect("a valid app name"))
+        .retry_config(retry_config(|name| std::env::var(name).ok()))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(10))
+                .operation_attempt_timeout(Duration::from_secs(60))
+                .build(),
+        )
+        .identity_cache(
+            IdentityCache::lazy()
+                .buffer_time(REFRESH_BEFORE_EXPIRY)
+                .build(),
+        );
+    if let Some(region) = &options.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    if let Some(profile) = &options.profile {
+        loader = loader.profile_name(profile);
+    }
+    let sdk = loader.load().await;
+    let region = sdk.region().map(|r| r.to_string()).ok_or_else(|| {
+        AwsError::local(
+            ErrorKind::Setup,
+            "no AWS region configured",
+            "pass --region, set AWS_REGION, or put `region = \"…\"` in ecs-ship.toml",
+        )
+    })?;
+    let credentials: SharedCredentialsProvider = match &options.role_arn {
+        Some(role_arn) => SharedCredentialsProvider::new(WebIdentity {
+            role_arn: role_arn.clone(),
+            sts: aws_sdk_sts::Client::new(&sdk),
+        }),
+        None => match sdk.credentials_provider() {
+            Some(chain) => SharedCredentialsProvider::new(Explained(chain)),
+            None => {
+                return Err(AwsError::local(
+                    ErrorKind::Credentials,
+                    "no AWS credentials found (no credential provider is configured)",
+                    CREDENTIALS_HINT,
+                ))
+            }
+        },
+    };
+    let sdk = sdk.into_builder().credentials_provider(credentials).build();
+    Ok((sdk, region))
+}
+
+const CREDENTIALS_HINT: &str =
+    "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, use --profile, or --role-arn with \
+     CircleCI OIDC (CIRCLE_OIDC_TOKEN_V2) or AWS_WEB_IDENTITY_TOKEN_FILE";
+
+/// Standard retries with client-side rate limiting (adaptive), so 25 services polled together
+/// slow down instead of failing when ECS throttles; `AWS_MAX_ATTEMPTS` / `AWS_RETRY_MODE` win.
+fn retry_config(env: impl Fn(&str) -> Option<String>) -> RetryConfig {
+    let attempts = env("AWS_MAX_ATTEMPTS")
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(MAX_ATTEMPTS);
+    let mode = match env("AWS_RETRY_MODE").as_deref().map(str::trim) {
+        Some(m) if m.eq_ignore_ascii_case("standard") => RetryMode::Standard,
+        _ => RetryMode::Adaptive,
+    };
+    RetryConfig::standard()
+        .with_retry_mode(mode)
+        .with_max_attempts(attempts)
+        .with_initial_backoff(INITIAL_BACKOFF)
+        .with_max_backoff(MAX_BACKOFF)
+        .with_reconnect_mode(ReconnectMode::ReconnectOnTransientError)
+}
+
+/// The default chain, with errors that say what to do about them.
+#[derive(Debug)]
+struct Explained(SharedCredentialsProvider);
+
+impl ProvideCredentials for Explained {
+    fn provide_credentials<'a>(&'a self) -> provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        provider::future::ProvideCredentials::new(async move {
+            self.0.provide_credentials().await.map_err(|e| {
+                CredentialsError::not_loaded(format!(
+                    "no AWS credentials found ({}); {CREDENTIALS_HINT}",
+                    chain(&e)
+                ))
+            })
+        })
+    }
+}
+
+/// `--role-arn`: AssumeRoleWithWebIdentity with the CI's OIDC token. The identity cache calls
+/// this again shortly before the session expires, reading the token anew each time.
+#[derive(Debug)]
+struct WebIdentity {
+    role_arn: String,
+    sts: aws_sdk_sts::Client,
+}
+
+impl ProvideCredentials for WebIdentity {
+    fn provide_credentials<'a>(&'a self) -> provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        provider::future::ProvideCredentials::new(async move {
+            self.assume()
+                .await
+                .map_err(CredentialsError::provider_error)
+        })
+    }
+}
+
+impl WebIdentity {
+    async fn assume(&self) -> Result<Credentials, String> {
+        let role_arn = &self.role_arn;
+        let token = oidc_token(role_arn)?;
+        let session = std::env::var("CIRCLE_BUILD_NUM")
+            .map(|n| format!("ecs-ship-circleci-{n}"))
+            .unwrap_or_else(|_| format!("ecs-ship-{}", std::process::id()));
+        let output = self
+            .sts
+            .assume_role_with_web_identity()
+            .role_arn(role_arn)
+            .role_session_name(session)
+            .web_identity_token(token)
+            .send()
+            .await
+            .map_err(|e| {
+                let error = AwsError::from_sdk(Service::Sts, "AssumeRoleWithWebIdentity", e);
+                format!("cannot assume role {role_arn} with the OIDC token: {error}")
+            })?;
+        let credentials = output
+            .credentials()
+            .ok_or_else(|| format!("STS returned no credentials for {role_arn}"))?;
+        Ok(Credentials::new(
+            credentials.access_key_id(),
+            credentials.secret_access_key(),
+            Some(credentials.session_token().to_string()),
+            SystemTime::try_from(*credentials.expiration()).ok(),
+            "ecs-ship-web-identity",
+        ))
+    }
+}
+
+/// CircleCI's `CIRCLE_OIDC_TOKEN_V2`, else the file `AWS_WEB_IDENTITY_TOKEN_FILE` names (read
+/// each time: runners rotate it).
+fn oidc_token(role_arn: &str) -> Result<String, String> {
+    if let Some(token) = std::env::var("CIRCLE_OIDC_TOKEN_V2")
+        .ok()
+        .filter(|t| !t.is_empty())
+    {
+        return Ok(token);
+    }
+    let path = std::env::var("AWS_WEB_IDENTITY_TOKEN_FILE").map_err(|_| {
+        format!(
+            "--role-arn {role_arn} needs an OIDC token: none in CIRCLE_OIDC_TOKEN_V2 (enable OIDC for the \
+             CircleCI project/context) and AWS_WEB_IDENTITY_TOKEN_FILE is not set"
+        )
+    })?;
+    Ok(std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read AWS_WEB_IDENTITY_TOKEN_FILE {path}: {e}"))?
+        .trim()
+        .to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_default_to_adaptive_with_five_attempts() {
+        let config = retry_config(|_| None);
+        assert_eq!(config.mode(), RetryMode::Adaptive);
+        assert_eq!(config.max_attempts(), MAX_ATTEMPTS);
+        assert_eq!(config.initial_backoff(), INITIAL_BACKOFF);
+    }
+
+    #[test]
+    fn aws_max_attempts_and_retry_mode_win() {
+        let config = retry_config(|name| match name {
+            "AWS_MAX_ATTEMPTS" => Some("2".into()),
+            "AWS_RETRY_MODE" => Some("standard".into()),
+            _ => None,
+        });
+        assert_eq!(config.mode(), RetryMode::Standard);
+        assert_eq!(config.max_attempts(), 2);
+    }
+}

@@ -1,0 +1,101 @@
+//! The AWS layer: one `SdkConfig`, the official SDK clients built from it, and the conversions
+//! from SDK types into ecs-ship's own (`crate::ecs::Task`, …), so nothing outside this folder
+//! sees an SDK type. Calls answer `AwsError`; what an error means to the user is decided by the
+//! caller (see `error.rs` for the one table of AWS error codes).
+//!
+//! Task definitions and RunTask requests are the one place where JSON goes over the wire as
+//! ecs-ship holds it: `raw.rs` keeps the response body of DescribeTaskDefinition and sends the
+//! derived body for RegisterTaskDefinition / RunTask inside the SDK's own pipeline, so fields
+//! newer than the compiled-in SDK survive, while signing, retries and endpoints stay the SDK's.
+
+mod config;
+mod ecr;
+mod ecs;
+mod error;
+mod logs;
+mod raw;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use aws_config::{Region, SdkConfig};
+
+use raw::CallLog;
+
+use crate::progress::Progress;
+
+pub use config::AwsOptions;
+pub use ecr::ImageLookup;
+pub use ecs::ServiceUpdate;
+pub use error::{AwsError, ErrorKind, Service};
+
+/// The SDK clients, cheap to clone and shared by every concurrent poll.
+#[derive(Clone)]
+pub struct Aws {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    sdk: SdkConfig,
+    region: String,
+    ecs: aws_sdk_ecs::Client,
+    /// CloudWatch Logs and ECR clients by region: a container may log to another region's
+    /// group, an image may live in another region's registry.
+    logs: Mutex<HashMap<String, aws_sdk_cloudwatchlogs::Client>>,
+    ecr: Mutex<HashMap<String, aws_sdk_ecr::Client>>,
+    calls: Arc<AtomicUsize>,
+    progress: Progress,
+}
+
+impl Aws {
+    /// Resolves region, credentials source, endpoints and retry settings; makes no call yet.
+    pub async fn connect(options: AwsOptions, progress: Progress) -> Result<Self, AwsError> {
+        let (sdk, region) = config::load(&options).await?;
+        let calls = Arc::new(AtomicUsize::new(0));
+        let ecs = aws_sdk_ecs::Client::from_conf(
+            aws_sdk_ecs::config::Builder::from(&sdk)
+                .interceptor(CallLog::new(calls.clone(), progress.clone()))
+                .build(),
+        );
+        Ok(Aws {
+            inner: Arc::new(Inner {
+                sdk,
+                region,
+                ecs,
+                logs: Mutex::new(HashMap::new()),
+                ecr: Mutex::new(HashMap::new()),
+                calls,
+                progress,
+            }),
+        })
+    }
+
+    pub fn region(&self) -> &str {
+        &self.inner.region
+    }
+
+    /// How many HTTP requests went to AWS so far (retries included).
+    pub fn calls(&self) -> usize {
+        self.inner.calls.load(Ordering::Relaxed)
+    }
+
+    fn call_log(&self) -> CallLog {
+        CallLog::new(self.inner.calls.clone(), self.inner.progress.clone())
+    }
+
+    /// The client for `region` (default: the configured one), built once and kept.
+    fn regional<C: Clone>(
+        &self,
+        cache: &Mutex<HashMap<String, C>>,
+        region: Option<&str>,
+        build: impl FnOnce(Region, CallLog) -> C,
+    ) -> C {
+        let region = region.unwrap_or(&self.inner.region);
+        let mut clients = cache.lock().expect("client cache lock");
+        clients
+            .entry(region.to_string())
+            .or_insert_with(|| build(Region::new(region.to_string()), self.call_log()))
+            .clone()
+    }
+}
