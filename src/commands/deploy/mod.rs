@@ -1,0 +1,483 @@
+//! `ecs-ship deploy` (alias `update-service`): derive a task-definition revision from the live
+//! one (or take one given), pin ECR images to their digests, register it unless the family's
+//! latest is identical, point the service(s) at it, and wait for *this* deployment: done,
+//! failed (circuit breaker, rollback, tasks of the new revision stopping) or timed out.
+//! Optionally roll back to the previous revision on failure.
+
+mod outcome;
+mod plan;
+mod waiter;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::{json, Value};
+
+use outcome::Outcome;
+use plan::{Action, Plan, Revision, Source};
+use waiter::{WaitEnd, Waiter, Watch};
+
+use crate::aws::{Aws, ErrorKind, ServiceUpdate};
+use crate::cli::DeployArgs;
+use crate::context::Context;
+use crate::diff;
+use crate::duration::human;
+use crate::ecr;
+use crate::ecs::{self, arn_name, ServiceDescription};
+use crate::error::{Error, Result};
+use crate::report::Report;
+use crate::rollout_verdict::RolloutVerdict;
+use crate::task_definition::{self, Change, TaskDefinition};
+
+/// How many UpdateService calls run at once.
+const UPDATE_CONCURRENCY: usize = 10;
+/// Service events kept for notifications.
+pub(crate) const EVENTS_KEPT: usize = 10;
+
+/// UpdateService, and the id of the deployment it started (the PRIMARY one running its
+/// task definition).
+pub(crate) async fn update_service(
+    aws: &Aws,
+    update: &ServiceUpdate,
+) -> Result<(ServiceDescription, String)> {
+    let name = &update.service;
+    let service = aws
+        .update_service(update)
+        .await
+        .map_err(|e| match e.kind() {
+            ErrorKind::NotFound => Error::input_with_hint(
+                format!("service `{name}` cannot be updated: {}", e.message),
+                "check --service, --cluster and --region",
+            ),
+            ErrorKind::Refused => Error::input(format!(
+                "ECS refused to update service `{name}`: {}",
+                e.message
+            )),
+            _ => e.into(),
+        })?;
+    let arn = &update.task_definition;
+    let primary = service
+        .deployments
+        .iter()
+        .find(|d| d.status == "PRIMARY" && &d.task_definition == arn)
+        .or_else(|| service.deployments.iter().find(|d| d.status == "PRIMARY"))
+        .map(|d| d.id.clone())
+        .ok_or_else(|| {
+            Error::Other(format!(
+                "UpdateService of `{name}` answered without a PRIMARY deployment"
+            ))
+        })?;
+    Ok((service, primary))
+}
+
+/// UpdateService for every request, up to UPDATE_CONCURRENCY at once, in request order.
+async fn update_all(
+    aws: &Aws,
+    updates: Vec<ServiceUpdate>,
+) -> Result<Vec<(ServiceDescription, String)>> {
+    let limit = Arc::new(tokio::sync::Semaphore::new(UPDATE_CONCURRENCY));
+    let mut set = tokio::task::JoinSet::new();
+    for (index, update) in updates.into_iter().enumerate() {
+        let (aws, limit) = (aws.clone(), limit.clone());
+        set.spawn(async move {
+            let _permit = limit.acquire_owned().await.expect("semaphore open");
+            (index, update_service(&aws, &update).await)
+        });
+    }
+    let mut results: Vec<Option<(ServiceDescription, String)>> = vec![];
+    let mut first_error = None;
+    while let Some(joined) = set.join_next().await {
+        let (index, result) =
+            joined.map_err(|e| Error::Other(format!("UpdateService task failed: {e}")))?;
+        if results.len() <= index {
+            results.resize_with(index + 1, || None);
+        }
+        match result {
+            Ok(updated) => results[index] = Some(updated),
+            Err(error) => {
+                first_error.get_or_insert(error);
+            }
+        }
+    }
+    if let Some(error) = first_error {
+        return Err(error);
+    }
+    Ok(results
+        .into_iter()
+        .map(|r| r.expect("every update answered"))
+        .collect())
+}
+
+// ---------------------------------------------------------------------------------------------
+
+pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
+    let started = Instant::now();
+    let plan = Plan::from_args(args)?;
+    let mut names: Vec<String> = vec![];
+    for name in context
+        .global
+        .services
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+    {
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
+        }
+    }
+    if names.is_empty() {
+        return Err(Error::Usage(
+            "deploy needs --service NAME (repeatable), ECS_SHIP_SERVICE or `service = \"…\"` in ecs-ship.toml".into(),
+        ));
+    }
+    if args.rollback_on_failure && context.global.no_wait {
+        return Err(Error::Usage(
+            "--rollback-on-failure needs to wait for the deployment; drop --no-wait".into(),
+        ));
+    }
+    let cluster = context.cluster()?;
+    let aws = context.aws().await?;
+    let progress = &context.progress;
+
+    // 1. The services as they are (a missing one is an error now, not after a long wait).
+    let services = ecs::describe_services(&aws, cluster, &names).await?;
+
+    // 2. The task definitions each service will run, derived and pinned; nothing registered yet.
+    let mut keys: Vec<String> = vec![];
+    let service_keys: Vec<String> = services
+        .iter()
+        .map(|service| match &plan.source {
+            Source::Live => service.task_definition.clone(),
+            Source::Reference(reference) => reference.clone(),
+            Source::File { path, .. } => format!("file:{path}"),
+        })
+        .collect();
+    for key in &service_keys {
+        if !keys.contains(key) {
+            keys.push(key.clone());
+        }
+    }
+    let mut bases = vec![];
+    for key in &keys {
+        bases.push(match &plan.source {
+            Source::File { definition, .. } => definition.clone(),
+            _ => task_definition::describe(&aws, key).await?,
+        });
+    }
+    plan.check_containers(&bases)?;
+    let mut revisions = vec![];
+    for (key, base) in keys.iter().zip(&bases) {
+        let (mut derived, imaged) = plan.derive(base)?;
+        let pinned = if args.no_pin_digest {
+            vec![]
+        } else {
+            ecr::pin_images(&aws, &mut derived, &imaged, progress).await?
+        };
+        let is_file = matches!(plan.source, Source::File { .. });
+        let (action, target, before) = if !is_file && derived.registration() == base.registration()
+        {
+            (Action::Unchanged, Some(base.clone()), Some(base.clone()))
+        } else {
+            let latest = task_definition::latest(&aws, derived.family()).await?;
+            let before = if is_file {
+                latest.clone()
+            } else {
+                Some(base.clone())
+            };
+            match latest {
+                Some(latest) if latest.same_registration(&derived) => {
+                    (Action::Reuse, Some(latest), before)
+                }
+                _ => (Action::Register, None, before),
+            }
+        };
+        revisions.push(Revision {
+            label: if is_file {
+                key.trim_start_matches("file:").to_string()
+            } else {
+                base.name()
+            },
+            before,
+            derived,
+            action,
+            target,
+            pinned,
+        });
+    }
+    let revision_of = |service_index: usize| -> usize {
+        keys.iter()
+            .position(|k| *k == service_keys[service_index])
+            .expect("every service has a revision")
+    };
+
+    if args.dry_run {
+        return Ok(dry_run_report(
+            context,
+            args,
+            cluster,
+            &services,
+            &revisions,
+            &revision_of,
+            started,
+        ));
+    }
+
+    // 3. Register what is new.
+    for revision in &mut revisions {
+        match revision.action {
+            Action::Register => {
+                let registered = task_definition::register(&aws, &revision.derived).await?;
+                progress.say(format_args!(
+                    "registered task definition {}",
+                    registered.name()
+                ));
+                revision.target = Some(registered);
+            }
+            Action::Reuse => {
+                let target = revision.target.as_ref().expect("reused revision is known");
+                progress.say(format_args!(
+                    "task definition {} already has these settings; reusing it",
+                    target.name()
+                ));
+            }
+            Action::Unchanged => {}
+        }
+    }
+
+    // 4. Point every service at its revision.
+    let requests: Vec<ServiceUpdate> = services
+        .iter()
+        .enumerate()
+        .map(|(i, service)| {
+            update_request(args, cluster, service, &revisions[revision_of(i)].arn())
+        })
+        .collect();
+    for (service, arn) in services
+        .iter()
+        .zip(requests.iter().map(|r| &r.task_definition))
+    {
+        if *arn == service.task_definition
+            && !args.force_new_deployment
+            && args.desired_count.is_none()
+        {
+            progress.say(format_args!(
+                "{} already runs {}; no new deployment (--force-new-deployment starts one)",
+                service.service_name,
+                arn_name(arn)
+            ));
+        } else {
+            progress.say(format_args!(
+                "updating service {} to {} ({})",
+                service.service_name,
+                arn_name(arn),
+                ecs::console_url(
+                    aws.region(),
+                    cluster,
+                    &format!("services/{}/deployments", service.service_name)
+                )
+            ));
+        }
+    }
+    let updated = update_all(&aws, requests.clone()).await?;
+    let mut watches: Vec<Watch> = services
+        .iter()
+        .zip(updated)
+        .zip(&requests)
+        .map(|((before, (after, deployment_id)), update)| {
+            let mut watch = Watch::new(before, deployment_id, update.task_definition.clone());
+            watch.last = after;
+            watch
+        })
+        .collect();
+    let mut outcome = Outcome {
+        context,
+        aws: &aws,
+        cluster,
+        started,
+        revisions: &revisions,
+        previous: services.iter().map(|s| s.task_definition.clone()).collect(),
+        events: vec![],
+        results: vec![None; services.len()],
+        rollbacks: vec![None; services.len()],
+    };
+    if context.global.no_wait {
+        for watch in &watches {
+            progress.say(format_args!(
+                "{}: started deployment {}",
+                watch.name, watch.deployment_id
+            ));
+        }
+        outcome.results = vec![Some(("started".into(), None)); services.len()];
+        return Ok(outcome.report(&watches, None));
+    }
+
+    // 5. Wait for this deployment of every service.
+    let waiter = Waiter {
+        context,
+        aws: &aws,
+        cluster,
+        max_poll_attempts: args.max_poll_attempts,
+    };
+    let (finished, end) = waiter
+        .wait(std::mem::take(&mut watches), &mut outcome.events)
+        .await?;
+    watches = finished;
+    let mut cancelled = None;
+    for (i, watch) in watches.iter().enumerate() {
+        outcome.results[i] = Some(match (&watch.verdict, &end) {
+            (Some(RolloutVerdict::Completed), _) => ("succeeded".into(), None),
+            (Some(RolloutVerdict::Failed(reason)), _) => ("failed".into(), Some(reason.clone())),
+            (_, WaitEnd::Cancelled(signal)) => {
+                cancelled = Some(*signal);
+                (
+                    "cancelled".into(),
+                    Some(format!("interrupted by {}", signal.name())),
+                )
+            }
+            _ => {
+                let state = watch
+                    .deployment()
+                    .map(|d| format!("{}/{} running", d.running_count, d.desired_count))
+                    .unwrap_or_default();
+                (
+                    "timed_out".into(),
+                    Some(format!(
+                        "still rolling after {} ({state})",
+                        human(started.elapsed())
+                    )),
+                )
+            }
+        });
+    }
+
+    // 6. Roll back what failed, when asked to.
+    if args.rollback_on_failure && cancelled.is_none() {
+        outcome.roll_back(&waiter, &watches).await?;
+    }
+    let failure = outcome.failure(&watches, cancelled);
+    if failure.is_none() {
+        progress.say(format_args!("✓ deployed in {}", human(started.elapsed())));
+    }
+    Ok(outcome.report(&watches, failure))
+}
+
+fn update_request(
+    args: &DeployArgs,
+    cluster: &str,
+    service: &ServiceDescription,
+    arn: &str,
+) -> ServiceUpdate {
+    ServiceUpdate {
+        cluster: cluster.to_string(),
+        service: service.service_name.clone(),
+        task_definition: arn.to_string(),
+        desired_count: args.desired_count.map(|n| n.try_into().unwrap_or(i32::MAX)),
+        force_new_deployment: args.force_new_deployment,
+    }
+}
+
+/// The registration as people see it: values given with `--secret` are masked, as they are in
+/// every output; everything else as ECS would get it.
+fn shown_registration(definition: &TaskDefinition, secret_values: &[String]) -> Value {
+    fn mask(value: &mut Value, secret_values: &[String]) {
+        match value {
+            Value::String(text) if secret_values.contains(text) => {
+                *text = "[redacted --secret value]".into();
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| mask(v, secret_values)),
+            Value::Object(map) => map.values_mut().for_each(|v| mask(v, secret_values)),
+            _ => {}
+        }
+    }
+    let mut registration = definition.registration();
+    mask(&mut registration, secret_values);
+    registration
+}
+
+fn dry_run_report(
+    context: &Context,
+    args: &DeployArgs,
+    cluster: &str,
+    services: &[ServiceDescription],
+    revisions: &[Revision],
+    revision_of: &dyn Fn(usize) -> usize,
+    started: Instant,
+) -> Report {
+    let mut lines = vec![];
+    let mut changes = vec![];
+    let secret_values: Vec<String> = args
+        .secrets
+        .iter()
+        .filter_map(|spec| match Change::secret(spec) {
+            Ok(Change::Secret { value_from, .. }) => Some(value_from),
+            _ => None,
+        })
+        .collect();
+    for revision in revisions {
+        let what = match revision.action {
+            Action::Unchanged => format!("task definition {}: unchanged", revision.label),
+            Action::Reuse => format!(
+                "task definition {}: would reuse {} (identical)",
+                revision.label,
+                revision
+                    .target
+                    .as_ref()
+                    .map(TaskDefinition::name)
+                    .unwrap_or_default()
+            ),
+            Action::Register => format!(
+                "task definition {}: would register a new revision of {}",
+                revision.label,
+                revision.derived.family()
+            ),
+        };
+        lines.push(what);
+        for pin in &revision.pinned {
+            lines.push(format!(
+                "  pin {}: {} -> {}",
+                pin.container, pin.from, pin.to
+            ));
+        }
+        let pretty = |d: &TaskDefinition| {
+            serde_json::to_string_pretty(&shown_registration(d, &secret_values))
+                .expect("JSON values serialize")
+        };
+        let before = revision.before.as_ref().map(pretty).unwrap_or_default();
+        let diff = diff::unified(&before, &pretty(&revision.derived), 3);
+        lines.extend(diff.lines().map(str::to_string));
+        changes.push(json!({
+            "from": revision.label,
+            "action": match revision.action { Action::Unchanged => "unchanged", Action::Reuse => "reuse", Action::Register => "register" },
+            "task_definition": revision.target.as_ref().map(|t| t.arn().to_string()),
+            "registration": shown_registration(&revision.derived, &secret_values),
+            "diff": diff,
+        }));
+    }
+    let mut updates = vec![];
+    for (i, service) in services.iter().enumerate() {
+        let request = update_request(args, cluster, service, &revisions[revision_of(i)].arn());
+        lines.push(format!(
+            "service {}: would call UpdateService {}",
+            service.service_name,
+            serde_json::to_string(&request).expect("JSON values serialize")
+        ));
+        updates.push(request);
+    }
+    context
+        .progress
+        .say("dry run: nothing was registered or updated");
+    Report {
+        json: json!({
+            "command": "deploy",
+            "result": "dry_run",
+            "exit_code": 0,
+            "dry_run": true,
+            "cluster": cluster,
+            "task_definitions": changes,
+            "updates": updates,
+            "duration_seconds": (started.elapsed().as_millis() as f64) / 1000.0,
+        }),
+        stdout: lines,
+        ..Report::default()
+    }
+}

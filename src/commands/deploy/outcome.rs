@@ -1,0 +1,233 @@
+//! What deploy knows at the end, and the report made of it: stdout, JSON, notifications.
+
+use std::time::Instant;
+
+use serde_json::{json, Value};
+
+use super::plan::Revision;
+use super::waiter::{WaitEnd, Waiter, Watch};
+use super::{update_service, EVENTS_KEPT};
+use crate::aws::{Aws, ServiceUpdate};
+use crate::context::Context;
+use crate::ecs::{self, arn_name};
+use crate::error::{Error, Result, Signal};
+use crate::report::Report;
+use crate::rollout_verdict::RolloutVerdict;
+
+/// What deploy knows at the end, for stdout, JSON and notifications.
+pub struct Outcome<'a> {
+    pub context: &'a Context,
+    pub aws: &'a Aws,
+    pub cluster: &'a str,
+    pub started: Instant,
+    pub revisions: &'a [Revision],
+    /// The task definition each service ran before this deploy.
+    pub previous: Vec<String>,
+    pub events: Vec<String>,
+    /// (result, reason) per service.
+    pub results: Vec<Option<(String, Option<String>)>>,
+    /// (rolled back to, result, reason) per service.
+    pub rollbacks: Vec<Option<(String, String, Option<String>)>>,
+}
+
+impl Outcome<'_> {
+    fn failed(&self, index: usize) -> bool {
+        matches!(&self.results[index], Some((result, _)) if result == "failed" || result == "timed_out")
+    }
+
+    /// Points failed services back at their previous revision and waits for that.
+    pub async fn roll_back(&mut self, waiter: &Waiter<'_>, watches: &[Watch]) -> Result<()> {
+        let progress = &self.context.progress;
+        let mut rollback_watches = vec![];
+        let mut indexes = vec![];
+        for (i, watch) in watches.iter().enumerate() {
+            if !self.failed(i) {
+                continue;
+            }
+            let previous = self.previous[i].clone();
+            if previous == watch.task_definition {
+                progress.warn(format_args!(
+                    "{}: nothing to roll back to (it ran {} before this deploy too)",
+                    watch.name,
+                    arn_name(&previous)
+                ));
+                continue;
+            }
+            let already = watch
+                .last
+                .deployments
+                .iter()
+                .find(|d| d.status == "PRIMARY" && d.task_definition == previous);
+            let (service, deployment_id) = match already {
+                Some(deployment) => {
+                    progress.say(format_args!(
+                        "{}: ECS is already rolling back to {} (deployment {}); waiting for it",
+                        watch.name,
+                        arn_name(&previous),
+                        deployment.id
+                    ));
+                    (watch.last.clone(), deployment.id.clone())
+                }
+                None => {
+                    progress.say(format_args!(
+                        "{}: rolling back to {}",
+                        watch.name,
+                        arn_name(&previous)
+                    ));
+                    let update = ServiceUpdate {
+                        cluster: self.cluster.to_string(),
+                        service: watch.name.clone(),
+                        task_definition: previous.clone(),
+                        desired_count: None,
+                        force_new_deployment: false,
+                    };
+                    update_service(self.aws, &update).await?
+                }
+            };
+            let mut rollback = Watch::new(&watch.last, deployment_id, previous.clone());
+            rollback.seen_events = watch.seen_events.clone();
+            rollback.last = service;
+            rollback_watches.push(rollback);
+            indexes.push(i);
+        }
+        if rollback_watches.is_empty() {
+            return Ok(());
+        }
+        let (finished, end) = waiter.wait(rollback_watches, &mut self.events).await?;
+        for (watch, i) in finished.iter().zip(indexes) {
+            let (result, reason) = match (&watch.verdict, &end) {
+                (Some(RolloutVerdict::Completed), _) => ("succeeded", None),
+                (Some(RolloutVerdict::Failed(reason)), _) => ("failed", Some(reason.clone())),
+                (_, WaitEnd::Cancelled(signal)) => (
+                    "cancelled",
+                    Some(format!("interrupted by {}", signal.name())),
+                ),
+                _ => (
+                    "timed_out",
+                    Some("the rollback did not finish in time".to_string()),
+                ),
+            };
+            self.rollbacks[i] = Some((watch.task_definition.clone(), result.into(), reason));
+        }
+        Ok(())
+    }
+
+    /// The worst outcome decides the exit code: a failure (3) over a timeout (124).
+    pub fn failure(&self, watches: &[Watch], cancelled: Option<Signal>) -> Option<Error> {
+        if let Some(signal) = cancelled {
+            return Some(Error::Interrupted(signal));
+        }
+        let describe = |wanted: &str| -> Vec<String> {
+            watches
+                .iter()
+                .enumerate()
+                .filter_map(|(i, watch)| {
+                    let (result, reason) = self.results[i].as_ref()?;
+                    if result != wanted {
+                        return None;
+                    }
+                    let mut text = match (watches.len(), reason) {
+                        (1, Some(reason)) => reason.clone(),
+                        (_, Some(reason)) => format!("{}: {reason}", watch.name),
+                        (_, None) => watch.name.clone(),
+                    };
+                    if let Some((to, result, reason)) = &self.rollbacks[i] {
+                        text.push_str(&match result.as_str() {
+                            "succeeded" => format!("; rolled back to {}", arn_name(to)),
+                            _ => format!(
+                                "; the rollback to {} {}{}",
+                                arn_name(to),
+                                result.replace('_', " "),
+                                reason
+                                    .as_ref()
+                                    .map(|r| format!(": {r}"))
+                                    .unwrap_or_default()
+                            ),
+                        });
+                    }
+                    Some(text)
+                })
+                .collect()
+        };
+        let failed = describe("failed");
+        if !failed.is_empty() {
+            return Some(Error::DeploymentFailed(failed.join("; ")));
+        }
+        let timed_out = describe("timed_out");
+        if !timed_out.is_empty() {
+            return Some(Error::TimedOut(format!(
+                "waiting for the deployment: {}",
+                timed_out.join("; ")
+            )));
+        }
+        None
+    }
+
+    pub fn report(self, watches: &[Watch], failure: Option<Error>) -> Report {
+        let exit_code = failure.as_ref().map_or(0, Error::code);
+        let services: Vec<Value> = watches
+            .iter()
+            .enumerate()
+            .map(|(i, watch)| {
+                let (result, reason) = self.results[i].clone().unwrap_or_default();
+                let rollback = self.rollbacks[i].as_ref();
+                json!({
+                    "service": watch.name,
+                    "cluster": self.cluster,
+                    "deployment_id": watch.deployment_id,
+                    "rollout_state": watch.deployment().and_then(|d| d.rollout_state.clone()),
+                    "result": result,
+                    "reason": reason,
+                    "desired_count": watch.last.desired_count,
+                    "running_count": watch.last.running_count,
+                    "task_definition": watch.task_definition,
+                    "previous_task_definition": self.previous[i],
+                    "rolled_back_to": rollback.map(|(to, _, _)| to.clone()),
+                    "rollback_result": rollback.map(|(_, result, _)| result.clone()),
+                    "console_url": ecs::console_url(self.aws.region(), self.cluster, &format!("services/{}/deployments", watch.name)),
+                })
+            })
+            .collect();
+        let mut arns: Vec<String> = vec![];
+        for watch in watches {
+            if !arns.contains(&watch.task_definition) {
+                arns.push(watch.task_definition.clone());
+            }
+        }
+        let result = match &failure {
+            None if self.context.global.no_wait => "started",
+            None => "succeeded",
+            Some(Error::DeploymentFailed(_)) => "failed",
+            Some(Error::TimedOut(_)) => "timed_out",
+            Some(Error::Interrupted(_)) => "cancelled",
+            Some(_) => "error",
+        };
+        let pinned: Vec<Value> = self
+            .revisions
+            .iter()
+            .flat_map(|r| &r.pinned)
+            .map(|p| json!({ "container": p.container, "from": p.from, "to": p.to }))
+            .collect();
+        let json = json!({
+            "command": "deploy",
+            "result": result,
+            "exit_code": exit_code,
+            "reason": failure.as_ref().map(ToString::to_string),
+            "cluster": self.cluster,
+            "region": self.aws.region(),
+            "task_definition": match arns.as_slice() { [one] => json!(one), many => json!(many) },
+            "pinned_images": pinned,
+            "services": services,
+            "api_calls": self.aws.calls(),
+            "duration_seconds": (self.started.elapsed().as_millis() as f64) / 1000.0,
+        });
+        let events = self.events.len().saturating_sub(EVENTS_KEPT);
+        Report {
+            json,
+            stdout: arns,
+            failure,
+            log_tail: vec![],
+            events: self.events[events..].to_vec(),
+        }
+    }
+}
