@@ -17,6 +17,7 @@ mod report;
 mod rollout_verdict;
 mod run;
 mod secret;
+mod service_deployment_verdict;
 mod slack;
 mod task_definition;
 mod task_verdict;

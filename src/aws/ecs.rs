@@ -10,7 +10,9 @@ use super::raw::{replace_body, RawResponse};
 use super::{Aws, AwsError, Service};
 use crate::ecs::{Container, Deployment, Failure, ServiceDescription, ServiceEvent, Task};
 
-fn failed<E>(operation: &'static str) -> impl FnOnce(aws_sdk_ecs::error::SdkError<E>) -> AwsError
+pub(super) fn failed<E>(
+    operation: &'static str,
+) -> impl FnOnce(aws_sdk_ecs::error::SdkError<E>) -> AwsError
 where
     E: aws_smithy_types::error::metadata::ProvideErrorMetadata
         + std::error::Error
@@ -213,11 +215,11 @@ fn json_body(raw: RawResponse, operation: &'static str) -> Result<Value, AwsErro
         .ok_or_else(|| AwsError::unreadable(Service::Ecs, operation))
 }
 
-fn seconds(time: Option<&DateTime>) -> Option<f64> {
+pub(super) fn seconds(time: Option<&DateTime>) -> Option<f64> {
     time.map(DateTime::as_secs_f64)
 }
 
-fn owned(text: Option<&str>) -> String {
+pub(super) fn owned(text: Option<&str>) -> String {
     text.unwrap_or_default().to_string()
 }
 
@@ -276,6 +278,14 @@ impl From<&sdk::Service> for ServiceDescription {
             network_configuration: service.network_configuration().map(network_json),
             deployments: service.deployments().iter().map(Deployment::from).collect(),
             events: service.events().iter().map(ServiceEvent::from).collect(),
+            deployment_controller: service
+                .deployment_controller()
+                .map(|c| c.r#type().as_str().to_string()),
+            strategy: service
+                .deployment_configuration()
+                .and_then(|c| c.strategy())
+                .map(|s| s.as_str().to_string()),
+            current_service_deployment: service.current_service_deployment().map(str::to_string),
         }
     }
 }

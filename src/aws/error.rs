@@ -66,6 +66,7 @@ const CODES: &[(&str, ErrorKind)] = &[
     ),
     ("UnsupportedFeatureException", ErrorKind::Refused),
     ("LimitExceededException", ErrorKind::Refused),
+    ("ConflictException", ErrorKind::Refused),
     ("AccessDeniedException", ErrorKind::AccessDenied),
     ("AccessDenied", ErrorKind::AccessDenied),
     ("UnauthorizedOperation", ErrorKind::AccessDenied),

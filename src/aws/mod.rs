@@ -14,6 +14,7 @@ mod ecs;
 mod error;
 mod logs;
 mod raw;
+mod service_deployments;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -59,6 +59,8 @@ pub async fn after_command(context: &Context, command: &Command, mut report: Rep
     let name = match command {
         Command::RunTask(_) => "run-task",
         Command::Deploy(_) => "deploy",
+        Command::Continue(_) => "continue",
+        Command::Rollback(_) => "rollback",
         Command::Notify(_) => return report,
         other => {
             context.progress.warn(format_args!(

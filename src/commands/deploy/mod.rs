@@ -6,6 +6,8 @@
 
 mod outcome;
 mod plan;
+mod rolling;
+mod service_deployment;
 mod waiter;
 
 use std::sync::Arc;
@@ -13,12 +15,13 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
-use outcome::Outcome;
+pub(crate) use outcome::{result_of, Outcome};
 use plan::{Action, Plan, Revision, Source};
-use waiter::{WaitEnd, Waiter, Watch};
+pub(crate) use service_deployment::{in_progress, now, started_by_update, Native};
+pub(crate) use waiter::{Follow, Verdict, WaitEnd, Waiter, Watch};
 
 use crate::aws::{Aws, ErrorKind, ServiceUpdate};
-use crate::cli::DeployArgs;
+use crate::cli::{DeployArgs, WaitUntil};
 use crate::context::Context;
 use crate::diff;
 use crate::duration::human;
@@ -26,11 +29,106 @@ use crate::ecr;
 use crate::ecs::{self, arn_name, ServiceDescription};
 use crate::error::{Error, Result};
 use crate::report::Report;
-use crate::rollout_verdict::RolloutVerdict;
+use crate::service_deployment_verdict::Goal;
 use crate::task_definition::{self, Change, TaskDefinition};
 
 /// How many UpdateService calls run at once.
 const UPDATE_CONCURRENCY: usize = 10;
+
+/// How a service deploys, from its `deploymentController` and `deploymentConfiguration.strategy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Way {
+    /// ROLLING: DescribeServices `deployments[]`.
+    Rolling,
+    /// BLUE_GREEN, LINEAR, CANARY: the service deployments API.
+    Native,
+    CodeDeploy,
+    External,
+}
+
+impl Way {
+    pub(crate) fn of(service: &ServiceDescription) -> Way {
+        match service.deployment_controller.as_deref() {
+            Some("CODE_DEPLOY") => Way::CodeDeploy,
+            Some("EXTERNAL") => Way::External,
+            _ => match service.strategy.as_deref() {
+                Some("BLUE_GREEN" | "LINEAR" | "CANARY") => Way::Native,
+                _ => Way::Rolling,
+            },
+        }
+    }
+
+    pub(crate) fn describe(service: &ServiceDescription) -> String {
+        let strategy = service.strategy.as_deref().unwrap_or("ROLLING");
+        match Way::of(service) {
+            Way::Rolling => format!("{strategy} (followed through DescribeServices deployments)"),
+            Way::Native => {
+                format!("{strategy}, ECS-native (followed through the service deployments API)")
+            }
+            Way::CodeDeploy => "CODE_DEPLOY controller (a CodeDeploy deployment)".into(),
+            Way::External => "EXTERNAL controller".into(),
+        }
+    }
+}
+
+/// `--service` names, each once; at least one.
+pub(crate) fn service_names(context: &Context, command: &str) -> Result<Vec<String>> {
+    let mut names: Vec<String> = vec![];
+    for name in context
+        .global
+        .services
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+    {
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
+        }
+    }
+    if names.is_empty() {
+        return Err(Error::Usage(format!(
+            "{command} needs --service NAME (repeatable), ECS_SHIP_SERVICE or `service = \"…\"` in ecs-ship.toml"
+        )));
+    }
+    Ok(names)
+}
+
+/// The command that continues a paused deployment of `service`, as people type it.
+pub(crate) fn continue_command(context: &Context, cluster: &str, service: &str) -> String {
+    let env = match &context.global.env {
+        Some(env) => format!(" --env {env}"),
+        None => String::new(),
+    };
+    format!("ecs-ship continue{env} --cluster {cluster} --service {service}")
+}
+
+/// A service whose deployments ecs-ship cannot drive: before anything is registered.
+fn check_controllers(services: &[ServiceDescription]) -> Result<()> {
+    for service in services {
+        match Way::of(service) {
+            Way::External => {
+                return Err(Error::input_with_hint(
+                    format!(
+                        "service `{}` uses the EXTERNAL deployment controller: its deployments are task sets driven by another tool, which ecs-ship does not drive; nothing was registered or changed",
+                        service.service_name
+                    ),
+                    "deploy it with the tool that owns its task sets",
+                ))
+            }
+            Way::CodeDeploy => {
+                return Err(Error::input_with_hint(
+                    format!(
+                        "service `{}` uses the CODE_DEPLOY deployment controller, which this ecs-ship does not drive yet; nothing was registered or changed",
+                        service.service_name
+                    ),
+                    "deploy it with a CodeDeploy deployment (aws deploy create-deployment) for now",
+                ))
+            }
+            Way::Rolling | Way::Native => {}
+        }
+    }
+    Ok(())
+}
 /// Service events kept for notifications.
 pub(crate) const EVENTS_KEPT: usize = 10;
 
@@ -113,23 +211,7 @@ async fn update_all(
 pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
     let started = Instant::now();
     let plan = Plan::from_args(args)?;
-    let mut names: Vec<String> = vec![];
-    for name in context
-        .global
-        .services
-        .iter()
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-    {
-        if !names.iter().any(|n| n == name) {
-            names.push(name.to_string());
-        }
-    }
-    if names.is_empty() {
-        return Err(Error::Usage(
-            "deploy needs --service NAME (repeatable), ECS_SHIP_SERVICE or `service = \"…\"` in ecs-ship.toml".into(),
-        ));
-    }
+    let names = service_names(context, "deploy")?;
     if args.rollback_on_failure && context.global.no_wait {
         return Err(Error::Usage(
             "--rollback-on-failure needs to wait for the deployment; drop --no-wait".into(),
@@ -141,6 +223,7 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
 
     // 1. The services as they are (a missing one is an error now, not after a long wait).
     let services = ecs::describe_services(&aws, cluster, &names).await?;
+    check_controllers(&services)?;
 
     // 2. The task definitions each service will run, derived and pinned; nothing registered yet.
     let mut keys: Vec<String> = vec![];
@@ -278,18 +361,42 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
             ));
         }
     }
+    let requested_at = service_deployment::now();
     let updated = update_all(&aws, requests.clone()).await?;
-    let mut watches: Vec<Watch> = services
-        .iter()
-        .zip(updated)
-        .zip(&requests)
-        .map(|((before, (after, deployment_id)), update)| {
-            let mut watch = Watch::new(before, deployment_id, update.task_definition.clone());
-            watch.last = after;
-            watch
-        })
-        .collect();
+    let goal = Goal::Forward {
+        traffic_shifted: args.follow.wait_until == WaitUntil::TrafficShifted,
+    };
+    let mut watches: Vec<Watch> = vec![];
+    for ((before, (after, deployment_id)), update) in services.iter().zip(updated).zip(&requests) {
+        let mut watch = Watch::new(before, deployment_id, update.task_definition.clone());
+        if Way::of(before) == Way::Native {
+            match service_deployment::started_by_update(&aws, cluster, before, &after, requested_at)
+                .await?
+            {
+                Some(arn) => {
+                    progress.say(format_args!(
+                        "{}: {} deployment; following service deployment {arn}",
+                        before.service_name,
+                        before.strategy.as_deref().unwrap_or_default()
+                    ));
+                    watch.follow = Follow::ServiceDeployment(Box::new(Native::new(
+                        arn,
+                        goal,
+                        args.follow.on_pause,
+                        continue_command(context, cluster, &before.service_name),
+                    )));
+                }
+                None => progress.warn(format_args!(
+                    "{}: no service deployment found for this update; following DescribeServices deployments instead",
+                    before.service_name
+                )),
+            }
+        }
+        watch.last = after;
+        watches.push(watch);
+    }
     let mut outcome = Outcome {
+        command: "deploy",
         context,
         aws: &aws,
         cluster,
@@ -324,29 +431,36 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
     watches = finished;
     let mut cancelled = None;
     for (i, watch) in watches.iter().enumerate() {
-        outcome.results[i] = Some(match (&watch.verdict, &end) {
-            (Some(RolloutVerdict::Completed), _) => ("succeeded".into(), None),
-            (Some(RolloutVerdict::Failed(reason)), _) => ("failed".into(), Some(reason.clone())),
-            (_, WaitEnd::Cancelled(signal)) => {
-                cancelled = Some(*signal);
+        if let (None, WaitEnd::Cancelled(signal)) = (&watch.verdict, &end) {
+            cancelled = Some(*signal);
+        }
+        outcome.results[i] = Some(match result_of(watch.verdict.as_ref(), &end) {
+            (result, None) if result == "timed_out" => {
+                let state = match (watch.follow.native(), watch.deployment()) {
+                    (Some(native), _) => native
+                        .last
+                        .as_ref()
+                        .map(|d| {
+                            format!(
+                                "{} {}",
+                                d.status,
+                                d.lifecycle_stage.as_deref().unwrap_or_default()
+                            )
+                        })
+                        .unwrap_or_default(),
+                    (None, Some(d)) => format!("{}/{} running", d.running_count, d.desired_count),
+                    (None, None) => String::new(),
+                };
                 (
-                    "cancelled".into(),
-                    Some(format!("interrupted by {}", signal.name())),
-                )
-            }
-            _ => {
-                let state = watch
-                    .deployment()
-                    .map(|d| format!("{}/{} running", d.running_count, d.desired_count))
-                    .unwrap_or_default();
-                (
-                    "timed_out".into(),
+                    result,
                     Some(format!(
-                        "still rolling after {} ({state})",
-                        human(started.elapsed())
+                        "still rolling after {} ({})",
+                        human(started.elapsed()),
+                        state.trim()
                     )),
                 )
             }
+            other => other,
         });
     }
 
@@ -355,7 +469,15 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
         outcome.roll_back(&waiter, &watches).await?;
     }
     let failure = outcome.failure(&watches, cancelled);
-    if failure.is_none() {
+    let paused = watches
+        .iter()
+        .any(|w| matches!(w.verdict, Some(Verdict::Paused(_))));
+    if failure.is_none() && paused {
+        progress.say(format_args!(
+            "⏸ paused after {}: the deployment waits at a lifecycle hook (--on-pause wait keeps waiting)",
+            human(started.elapsed())
+        ));
+    } else if failure.is_none() {
         progress.say(format_args!("✓ deployed in {}", human(started.elapsed())));
     }
     Ok(outcome.report(&watches, failure))
@@ -457,6 +579,11 @@ fn dry_run_report(
     for (i, service) in services.iter().enumerate() {
         let request = update_request(args, cluster, service, &revisions[revision_of(i)].arn());
         lines.push(format!(
+            "service {}: deploys {}",
+            service.service_name,
+            Way::describe(service)
+        ));
+        lines.push(format!(
             "service {}: would call UpdateService {}",
             service.service_name,
             serde_json::to_string(&request).expect("JSON values serialize")
@@ -475,6 +602,11 @@ fn dry_run_report(
             "cluster": cluster,
             "task_definitions": changes,
             "updates": updates,
+            "strategies": services.iter().map(|s| json!({
+                "service": s.service_name,
+                "deployment_controller": s.deployment_controller.clone().unwrap_or_else(|| "ECS".into()),
+                "strategy": s.strategy.clone().unwrap_or_else(|| "ROLLING".into()),
+            })).collect::<Vec<_>>(),
             "duration_seconds": (started.elapsed().as_millis() as f64) / 1000.0,
         }),
         stdout: lines,

@@ -5,17 +5,42 @@ use std::time::Instant;
 use serde_json::{json, Value};
 
 use super::plan::Revision;
-use super::waiter::{WaitEnd, Waiter, Watch};
+use super::service_deployment::{self, Native};
+use super::waiter::{Follow, Verdict, WaitEnd, Waiter, Watch};
 use super::{update_service, EVENTS_KEPT};
 use crate::aws::{Aws, ServiceUpdate};
+use crate::cli::OnPause;
 use crate::context::Context;
 use crate::ecs::{self, arn_name};
 use crate::error::{Error, Result, Signal};
 use crate::report::Report;
-use crate::rollout_verdict::RolloutVerdict;
+use crate::service_deployment_verdict::Goal;
+
+/// A service's result and its reason, from how its wait ended.
+pub fn result_of(verdict: Option<&Verdict>, end: &WaitEnd) -> (String, Option<String>) {
+    match (verdict, end) {
+        (Some(Verdict::Completed | Verdict::TrafficShifted(_)), _) => ("succeeded".into(), None),
+        (Some(Verdict::Paused(pause)), _) => (
+            "paused".into(),
+            Some(format!(
+                "paused at {} (hook {})",
+                pause.stage, pause.hook_id
+            )),
+        ),
+        (Some(Verdict::Failed(reason)), _) => ("failed".into(), Some(reason.clone())),
+        (Some(Verdict::Superseded(reason)), _) => ("superseded".into(), Some(reason.clone())),
+        (None, WaitEnd::Cancelled(signal)) => (
+            "cancelled".into(),
+            Some(format!("interrupted by {}", signal.name())),
+        ),
+        (None, _) => ("timed_out".into(), None),
+    }
+}
 
 /// What deploy knows at the end, for stdout, JSON and notifications.
 pub struct Outcome<'a> {
+    /// `deploy`, `continue` or `rollback`.
+    pub command: &'static str,
     pub context: &'a Context,
     pub aws: &'a Aws,
     pub cluster: &'a str,
@@ -32,7 +57,7 @@ pub struct Outcome<'a> {
 
 impl Outcome<'_> {
     fn failed(&self, index: usize) -> bool {
-        matches!(&self.results[index], Some((result, _)) if result == "failed" || result == "timed_out")
+        matches!(&self.results[index], Some((result, _)) if result == "failed" || result == "timed_out" || result == "superseded")
     }
 
     /// Points failed services back at their previous revision and waits for that.
@@ -42,6 +67,41 @@ impl Outcome<'_> {
         let mut indexes = vec![];
         for (i, watch) in watches.iter().enumerate() {
             if !self.failed(i) {
+                continue;
+            }
+            if let Follow::ServiceDeployment(native) = &watch.follow {
+                let rolling_back = native
+                    .last
+                    .as_ref()
+                    .is_some_and(|d| d.status.starts_with("ROLLBACK"));
+                if rolling_back {
+                    progress.say(format_args!(
+                        "{}: ECS is already rolling back service deployment {}; waiting for it",
+                        watch.name,
+                        arn_name(&native.arn)
+                    ));
+                } else {
+                    progress.say(format_args!(
+                        "{}: stopping service deployment {} with rollback",
+                        watch.name,
+                        arn_name(&native.arn)
+                    ));
+                    self.aws.stop_service_deployment(&native.arn).await?;
+                }
+                let mut rollback = Watch::new(
+                    &watch.last,
+                    watch.deployment_id.clone(),
+                    self.previous[i].clone(),
+                );
+                rollback.seen_events = watch.seen_events.clone();
+                rollback.follow = Follow::ServiceDeployment(Box::new(Native::new(
+                    native.arn.clone(),
+                    Goal::RolledBack,
+                    OnPause::Wait,
+                    native.continue_command.clone(),
+                )));
+                rollback_watches.push(rollback);
+                indexes.push(i);
                 continue;
             }
             let previous = self.previous[i].clone();
@@ -95,19 +155,14 @@ impl Outcome<'_> {
         }
         let (finished, end) = waiter.wait(rollback_watches, &mut self.events).await?;
         for (watch, i) in finished.iter().zip(indexes) {
-            let (result, reason) = match (&watch.verdict, &end) {
-                (Some(RolloutVerdict::Completed), _) => ("succeeded", None),
-                (Some(RolloutVerdict::Failed(reason)), _) => ("failed", Some(reason.clone())),
-                (_, WaitEnd::Cancelled(signal)) => (
-                    "cancelled",
-                    Some(format!("interrupted by {}", signal.name())),
-                ),
-                _ => (
-                    "timed_out",
+            let (result, reason) = match result_of(watch.verdict.as_ref(), &end) {
+                (result, None) if result == "timed_out" => (
+                    result,
                     Some("the rollback did not finish in time".to_string()),
                 ),
+                other => other,
             };
-            self.rollbacks[i] = Some((watch.task_definition.clone(), result.into(), reason));
+            self.rollbacks[i] = Some((watch.task_definition.clone(), result, reason));
         }
         Ok(())
     }
@@ -149,7 +204,8 @@ impl Outcome<'_> {
                 })
                 .collect()
         };
-        let failed = describe("failed");
+        let mut failed = describe("failed");
+        failed.extend(describe("superseded"));
         if !failed.is_empty() {
             return Some(Error::DeploymentFailed(failed.join("; ")));
         }
@@ -171,11 +227,35 @@ impl Outcome<'_> {
             .map(|(i, watch)| {
                 let (result, reason) = self.results[i].clone().unwrap_or_default();
                 let rollback = self.rollbacks[i].as_ref();
+                let native = watch.follow.native();
+                let deployment = native.and_then(|n| n.last.as_ref());
+                let paused = match &watch.verdict {
+                    Some(Verdict::Paused(pause)) => json!({
+                        "stage": pause.stage,
+                        "hook_id": pause.hook_id,
+                        "expires_at": pause.expires_at.map(service_deployment::utc),
+                        "timeout_action": pause.timeout_action,
+                        "hooks_waiting": pause.waiting,
+                        "continue_command": native.map(|n| n.continue_command.clone()),
+                    }),
+                    _ => Value::Null,
+                };
+                let not_waited_for = match &watch.verdict {
+                    Some(Verdict::TrafficShifted(text)) => json!(text),
+                    _ => Value::Null,
+                };
                 json!({
                     "service": watch.name,
                     "cluster": self.cluster,
                     "deployment_id": watch.deployment_id,
                     "rollout_state": watch.deployment().and_then(|d| d.rollout_state.clone()),
+                    "deployment_controller": watch.last.deployment_controller.clone().unwrap_or_else(|| "ECS".into()),
+                    "strategy": watch.last.strategy.clone().unwrap_or_else(|| "ROLLING".into()),
+                    "service_deployment_arn": native.map(|n| n.arn.clone()),
+                    "service_deployment_status": deployment.map(|d| d.status.clone()),
+                    "lifecycle_stage": deployment.and_then(|d| d.lifecycle_stage.clone()),
+                    "paused": paused,
+                    "not_waited_for": not_waited_for,
                     "result": result,
                     "reason": reason,
                     "desired_count": watch.last.desired_count,
@@ -196,6 +276,13 @@ impl Outcome<'_> {
         }
         let result = match &failure {
             None if self.context.global.no_wait => "started",
+            None if self
+                .results
+                .iter()
+                .any(|r| matches!(r, Some((result, _)) if result == "paused")) =>
+            {
+                "paused"
+            }
             None => "succeeded",
             Some(Error::DeploymentFailed(_)) => "failed",
             Some(Error::TimedOut(_)) => "timed_out",
@@ -209,7 +296,7 @@ impl Outcome<'_> {
             .map(|p| json!({ "container": p.container, "from": p.from, "to": p.to }))
             .collect();
         let json = json!({
-            "command": "deploy",
+            "command": self.command,
             "result": result,
             "exit_code": exit_code,
             "reason": failure.as_ref().map(ToString::to_string),

@@ -1,13 +1,48 @@
-//! Waiting: one DescribeServices per 10 services per poll, a pure verdict per service.
+//! Waiting: one DescribeServices per 10 services per poll (plus one DescribeServiceDeployments
+//! per 20 ECS-native deployments), and a verdict per service from the follower that fits the
+//! way it deploys.
 
 use std::collections::HashSet;
 
+use super::rolling::Rolling;
+use super::service_deployment::Native;
 use crate::aws::Aws;
 use crate::context::Context;
-use crate::ecs::{self, arn_name, Deployment, ServiceDescription, Task};
+use crate::ecs::{self, arn_name, Deployment, ServiceDescription};
 use crate::error::{Result, Signal};
 use crate::poll::{self, Ended, Step};
-use crate::rollout_verdict::{self, RolloutVerdict};
+use crate::rollout_verdict;
+use crate::service_deployment_verdict::Pause;
+
+/// How one service's deployment ended, whoever followed it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    Completed,
+    /// Production traffic is on the new revision; what was not waited for.
+    TrafficShifted(String),
+    /// Waiting at a lifecycle hook (`--on-pause exit`).
+    Paused(Pause),
+    Failed(String),
+    /// A newer deployment took over; the reason names it.
+    Superseded(String),
+}
+
+/// The way a service's deployment is followed.
+pub enum Follow {
+    /// DescribeServices `deployments[]` (rolling updates).
+    Rolling(Rolling),
+    /// The service deployments API (ECS-native blue/green, linear, canary).
+    ServiceDeployment(Box<Native>),
+}
+
+impl Follow {
+    pub fn native(&self) -> Option<&Native> {
+        match self {
+            Follow::ServiceDeployment(native) => Some(native),
+            Follow::Rolling(_) => None,
+        }
+    }
+}
 
 /// One service being rolled and watched.
 pub struct Watch {
@@ -18,11 +53,9 @@ pub struct Watch {
     pub task_definition: String,
     pub seen_events: HashSet<String>,
     pub lines: Vec<String>,
-    pub verdict: Option<RolloutVerdict>,
+    pub verdict: Option<Verdict>,
     pub last: ServiceDescription,
-    /// The deployment's failedTasks when its stopped tasks were last looked at: they are listed
-    /// again only when ECS counts a new failure, not on every poll.
-    pub failed_tasks_checked: i64,
+    pub follow: Follow,
 }
 
 impl Watch {
@@ -40,7 +73,7 @@ impl Watch {
             lines: vec![],
             verdict: None,
             last: service.clone(),
-            failed_tasks_checked: 0,
+            follow: Follow::Rolling(Rolling::new()),
         }
     }
 
@@ -143,6 +176,16 @@ impl Waiter<'_> {
             .map(Watch::key)
             .collect();
         let services = ecs::describe_services(self.aws, self.cluster, &pending).await?;
+        let arns: Vec<String> = watches
+            .iter()
+            .filter(|w| w.verdict.is_none())
+            .filter_map(|w| w.follow.native().map(|n| n.arn.clone()))
+            .collect();
+        let snapshots = if arns.is_empty() {
+            vec![]
+        } else {
+            self.aws.describe_service_deployments(&arns).await?.0
+        };
         let mut texts = vec![];
         for service in services {
             let Some(watch) = watches
@@ -152,40 +195,21 @@ impl Waiter<'_> {
                 continue;
             };
             watch.observe(&service, self.context, events);
-            let stopped = match service
-                .deployments
-                .iter()
-                .find(|d| d.id == watch.deployment_id)
-            {
-                Some(deployment) if deployment.failed_tasks > watch.failed_tasks_checked => {
-                    match self.stopped_tasks(&service, deployment).await {
-                        Some(stopped) => {
-                            watch.failed_tasks_checked = deployment.failed_tasks;
-                            stopped
-                        }
-                        None => vec![],
-                    }
+            let verdict = match &mut watch.follow {
+                Follow::Rolling(rolling) => {
+                    rolling.step(self, &service, &watch.deployment_id).await
                 }
-                _ => vec![],
+                Follow::ServiceDeployment(native) => {
+                    let snapshot = snapshots.iter().find(|d| d.arn == native.arn);
+                    native.step(self.context, &service, snapshot)
+                }
             };
-            let verdict = rollout_verdict::judge(&service, &watch.deployment_id, &stopped);
             watch.last = service;
             match verdict {
-                RolloutVerdict::InProgress(text) => texts.push(text),
-                RolloutVerdict::Completed => {
-                    self.context.progress.say(format_args!(
-                        "✓ {}: deployment {} of {} completed",
-                        watch.name,
-                        watch.deployment_id,
-                        arn_name(&watch.task_definition)
-                    ));
-                    watch.verdict = Some(RolloutVerdict::Completed);
-                }
-                RolloutVerdict::Failed(reason) => {
-                    self.context
-                        .progress
-                        .say(format_args!("✗ {}: {reason}", watch.name));
-                    watch.verdict = Some(RolloutVerdict::Failed(reason));
+                Err(text) => texts.push(text),
+                Ok(verdict) => {
+                    self.announce(watch, &verdict);
+                    watch.verdict = Some(verdict);
                 }
             }
         }
@@ -204,50 +228,22 @@ impl Waiter<'_> {
         })
     }
 
-    /// Stopped tasks of the deployment's revision created since it began; `None` when AWS could
-    /// not say (warned, and asked again next poll). Only asked for when ECS counts a new failed
-    /// task, so the usual poll is one DescribeServices per 10 services.
-    async fn stopped_tasks(
-        &self,
-        service: &ServiceDescription,
-        deployment: &Deployment,
-    ) -> Option<Vec<Task>> {
-        let listed = self
-            .aws
-            .list_service_tasks(self.cluster, &service.service_name, true)
-            .await;
-        let arns = match listed {
-            Ok(arns) => arns,
-            Err(error) => {
-                self.context.progress.warn(format_args!(
-                    "cannot list stopped tasks of {}: {error}",
-                    service.service_name
-                ));
-                return None;
-            }
-        };
-        if arns.is_empty() {
-            return Some(vec![]);
-        }
-        match self.aws.describe_tasks(self.cluster, &arns).await {
-            Ok((tasks, _)) => Some(
-                tasks
-                    .into_iter()
-                    .filter(|t| t.task_definition_arn == deployment.task_definition)
-                    .filter(
-                        |t| match (t.created_at.or(t.started_at), deployment.created_at) {
-                            (Some(task), Some(since)) => task + 1.0 >= since,
-                            _ => true,
-                        },
-                    )
-                    .collect(),
-            ),
-            Err(error) => {
-                self.context.progress.warn(format_args!(
-                    "cannot describe stopped tasks of {}: {error}",
-                    service.service_name
-                ));
-                None
+    fn announce(&self, watch: &Watch, verdict: &Verdict) {
+        let progress = &self.context.progress;
+        match verdict {
+            Verdict::Completed => progress.say(format_args!(
+                "✓ {}: deployment {} of {} completed",
+                watch.name,
+                watch
+                    .follow
+                    .native()
+                    .map_or(watch.deployment_id.as_str(), |n| arn_name(&n.arn)),
+                arn_name(&watch.task_definition)
+            )),
+            Verdict::TrafficShifted(text) => progress.say(format_args!("✓ {}: {text}", watch.name)),
+            Verdict::Paused(_) => {}
+            Verdict::Failed(reason) | Verdict::Superseded(reason) => {
+                progress.say(format_args!("✗ {}: {reason}", watch.name))
             }
         }
     }
