@@ -382,6 +382,43 @@ pub struct DeployArgs {
 
     #[command(flatten)]
     pub follow: FollowArgs,
+
+    #[command(flatten)]
+    pub codedeploy: CodeDeployArgs,
+
+    /// CODE_DEPLOY services: an AppSpec lifecycle hook, STAGE=LAMBDA (BeforeInstall,
+    /// AfterInstall, AfterAllowTestTraffic, BeforeAllowTraffic, AfterAllowTraffic; repeatable).
+    #[arg(
+        long = "codedeploy-hook",
+        env = "ECS_SHIP_CODEDEPLOY_HOOK",
+        value_delimiter = ' '
+    )]
+    pub codedeploy_hooks: Vec<String>,
+
+    /// CODE_DEPLOY services: the deployment configuration (default: the deployment group's).
+    #[arg(long, env = "ECS_SHIP_CODEDEPLOY_CONFIG")]
+    pub codedeploy_config: Option<String>,
+}
+
+/// Which CodeDeploy deployment group deploys a CODE_DEPLOY service (default: the one whose
+/// ECS services include it).
+#[derive(Args, Debug, Clone, Default)]
+pub struct CodeDeployArgs {
+    /// CodeDeploy application of CODE_DEPLOY services.
+    #[arg(
+        long,
+        env = "ECS_SHIP_CODEDEPLOY_APPLICATION",
+        requires = "codedeploy_deployment_group"
+    )]
+    pub codedeploy_application: Option<String>,
+
+    /// CodeDeploy deployment group of CODE_DEPLOY services.
+    #[arg(
+        long,
+        env = "ECS_SHIP_CODEDEPLOY_DEPLOYMENT_GROUP",
+        requires = "codedeploy_application"
+    )]
+    pub codedeploy_deployment_group: Option<String>,
 }
 
 /// How far to follow an ECS-native (blue/green, linear, canary) deployment; shared by
@@ -427,6 +464,9 @@ pub struct ContinueArgs {
 
     #[command(flatten)]
     pub follow: FollowArgs,
+
+    #[command(flatten)]
+    pub codedeploy: CodeDeployArgs,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -439,6 +479,9 @@ pub struct RollbackArgs {
     /// Give up after this many polls (with --poll-interval).
     #[arg(long, env = "ECS_SHIP_MAX_POLL_ATTEMPTS", conflicts_with = "timeout")]
     pub max_poll_attempts: Option<u32>,
+
+    #[command(flatten)]
+    pub codedeploy: CodeDeployArgs,
 }
 
 #[derive(Args, Debug, Clone)]

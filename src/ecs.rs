@@ -82,6 +82,22 @@ pub struct ServiceDescription {
     pub strategy: Option<String>,
     /// The ARN of the service deployment ECS is running or ran last.
     pub current_service_deployment: Option<String>,
+    /// (container name, container port) of each load balancer (target group) of the service.
+    pub load_balancers: Vec<(String, i32)>,
+    /// CODE_DEPLOY and EXTERNAL services: the PRIMARY task set.
+    pub primary_task_set: Option<TaskSet>,
+}
+
+/// A task set of a CODE_DEPLOY or EXTERNAL service.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TaskSet {
+    pub id: String,
+    pub task_definition: String,
+    pub launch_type: Option<String>,
+    pub platform_version: Option<String>,
+    pub capacity_provider_strategy: Option<Value>,
+    pub network_configuration: Option<Value>,
+    pub load_balancers: Vec<(String, i32)>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -2,6 +2,7 @@ mod aws;
 mod backoff;
 mod ci_context;
 mod cli;
+mod codedeploy_verdict;
 mod commands;
 mod config;
 mod context;

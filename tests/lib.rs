@@ -4,6 +4,7 @@ mod support;
 
 mod cli;
 mod deploy;
+mod deploy_codedeploy;
 mod deploy_strategies;
 mod ecr;
 mod moto;

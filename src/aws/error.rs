@@ -13,6 +13,7 @@ pub enum Service {
     Logs,
     Ecr,
     Sts,
+    CodeDeploy,
 }
 
 impl Service {
@@ -22,6 +23,7 @@ impl Service {
             Service::Logs => "logs",
             Service::Ecr => "ecr",
             Service::Sts => "sts",
+            Service::CodeDeploy => "codedeploy",
         }
     }
 }
@@ -55,6 +57,11 @@ const CODES: &[(&str, ErrorKind)] = &[
     ("ImageNotFoundException", ErrorKind::NotFound),
     ("RepositoryNotFoundException", ErrorKind::NotFound),
     ("ResourceNotFoundException", ErrorKind::NotFound),
+    ("ApplicationDoesNotExistException", ErrorKind::NotFound),
+    ("DeploymentGroupDoesNotExistException", ErrorKind::NotFound),
+    ("DeploymentDoesNotExistException", ErrorKind::NotFound),
+    ("DeploymentConfigDoesNotExistException", ErrorKind::NotFound),
+    ("DeploymentTargetDoesNotExistException", ErrorKind::NotFound),
     ("ClientException", ErrorKind::Refused),
     ("InvalidParameterException", ErrorKind::Refused),
     ("InvalidParameterValueException", ErrorKind::Refused),
@@ -67,6 +74,17 @@ const CODES: &[(&str, ErrorKind)] = &[
     ("UnsupportedFeatureException", ErrorKind::Refused),
     ("LimitExceededException", ErrorKind::Refused),
     ("ConflictException", ErrorKind::Refused),
+    ("InvalidApplicationNameException", ErrorKind::Refused),
+    ("InvalidDeploymentGroupNameException", ErrorKind::Refused),
+    ("InvalidDeploymentConfigNameException", ErrorKind::Refused),
+    ("InvalidRevisionException", ErrorKind::Refused),
+    ("InvalidECSServiceException", ErrorKind::Refused),
+    ("InvalidInputException", ErrorKind::Refused),
+    ("DeploymentLimitExceededException", ErrorKind::Refused),
+    ("DeploymentAlreadyCompletedException", ErrorKind::Refused),
+    ("DeploymentIsNotInReadyStateException", ErrorKind::Refused),
+    ("InvalidDeploymentStatusException", ErrorKind::Refused),
+    ("InvalidDeploymentWaitTypeException", ErrorKind::Refused),
     ("AccessDeniedException", ErrorKind::AccessDenied),
     ("AccessDenied", ErrorKind::AccessDenied),
     ("UnauthorizedOperation", ErrorKind::AccessDenied),

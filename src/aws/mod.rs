@@ -8,6 +8,7 @@
 //! derived body for RegisterTaskDefinition / RunTask inside the SDK's own pipeline, so fields
 //! newer than the compiled-in SDK survive, while signing, retries and endpoints stay the SDK's.
 
+mod codedeploy;
 mod config;
 mod ecr;
 mod ecs;
@@ -26,6 +27,7 @@ use raw::CallLog;
 
 use crate::progress::Progress;
 
+pub use codedeploy::{DeploymentGroup, NewDeployment};
 pub use config::AwsOptions;
 pub use ecr::ImageLookup;
 pub use ecs::ServiceUpdate;
@@ -41,6 +43,7 @@ struct Inner {
     sdk: SdkConfig,
     region: String,
     ecs: aws_sdk_ecs::Client,
+    codedeploy: aws_sdk_codedeploy::Client,
     /// CloudWatch Logs and ECR clients by region: a container may log to another region's
     /// group, an image may live in another region's registry.
     logs: Mutex<HashMap<String, aws_sdk_cloudwatchlogs::Client>>,
@@ -59,11 +62,17 @@ impl Aws {
                 .interceptor(CallLog::new(calls.clone(), progress.clone()))
                 .build(),
         );
+        let codedeploy = aws_sdk_codedeploy::Client::from_conf(
+            aws_sdk_codedeploy::config::Builder::from(&sdk)
+                .interceptor(CallLog::new(calls.clone(), progress.clone()))
+                .build(),
+        );
         Ok(Aws {
             inner: Arc::new(Inner {
                 sdk,
                 region,
                 ecs,
+                codedeploy,
                 logs: Mutex::new(HashMap::new()),
                 ecr: Mutex::new(HashMap::new()),
                 calls,

@@ -5,7 +5,8 @@
 
 use std::time::Instant;
 
-use crate::cli::{ContinueArgs, WaitUntil};
+use crate::cli::{ContinueArgs, OnPause, WaitUntil};
+use crate::commands::deploy::codedeploy::{self, CodeDeploy};
 use crate::commands::deploy::{
     self, result_of, Follow, Native, Outcome, Verdict, WaitEnd, Waiter, Watch, Way,
 };
@@ -33,14 +34,38 @@ pub async fn run(context: &Context, args: &ContinueArgs) -> Result<Report> {
 
     // 1. Every service must have a deployment waiting at a hook; find them all before acting.
     let mut paused = vec![];
+    let mut ready = vec![];
     for service in &services {
         match Way::of(service) {
             Way::Rolling | Way::Native => {}
-            other => {
+            Way::CodeDeploy => {
+                let group = codedeploy::deployment_group(
+                    &aws,
+                    &args.codedeploy,
+                    cluster,
+                    &service.service_name,
+                )
+                .await?;
+                match codedeploy::active(&aws, &group).await? {
+                    Some(deployment) if deployment.status == "Ready" => {
+                        ready.push((service.clone(), group, deployment.id));
+                    }
+                    other => {
+                        return Err(Error::input(format!(
+                            "nothing to continue: service `{}` has no CodeDeploy deployment waiting to reroute traffic{}",
+                            service.service_name,
+                            other
+                                .map(|d| format!(" ({} is {})", d.id, d.status))
+                                .unwrap_or_default()
+                        )))
+                    }
+                }
+                continue;
+            }
+            Way::External => {
                 return Err(Error::input(format!(
-                    "service `{}` uses the {} deployment controller: there is no lifecycle hook for ecs-ship to continue",
-                    service.service_name,
-                    if other == Way::CodeDeploy { "CODE_DEPLOY" } else { "EXTERNAL" }
+                    "service `{}` uses the EXTERNAL deployment controller: there is no lifecycle hook for ecs-ship to continue",
+                    service.service_name
                 )))
             }
         }
@@ -84,6 +109,35 @@ pub async fn run(context: &Context, args: &ContinueArgs) -> Result<Report> {
 
     // 2. Continue (or roll back) each, then follow it.
     let mut watches = vec![];
+    for (service, group, id) in ready {
+        let name = &service.service_name;
+        if args.rollback {
+            progress.say(format_args!(
+                "{name}: stopping CodeDeploy deployment {id} with rollback"
+            ));
+            aws.stop_codedeploy_deployment(&id).await?;
+        } else {
+            progress.say(format_args!(
+                "{name}: continuing CodeDeploy deployment {id}: rerouting production traffic"
+            ));
+            aws.continue_codedeploy_deployment(&id).await?;
+        }
+        let mut watch = Watch::new(&service, id.clone(), service.task_definition.clone());
+        watch.follow = Follow::CodeDeploy(Box::new(CodeDeploy::new(
+            group,
+            id,
+            cluster,
+            name,
+            goal,
+            if args.rollback {
+                OnPause::Wait
+            } else {
+                args.follow.on_pause
+            },
+            deploy::continue_command(context, cluster, name),
+        )));
+        watches.push(watch);
+    }
     for (service, deployment, hook, stage) in paused {
         progress.say(format_args!(
             "{}: {} service deployment {} at {stage} (hook {hook})",

@@ -6,9 +6,10 @@
 
 use std::time::Instant;
 
-use crate::aws::{Aws, ServiceUpdate};
+use crate::aws::{Aws, NewDeployment, ServiceUpdate};
 use crate::cli::{OnPause, RollbackArgs};
 use crate::commands::continue_::follow;
+use crate::commands::deploy::codedeploy::{self, CodeDeploy};
 use crate::commands::deploy::{self, Follow, Native, Watch, Way};
 use crate::context::Context;
 use crate::ecs::{self, arn_name, ServiceDescription};
@@ -24,7 +25,7 @@ pub async fn run(context: &Context, args: &RollbackArgs) -> Result<Report> {
     let progress = &context.progress;
     let services = ecs::describe_services(&aws, cluster, &names).await?;
     for service in &services {
-        if matches!(Way::of(service), Way::External | Way::CodeDeploy) {
+        if Way::of(service) == Way::External {
             return Err(Error::input(format!(
                 "service `{}` deploys with the {}: ecs-ship cannot roll it back",
                 service.service_name,
@@ -35,6 +36,11 @@ pub async fn run(context: &Context, args: &RollbackArgs) -> Result<Report> {
     let mut watches = vec![];
     for service in &services {
         let command = deploy::continue_command(context, cluster, &service.service_name);
+        if Way::of(service) == Way::CodeDeploy {
+            watches
+                .push(codedeploy_rollback(context, &aws, args, cluster, service, command).await?);
+            continue;
+        }
         if let Some(deployment) = deploy::in_progress(&aws, cluster, service).await? {
             progress.say(format_args!(
                 "{}: stopping service deployment {} ({}) with rollback",
@@ -108,6 +114,74 @@ pub async fn run(context: &Context, args: &RollbackArgs) -> Result<Report> {
         started,
     )
     .await
+}
+
+/// A CODE_DEPLOY service: stop the deployment in progress with rollback, or deploy the
+/// revision named with --task-definition.
+async fn codedeploy_rollback(
+    context: &Context,
+    aws: &Aws,
+    args: &RollbackArgs,
+    cluster: &str,
+    service: &ServiceDescription,
+    command: String,
+) -> Result<Watch> {
+    let name = &service.service_name;
+    let group = codedeploy::deployment_group(aws, &args.codedeploy, cluster, name).await?;
+    let (id, goal, task_definition) = match codedeploy::active(aws, &group).await? {
+        Some(deployment) => {
+            context.progress.say(format_args!(
+                "{name}: stopping CodeDeploy deployment {} ({}) with rollback",
+                deployment.id, deployment.status
+            ));
+            aws.stop_codedeploy_deployment(&deployment.id).await?;
+            (
+                deployment.id,
+                Goal::RolledBack,
+                service.task_definition.clone(),
+            )
+        }
+        None => {
+            let Some(target) = &args.task_definition else {
+                return Err(Error::input_with_hint(
+                    format!(
+                        "service `{name}` has no CodeDeploy deployment in progress to roll back"
+                    ),
+                    "to deploy an earlier revision, name it with --task-definition FAMILY:REVISION",
+                ));
+            };
+            let request = NewDeployment {
+                application: group.application.clone(),
+                group: group.name.clone(),
+                config: None,
+                appspec: codedeploy::appspec(service, target, &[]).to_string(),
+                auto_rollback: false,
+            };
+            let id = aws.create_deployment(&request).await?;
+            context.progress.say(format_args!(
+                "{name}: no deployment in progress; CodeDeploy deployment {id} rolls back to {}",
+                arn_name(target)
+            ));
+            (
+                id,
+                Goal::Forward {
+                    traffic_shifted: false,
+                },
+                target.clone(),
+            )
+        }
+    };
+    let mut watch = Watch::new(service, id.clone(), task_definition);
+    watch.follow = Follow::CodeDeploy(Box::new(CodeDeploy::new(
+        group,
+        id,
+        cluster,
+        name,
+        goal,
+        OnPause::Wait,
+        command,
+    )));
+    Ok(watch)
 }
 
 /// The task definition the service ran before its last deployment: the source revision of its

@@ -11,6 +11,7 @@ use wiremock::{Mock, MockBuilder, MockServer, Request, Respond, ResponseTemplate
 pub const ECS: &str = "AmazonEC2ContainerServiceV20141113";
 pub const LOGS: &str = "Logs_20140328";
 pub const ECR: &str = "AmazonEC2ContainerRegistry_V20150921";
+pub const CODEDEPLOY: &str = "CodeDeploy_20141006";
 
 pub fn ecs(action: &str) -> MockBuilder {
     target(ECS, action)
@@ -22,6 +23,10 @@ pub fn logs(action: &str) -> MockBuilder {
 
 pub fn ecr(action: &str) -> MockBuilder {
     target(ECR, action)
+}
+
+pub fn codedeploy(action: &str) -> MockBuilder {
+    target(CODEDEPLOY, action)
 }
 
 fn target(prefix: &str, action: &str) -> MockBuilder {

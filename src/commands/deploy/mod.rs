@@ -4,6 +4,8 @@
 //! failed (circuit breaker, rollback, tasks of the new revision stopping) or timed out.
 //! Optionally roll back to the previous revision on failure.
 
+pub(crate) mod codedeploy;
+mod dry_run;
 mod outcome;
 mod plan;
 mod rolling;
@@ -13,24 +15,21 @@ mod waiter;
 use std::sync::Arc;
 use std::time::Instant;
 
-use serde_json::{json, Value};
-
 pub(crate) use outcome::{result_of, Outcome};
 use plan::{Action, Plan, Revision, Source};
 pub(crate) use service_deployment::{in_progress, now, started_by_update, Native};
 pub(crate) use waiter::{Follow, Verdict, WaitEnd, Waiter, Watch};
 
-use crate::aws::{Aws, ErrorKind, ServiceUpdate};
+use crate::aws::{Aws, DeploymentGroup, ErrorKind, NewDeployment, ServiceUpdate};
 use crate::cli::{DeployArgs, WaitUntil};
 use crate::context::Context;
-use crate::diff;
 use crate::duration::human;
 use crate::ecr;
 use crate::ecs::{self, arn_name, ServiceDescription};
 use crate::error::{Error, Result};
 use crate::report::Report;
 use crate::service_deployment_verdict::Goal;
-use crate::task_definition::{self, Change, TaskDefinition};
+use crate::task_definition;
 
 /// How many UpdateService calls run at once.
 const UPDATE_CONCURRENCY: usize = 10;
@@ -115,16 +114,7 @@ fn check_controllers(services: &[ServiceDescription]) -> Result<()> {
                     "deploy it with the tool that owns its task sets",
                 ))
             }
-            Way::CodeDeploy => {
-                return Err(Error::input_with_hint(
-                    format!(
-                        "service `{}` uses the CODE_DEPLOY deployment controller, which this ecs-ship does not drive yet; nothing was registered or changed",
-                        service.service_name
-                    ),
-                    "deploy it with a CodeDeploy deployment (aws deploy create-deployment) for now",
-                ))
-            }
-            Way::Rolling | Way::Native => {}
+            Way::Rolling | Way::Native | Way::CodeDeploy => {}
         }
     }
     Ok(())
@@ -212,6 +202,7 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
     let started = Instant::now();
     let plan = Plan::from_args(args)?;
     let names = service_names(context, "deploy")?;
+    let hooks = codedeploy::parse_hooks(&args.codedeploy_hooks)?;
     if args.rollback_on_failure && context.global.no_wait {
         return Err(Error::Usage(
             "--rollback-on-failure needs to wait for the deployment; drop --no-wait".into(),
@@ -224,6 +215,26 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
     // 1. The services as they are (a missing one is an error now, not after a long wait).
     let services = ecs::describe_services(&aws, cluster, &names).await?;
     check_controllers(&services)?;
+    let mut groups: Vec<Option<DeploymentGroup>> = vec![];
+    for service in &services {
+        groups.push(match Way::of(service) {
+            Way::CodeDeploy => {
+                let group = codedeploy::deployment_group(
+                    &aws,
+                    &args.codedeploy,
+                    cluster,
+                    &service.service_name,
+                )
+                .await?;
+                progress.say(format_args!(
+                    "{}: CODE_DEPLOY controller; CodeDeploy application {}, deployment group {}",
+                    service.service_name, group.application, group.name
+                ));
+                Some(group)
+            }
+            _ => None,
+        });
+    }
 
     // 2. The task definitions each service will run, derived and pinned; nothing registered yet.
     let mut keys: Vec<String> = vec![];
@@ -294,15 +305,17 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
     };
 
     if args.dry_run {
-        return Ok(dry_run_report(
+        return Ok(dry_run::report(dry_run::DryRun {
             context,
             args,
             cluster,
-            &services,
-            &revisions,
-            &revision_of,
+            services: &services,
+            revisions: &revisions,
+            revision_of: &revision_of,
+            groups: &groups,
+            hooks: &hooks,
             started,
-        ));
+        }));
     }
 
     // 3. Register what is new.
@@ -328,15 +341,20 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
     }
 
     // 4. Point every service at its revision.
+    //    CODE_DEPLOY services get a CodeDeploy deployment instead: UpdateService would refuse.
     let requests: Vec<ServiceUpdate> = services
         .iter()
         .enumerate()
+        .filter(|(i, _)| groups[*i].is_none())
         .map(|(i, service)| {
             update_request(args, cluster, service, &revisions[revision_of(i)].arn())
         })
         .collect();
     for (service, arn) in services
         .iter()
+        .zip(&groups)
+        .filter(|(_, group)| group.is_none())
+        .map(|(service, _)| service)
         .zip(requests.iter().map(|r| &r.task_definition))
     {
         if *arn == service.task_definition
@@ -362,12 +380,24 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
         }
     }
     let requested_at = service_deployment::now();
-    let updated = update_all(&aws, requests.clone()).await?;
+    let mut updated = update_all(&aws, requests.clone())
+        .await?
+        .into_iter()
+        .zip(&requests);
     let goal = Goal::Forward {
         traffic_shifted: args.follow.wait_until == WaitUntil::TrafficShifted,
     };
     let mut watches: Vec<Watch> = vec![];
-    for ((before, (after, deployment_id)), update) in services.iter().zip(updated).zip(&requests) {
+    for (i, before) in services.iter().enumerate() {
+        if let Some(group) = &groups[i] {
+            let arn = revisions[revision_of(i)].arn();
+            watches.push(
+                create_deployment(context, &aws, args, cluster, before, group, &arn, &hooks)
+                    .await?,
+            );
+            continue;
+        }
+        let ((after, deployment_id), update) = updated.next().expect("one answer per update");
         let mut watch = Watch::new(before, deployment_id, update.task_definition.clone());
         if Way::of(before) == Way::Native {
             match service_deployment::started_by_update(&aws, cluster, before, &after, requested_at)
@@ -483,7 +513,66 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
     Ok(outcome.report(&watches, failure))
 }
 
-fn update_request(
+/// CreateDeployment of `arn` for a CODE_DEPLOY service, and the watch that follows it.
+#[allow(clippy::too_many_arguments)]
+async fn create_deployment(
+    context: &Context,
+    aws: &Aws,
+    args: &DeployArgs,
+    cluster: &str,
+    service: &ServiceDescription,
+    group: &DeploymentGroup,
+    arn: &str,
+    hooks: &[(String, String)],
+) -> Result<Watch> {
+    if args.desired_count.is_some() || args.force_new_deployment {
+        context.progress.warn(format_args!(
+            "{}: --desired-count and --force-new-deployment do not apply to a CodeDeploy deployment; ignored",
+            service.service_name
+        ));
+    }
+    let request = NewDeployment {
+        application: group.application.clone(),
+        group: group.name.clone(),
+        config: args.codedeploy_config.clone(),
+        appspec: codedeploy::appspec(service, arn, hooks).to_string(),
+        auto_rollback: args.rollback_on_failure,
+    };
+    let id = aws
+        .create_deployment(&request)
+        .await
+        .map_err(|e| match e.kind() {
+            ErrorKind::NotFound | ErrorKind::Refused => Error::input(format!(
+                "CodeDeploy refused the deployment of `{}` to {}: {}: {}",
+                service.service_name,
+                arn_name(arn),
+                e.code,
+                e.message
+            )),
+            _ => e.into(),
+        })?;
+    context.progress.say(format_args!(
+        "{}: started CodeDeploy deployment {id} of {} (https://{region}.console.aws.amazon.com/codesuite/codedeploy/deployments/{id}?region={region})",
+        service.service_name,
+        arn_name(arn),
+        region = aws.region()
+    ));
+    let mut watch = Watch::new(service, id.clone(), arn.to_string());
+    watch.follow = Follow::CodeDeploy(Box::new(codedeploy::CodeDeploy::new(
+        group.clone(),
+        id,
+        cluster,
+        &service.service_name,
+        Goal::Forward {
+            traffic_shifted: args.follow.wait_until == WaitUntil::TrafficShifted,
+        },
+        args.follow.on_pause,
+        continue_command(context, cluster, &service.service_name),
+    )));
+    Ok(watch)
+}
+
+pub(crate) fn update_request(
     args: &DeployArgs,
     cluster: &str,
     service: &ServiceDescription,
@@ -495,121 +584,5 @@ fn update_request(
         task_definition: arn.to_string(),
         desired_count: args.desired_count.map(|n| n.try_into().unwrap_or(i32::MAX)),
         force_new_deployment: args.force_new_deployment,
-    }
-}
-
-/// The registration as people see it: values given with `--secret` are masked, as they are in
-/// every output; everything else as ECS would get it.
-fn shown_registration(definition: &TaskDefinition, secret_values: &[String]) -> Value {
-    fn mask(value: &mut Value, secret_values: &[String]) {
-        match value {
-            Value::String(text) if secret_values.contains(text) => {
-                *text = "[redacted --secret value]".into();
-            }
-            Value::Array(items) => items.iter_mut().for_each(|v| mask(v, secret_values)),
-            Value::Object(map) => map.values_mut().for_each(|v| mask(v, secret_values)),
-            _ => {}
-        }
-    }
-    let mut registration = definition.registration();
-    mask(&mut registration, secret_values);
-    registration
-}
-
-fn dry_run_report(
-    context: &Context,
-    args: &DeployArgs,
-    cluster: &str,
-    services: &[ServiceDescription],
-    revisions: &[Revision],
-    revision_of: &dyn Fn(usize) -> usize,
-    started: Instant,
-) -> Report {
-    let mut lines = vec![];
-    let mut changes = vec![];
-    let secret_values: Vec<String> = args
-        .secrets
-        .iter()
-        .filter_map(|spec| match Change::secret(spec) {
-            Ok(Change::Secret { value_from, .. }) => Some(value_from),
-            _ => None,
-        })
-        .collect();
-    for revision in revisions {
-        let what = match revision.action {
-            Action::Unchanged => format!("task definition {}: unchanged", revision.label),
-            Action::Reuse => format!(
-                "task definition {}: would reuse {} (identical)",
-                revision.label,
-                revision
-                    .target
-                    .as_ref()
-                    .map(TaskDefinition::name)
-                    .unwrap_or_default()
-            ),
-            Action::Register => format!(
-                "task definition {}: would register a new revision of {}",
-                revision.label,
-                revision.derived.family()
-            ),
-        };
-        lines.push(what);
-        for pin in &revision.pinned {
-            lines.push(format!(
-                "  pin {}: {} -> {}",
-                pin.container, pin.from, pin.to
-            ));
-        }
-        let pretty = |d: &TaskDefinition| {
-            serde_json::to_string_pretty(&shown_registration(d, &secret_values))
-                .expect("JSON values serialize")
-        };
-        let before = revision.before.as_ref().map(pretty).unwrap_or_default();
-        let diff = diff::unified(&before, &pretty(&revision.derived), 3);
-        lines.extend(diff.lines().map(str::to_string));
-        changes.push(json!({
-            "from": revision.label,
-            "action": match revision.action { Action::Unchanged => "unchanged", Action::Reuse => "reuse", Action::Register => "register" },
-            "task_definition": revision.target.as_ref().map(|t| t.arn().to_string()),
-            "registration": shown_registration(&revision.derived, &secret_values),
-            "diff": diff,
-        }));
-    }
-    let mut updates = vec![];
-    for (i, service) in services.iter().enumerate() {
-        let request = update_request(args, cluster, service, &revisions[revision_of(i)].arn());
-        lines.push(format!(
-            "service {}: deploys {}",
-            service.service_name,
-            Way::describe(service)
-        ));
-        lines.push(format!(
-            "service {}: would call UpdateService {}",
-            service.service_name,
-            serde_json::to_string(&request).expect("JSON values serialize")
-        ));
-        updates.push(request);
-    }
-    context
-        .progress
-        .say("dry run: nothing was registered or updated");
-    Report {
-        json: json!({
-            "command": "deploy",
-            "result": "dry_run",
-            "exit_code": 0,
-            "dry_run": true,
-            "cluster": cluster,
-            "task_definitions": changes,
-            "updates": updates,
-            "strategies": services.iter().map(|s| json!({
-                "service": s.service_name,
-                "deployment_controller": s.deployment_controller.clone().unwrap_or_else(|| "ECS".into()),
-                "strategy": s.strategy.clone().unwrap_or_else(|| "ROLLING".into()),
-            })).collect::<Vec<_>>(),
-            "duration_seconds": (started.elapsed().as_millis() as f64) / 1000.0,
-        }),
-        stdout: lines,
-        ..Report::default()
     }
 }

@@ -4,6 +4,7 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
+use super::codedeploy::CodeDeploy;
 use super::plan::Revision;
 use super::service_deployment::{self, Native};
 use super::waiter::{Follow, Verdict, WaitEnd, Waiter, Watch};
@@ -67,6 +68,36 @@ impl Outcome<'_> {
         let mut indexes = vec![];
         for (i, watch) in watches.iter().enumerate() {
             if !self.failed(i) {
+                continue;
+            }
+            if let Follow::CodeDeploy(ours) = &watch.follow {
+                let id = &ours.original_id;
+                match ours.last.as_ref().map(|d| d.status.as_str()) {
+                    Some("Failed" | "Stopped") => progress.say(format_args!(
+                        "{}: CodeDeploy deployment {id} ended; following its rollback",
+                        watch.name
+                    )),
+                    _ => {
+                        progress.say(format_args!(
+                            "{}: stopping CodeDeploy deployment {id} with rollback",
+                            watch.name
+                        ));
+                        self.aws.stop_codedeploy_deployment(id).await?;
+                    }
+                }
+                let mut rollback = Watch::new(&watch.last, id.clone(), self.previous[i].clone());
+                rollback.seen_events = watch.seen_events.clone();
+                rollback.follow = Follow::CodeDeploy(Box::new(CodeDeploy::new(
+                    ours.group.clone(),
+                    id.clone(),
+                    self.cluster,
+                    &watch.name,
+                    Goal::RolledBack,
+                    OnPause::Wait,
+                    ours.continue_command.clone(),
+                )));
+                rollback_watches.push(rollback);
+                indexes.push(i);
                 continue;
             }
             if let Follow::ServiceDeployment(native) = &watch.follow {
@@ -255,6 +286,13 @@ impl Outcome<'_> {
                     "service_deployment_status": deployment.map(|d| d.status.clone()),
                     "lifecycle_stage": deployment.and_then(|d| d.lifecycle_stage.clone()),
                     "paused": paused,
+                    "codedeploy": watch.follow.codedeploy().map(|c| json!({
+                        "application": c.group.application,
+                        "deployment_group": c.group.name,
+                        "deployment_id": c.original_id,
+                        "status": c.last.as_ref().map(|d| d.status.clone()),
+                        "rollback_deployment_id": c.last.as_ref().and_then(|d| d.rollback_deployment_id.clone()),
+                    })),
                     "not_waited_for": not_waited_for,
                     "result": result,
                     "reason": reason,

@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 
+use super::codedeploy::CodeDeploy;
 use super::rolling::Rolling;
 use super::service_deployment::Native;
 use crate::aws::Aws;
@@ -33,13 +34,22 @@ pub enum Follow {
     Rolling(Rolling),
     /// The service deployments API (ECS-native blue/green, linear, canary).
     ServiceDeployment(Box<Native>),
+    /// GetDeployment (the CODE_DEPLOY controller).
+    CodeDeploy(Box<CodeDeploy>),
 }
 
 impl Follow {
     pub fn native(&self) -> Option<&Native> {
         match self {
             Follow::ServiceDeployment(native) => Some(native),
-            Follow::Rolling(_) => None,
+            _ => None,
+        }
+    }
+
+    pub fn codedeploy(&self) -> Option<&CodeDeploy> {
+        match self {
+            Follow::CodeDeploy(codedeploy) => Some(codedeploy),
+            _ => None,
         }
     }
 }
@@ -203,6 +213,7 @@ impl Waiter<'_> {
                     let snapshot = snapshots.iter().find(|d| d.arn == native.arn);
                     native.step(self.context, &service, snapshot)
                 }
+                Follow::CodeDeploy(codedeploy) => codedeploy.step(self, &service).await?,
             };
             watch.last = service;
             match verdict {
@@ -234,10 +245,11 @@ impl Waiter<'_> {
             Verdict::Completed => progress.say(format_args!(
                 "✓ {}: deployment {} of {} completed",
                 watch.name,
-                watch
-                    .follow
-                    .native()
-                    .map_or(watch.deployment_id.as_str(), |n| arn_name(&n.arn)),
+                match (watch.follow.native(), watch.follow.codedeploy()) {
+                    (Some(native), _) => arn_name(&native.arn),
+                    (_, Some(codedeploy)) => codedeploy.deployment_id.as_str(),
+                    _ => watch.deployment_id.as_str(),
+                },
                 arn_name(&watch.task_definition)
             )),
             Verdict::TrafficShifted(text) => progress.say(format_args!("✓ {}: {text}", watch.name)),
