@@ -525,7 +525,8 @@ pub struct EcrResolveArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct IamPolicyArgs {
-    /// Only the permissions of these commands (run-task, deploy, notify, ecr), comma-separated.
+    /// Only the permissions of these commands (run-task, deploy, continue, rollback, notify,
+    /// ecr), comma-separated.
     #[arg(long = "command", env = "ECS_SHIP_IAM_COMMANDS", value_delimiter = ',')]
     pub commands: Vec<String>,
 

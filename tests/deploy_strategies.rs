@@ -634,3 +634,83 @@ async fn a_stop_refused_by_ecs_is_an_error_naming_it() {
         "StopServiceDeployment: ConflictException: The service deployment is already stopping.",
     );
 }
+
+/// A Slack incoming webhook that accepts every post; the posts, as JSON.
+async fn webhook() -> MockServer {
+    let slack = MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
+        .mount(&slack)
+        .await;
+    slack
+}
+
+async fn posts(slack: &MockServer) -> Vec<Value> {
+    slack
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn slack_says_paused_with_the_hook_and_the_continue_command() {
+    let server = blue_green(
+        vec![],
+        vec![described(vec![paused(NEW_SD, "POST_TEST_TRAFFIC_SHIFT")])],
+    )
+    .await;
+    let slack = webhook().await;
+    deploy(&server)
+        .env("SLACK_WEBHOOK_URL", format!("{}/hook", slack.uri()))
+        .arg("--notify")
+        .run()
+        .await
+        .status(0);
+    let message = &posts(&slack).await[0];
+    let text = message.to_string();
+    assert!(
+        message["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("⏸ Deploy paused, waiting for approval"),
+        "{text}"
+    );
+    assert!(
+        text.contains("web: paused at POST_TEST_TRAFFIC_SHIFT (hook hook-approve); continue: `ecs-ship continue --cluster prod --service web`"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn slack_says_superseded_with_the_newer_deployment() {
+    let server = blue_green(
+        vec![
+            services(vec![service(NEW_TD, "BLUE_GREEN", NEW_SD)]),
+            services(vec![service(NEW_TD, "BLUE_GREEN", NEWER_SD)]),
+        ],
+        vec![described(vec![deployment(
+            NEW_SD,
+            "IN_PROGRESS",
+            "SCALE_UP",
+            0.0,
+        )])],
+    )
+    .await;
+    let slack = webhook().await;
+    deploy(&server)
+        .env("SLACK_WEBHOOK_URL", format!("{}/hook", slack.uri()))
+        .arg("--notify")
+        .run()
+        .await
+        .status(3);
+    let text = posts(&slack).await[0].to_string();
+    assert!(
+        text.contains("Deploy failed")
+            && text.contains("superseded by a newer one")
+            && text.contains(NEWER_SD),
+        "{text}"
+    );
+}
