@@ -714,3 +714,88 @@ async fn slack_says_superseded_with_the_newer_deployment() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn a_circuit_breaker_rollback_names_the_stopped_tasks_reason() {
+    let mut failed = deployment(NEW_SD, "ROLLBACK_IN_PROGRESS", "SCALE_UP", 0.0);
+    failed["statusReason"] = json!("ECS deployment circuit breaker: tasks failed to start.");
+    failed["deploymentCircuitBreaker"] =
+        json!({"status": "TRIGGERED", "failureCount": 3, "threshold": 3});
+    let server = blue_green(vec![], vec![described(vec![failed])]).await;
+    let task = "arn:aws:ecs:us-east-1:123456789012:task/prod/0123456789abcdef";
+    mount(&server, ecs("ListTasks"), ok(json!({ "taskArns": [task] }))).await;
+    mount(
+        &server,
+        ecs("DescribeTasks"),
+        ok(json!({ "tasks": [{
+            "taskArn": task, "taskDefinitionArn": NEW_TD, "lastStatus": "STOPPED",
+            "desiredStatus": "STOPPED", "stopCode": "TaskFailedToStart",
+            "stoppedReason": "CannotPullContainerError: pull image manifest has been retried 5 time(s)",
+            "createdAt": NOW + 5.0,
+            "containers": [{"name": "app", "lastStatus": "STOPPED",
+                "reason": "CannotPullContainerError: ref not found"}]
+        }], "failures": [] })),
+    )
+    .await;
+    let output = deploy(&server).run().await;
+    output
+        .status(3)
+        .stderr_has("circuit breaker: 3/3 failed tasks")
+        .stderr_has("a task stopped: CannotPullContainerError: pull image manifest has been retried 5 time(s) (app: CannotPullContainerError: ref not found)");
+    let listed = &requests(&server, ECS, "ListTasks").await[0];
+    assert_eq!(listed["desiredStatus"], "STOPPED");
+}
+
+#[tokio::test]
+async fn rollback_on_failure_stops_a_timed_out_deployment_with_rollback_and_keeps_124() {
+    let server = blue_green(
+        vec![],
+        vec![
+            described(vec![deployment(NEW_SD, "IN_PROGRESS", "BAKE_TIME", 100.0)]),
+            described(vec![deployment(NEW_SD, "IN_PROGRESS", "BAKE_TIME", 100.0)]),
+            described(vec![deployment(
+                NEW_SD,
+                "ROLLBACK_IN_PROGRESS",
+                "BAKE_TIME",
+                0.0,
+            )]),
+            described(vec![deployment(
+                NEW_SD,
+                "ROLLBACK_SUCCESSFUL",
+                "CLEAN_UP",
+                0.0,
+            )]),
+        ],
+    )
+    .await;
+    let output = Test::new()
+        .endpoint(&server.uri())
+        .args([
+            "deploy",
+            "--cluster",
+            "prod",
+            "--service",
+            "web",
+            "--poll-interval",
+            "100ms",
+            "--image",
+            "app=nginx:2",
+            "--no-pin-digest",
+            "--max-poll-attempts",
+            "2",
+            "--rollback-on-failure",
+            "--output",
+            "json",
+        ])
+        .run()
+        .await;
+    let json = output.status(124).json();
+    output.stderr_has("stopping service deployment new222 with rollback");
+    let sent = requests(&server, ECS, "StopServiceDeployment").await;
+    assert_eq!(
+        sent,
+        [json!({"serviceDeploymentArn": NEW_SD, "stopType": "ROLLBACK"})]
+    );
+    assert_eq!(json["services"][0]["rollback_result"], "succeeded");
+    assert_eq!(json["services"][0]["rolled_back_to"], OLD_TD);
+}

@@ -586,3 +586,46 @@ pub(crate) fn update_request(
         force_new_deployment: args.force_new_deployment,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service(controller: Option<&str>, strategy: Option<&str>) -> ServiceDescription {
+        ServiceDescription {
+            deployment_controller: controller.map(Into::into),
+            strategy: strategy.map(Into::into),
+            ..ServiceDescription::default()
+        }
+    }
+
+    #[test]
+    fn the_follower_comes_from_controller_and_strategy() {
+        assert_eq!(Way::of(&service(None, None)), Way::Rolling);
+        assert_eq!(
+            Way::of(&service(Some("ECS"), Some("ROLLING"))),
+            Way::Rolling
+        );
+        for strategy in ["BLUE_GREEN", "LINEAR", "CANARY"] {
+            assert_eq!(
+                Way::of(&service(Some("ECS"), Some(strategy))),
+                Way::Native,
+                "{strategy}"
+            );
+        }
+        assert_eq!(
+            Way::of(&service(Some("CODE_DEPLOY"), None)),
+            Way::CodeDeploy
+        );
+        assert_eq!(Way::of(&service(Some("EXTERNAL"), None)), Way::External);
+    }
+
+    #[test]
+    fn an_external_service_is_refused_before_anything_is_registered() {
+        let error = check_controllers(&[service(Some("EXTERNAL"), None)])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("EXTERNAL"), "{error}");
+        assert!(check_controllers(&[service(Some("CODE_DEPLOY"), None)]).is_ok());
+    }
+}

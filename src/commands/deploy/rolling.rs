@@ -49,7 +49,7 @@ impl Rolling {
 /// Stopped tasks of the deployment's revision created since it began; `None` when AWS could
 /// not say (warned, and asked again next poll). Only asked for when ECS counts a new failed
 /// task, so the usual poll is one DescribeServices per 10 services.
-async fn stopped_tasks(
+pub async fn stopped_tasks(
     waiter: &Waiter<'_>,
     service: &ServiceDescription,
     deployment: &Deployment,

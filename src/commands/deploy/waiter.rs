@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use super::codedeploy::CodeDeploy;
-use super::rolling::Rolling;
+use super::rolling::{self, Rolling};
 use super::service_deployment::Native;
 use crate::aws::Aws;
 use crate::context::Context;
@@ -211,7 +211,23 @@ impl Waiter<'_> {
                 }
                 Follow::ServiceDeployment(native) => {
                     let snapshot = snapshots.iter().find(|d| d.arn == native.arn);
-                    native.step(self.context, &service, snapshot)
+                    match native.step(self.context, &service, snapshot) {
+                        // Why tasks of the new revision stopped, when ECS gave up on it.
+                        Ok(Verdict::Failed(reason)) => {
+                            let since = Deployment {
+                                task_definition: watch.task_definition.clone(),
+                                created_at: snapshot.and_then(|d| d.created_at),
+                                ..Deployment::default()
+                            };
+                            let stopped = rolling::stopped_tasks(self, &service, &since)
+                                .await
+                                .unwrap_or_default();
+                            Ok(Verdict::Failed(rollout_verdict::with_stopped(
+                                &reason, &stopped,
+                            )))
+                        }
+                        other => other,
+                    }
                 }
                 Follow::CodeDeploy(codedeploy) => codedeploy.step(self, &service).await?,
             };
