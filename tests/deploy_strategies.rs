@@ -799,3 +799,31 @@ async fn rollback_on_failure_stops_a_timed_out_deployment_with_rollback_and_keep
     assert_eq!(json["services"][0]["rollback_result"], "succeeded");
     assert_eq!(json["services"][0]["rolled_back_to"], OLD_TD);
 }
+
+#[tokio::test]
+async fn rollback_of_a_deployment_already_rolling_back_just_waits_for_it() {
+    let server = blue_green(
+        vec![services(vec![service(NEW_TD, "BLUE_GREEN", NEW_SD)])],
+        vec![
+            described(vec![deployment(
+                NEW_SD,
+                "ROLLBACK_IN_PROGRESS",
+                "BAKE_TIME",
+                0.0,
+            )]),
+            described(vec![deployment(
+                NEW_SD,
+                "ROLLBACK_SUCCESSFUL",
+                "CLEAN_UP",
+                0.0,
+            )]),
+        ],
+    )
+    .await;
+    let output = ship(&server, "rollback").run().await;
+    output
+        .status(0)
+        .stderr_has("is already rolling back; waiting for it");
+    assert_eq!(count(&server, "StopServiceDeployment").await, 0);
+    assert_eq!(count(&server, "UpdateService").await, 0);
+}

@@ -42,13 +42,21 @@ pub async fn run(context: &Context, args: &RollbackArgs) -> Result<Report> {
             continue;
         }
         if let Some(deployment) = deploy::in_progress(&aws, cluster, service).await? {
-            progress.say(format_args!(
-                "{}: stopping service deployment {} ({}) with rollback",
-                service.service_name,
-                arn_name(&deployment.arn),
-                deployment.status
-            ));
-            aws.stop_service_deployment(&deployment.arn).await?;
+            if deployment.status.starts_with("ROLLBACK") {
+                progress.say(format_args!(
+                    "{}: service deployment {} is already rolling back; waiting for it",
+                    service.service_name,
+                    arn_name(&deployment.arn)
+                ));
+            } else {
+                progress.say(format_args!(
+                    "{}: stopping service deployment {} ({}) with rollback",
+                    service.service_name,
+                    arn_name(&deployment.arn),
+                    deployment.status
+                ));
+                aws.stop_service_deployment(&deployment.arn).await?;
+            }
             let mut watch = Watch::new(service, String::new(), service.task_definition.clone());
             watch.follow = Follow::ServiceDeployment(Box::new(Native::new(
                 deployment.arn,

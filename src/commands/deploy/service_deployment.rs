@@ -171,7 +171,7 @@ pub async fn started_by_update(
         .or_else(|| after.current_service_deployment.clone()))
 }
 
-/// The service deployment in progress (or paused) on a service, newest first.
+/// The service deployment in progress (paused, or already rolling back) on a service.
 pub async fn in_progress(
     aws: &Aws,
     cluster: &str,
@@ -191,7 +191,10 @@ pub async fn in_progress(
         return Ok(None);
     }
     let (deployments, _) = aws.describe_service_deployments(&arns).await?;
-    Ok(deployments
-        .into_iter()
-        .find(|d| matches!(d.status.as_str(), "PENDING" | "IN_PROGRESS")))
+    Ok(deployments.into_iter().find(|d| {
+        matches!(
+            d.status.as_str(),
+            "PENDING" | "IN_PROGRESS" | "ROLLBACK_REQUESTED" | "ROLLBACK_IN_PROGRESS"
+        )
+    }))
 }
