@@ -8,7 +8,7 @@ use std::time::Instant;
 use crate::cli::{ContinueArgs, OnPause, WaitUntil};
 use crate::commands::deploy::codedeploy::{self, CodeDeploy};
 use crate::commands::deploy::{
-    self, result_of, Follow, Native, Outcome, Verdict, WaitEnd, Waiter, Watch, Way,
+    self, result_of, Follow, Native, Outcome, Status, Verdict, WaitEnd, Waiter, Watch, Way,
 };
 use crate::context::Context;
 use crate::duration::human;
@@ -202,7 +202,7 @@ pub async fn follow(
         rollbacks: vec![None; count],
     };
     if context.global.no_wait {
-        outcome.results = vec![Some(("started".into(), None)); count];
+        outcome.results = vec![Some((Status::Started, None)); count];
         return Ok(outcome.report(&watches, None));
     }
     let waiter = Waiter {
@@ -218,8 +218,8 @@ pub async fn follow(
             cancelled = Some(*signal);
         }
         outcome.results[i] = Some(match result_of(watch.verdict.as_ref(), &end) {
-            (result, None) if result == "timed_out" => (
-                result,
+            (Status::TimedOut, None) => (
+                Status::TimedOut,
                 Some(format!("still going after {}", human(started.elapsed()))),
             ),
             other => other,

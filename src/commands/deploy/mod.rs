@@ -15,7 +15,7 @@ mod waiter;
 use std::sync::Arc;
 use std::time::Instant;
 
-pub(crate) use outcome::{result_of, Outcome};
+pub(crate) use outcome::{result_of, Outcome, Status};
 use plan::{Action, Plan, Revision, Source};
 pub(crate) use service_deployment::{in_progress, now, started_by_update, Native};
 pub(crate) use waiter::{Follow, Verdict, WaitEnd, Waiter, Watch};
@@ -444,7 +444,7 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
                 watch.name, watch.deployment_id
             ));
         }
-        outcome.results = vec![Some(("started".into(), None)); services.len()];
+        outcome.results = vec![Some((Status::Started, None)); services.len()];
         return Ok(outcome.report(&watches, None));
     }
 
@@ -465,7 +465,7 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
             cancelled = Some(*signal);
         }
         outcome.results[i] = Some(match result_of(watch.verdict.as_ref(), &end) {
-            (result, None) if result == "timed_out" => {
+            (Status::TimedOut, None) => {
                 let state = match (watch.follow.native(), watch.deployment()) {
                     (Some(native), _) => native
                         .last
@@ -482,7 +482,7 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
                     (None, None) => String::new(),
                 };
                 (
-                    result,
+                    Status::TimedOut,
                     Some(format!(
                         "still rolling after {} ({})",
                         human(started.elapsed()),

@@ -17,24 +17,51 @@ use crate::error::{Error, Result, Signal};
 use crate::report::Report;
 use crate::service_deployment_verdict::Goal;
 
+/// How one service's deployment (or its rollback) came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Started,
+    Succeeded,
+    Paused,
+    Failed,
+    Superseded,
+    TimedOut,
+    Cancelled,
+}
+
+impl Status {
+    /// As `--output json` and notifications spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Started => "started",
+            Status::Succeeded => "succeeded",
+            Status::Paused => "paused",
+            Status::Failed => "failed",
+            Status::Superseded => "superseded",
+            Status::TimedOut => "timed_out",
+            Status::Cancelled => "cancelled",
+        }
+    }
+}
+
 /// A service's result and its reason, from how its wait ended.
-pub fn result_of(verdict: Option<&Verdict>, end: &WaitEnd) -> (String, Option<String>) {
+pub fn result_of(verdict: Option<&Verdict>, end: &WaitEnd) -> (Status, Option<String>) {
     match (verdict, end) {
-        (Some(Verdict::Completed | Verdict::TrafficShifted(_)), _) => ("succeeded".into(), None),
+        (Some(Verdict::Completed | Verdict::TrafficShifted(_)), _) => (Status::Succeeded, None),
         (Some(Verdict::Paused(pause)), _) => (
-            "paused".into(),
+            Status::Paused,
             Some(format!(
                 "paused at {} (hook {})",
                 pause.stage, pause.hook_id
             )),
         ),
-        (Some(Verdict::Failed(reason)), _) => ("failed".into(), Some(reason.clone())),
-        (Some(Verdict::Superseded(reason)), _) => ("superseded".into(), Some(reason.clone())),
+        (Some(Verdict::Failed(reason)), _) => (Status::Failed, Some(reason.clone())),
+        (Some(Verdict::Superseded(reason)), _) => (Status::Superseded, Some(reason.clone())),
         (None, WaitEnd::Cancelled(signal)) => (
-            "cancelled".into(),
+            Status::Cancelled,
             Some(format!("interrupted by {}", signal.name())),
         ),
-        (None, _) => ("timed_out".into(), None),
+        (None, _) => (Status::TimedOut, None),
     }
 }
 
@@ -51,14 +78,17 @@ pub struct Outcome<'a> {
     pub previous: Vec<String>,
     pub events: Vec<String>,
     /// (result, reason) per service.
-    pub results: Vec<Option<(String, Option<String>)>>,
+    pub results: Vec<Option<(Status, Option<String>)>>,
     /// (rolled back to, result, reason) per service.
-    pub rollbacks: Vec<Option<(String, String, Option<String>)>>,
+    pub rollbacks: Vec<Option<(String, Status, Option<String>)>>,
 }
 
 impl Outcome<'_> {
     fn failed(&self, index: usize) -> bool {
-        matches!(&self.results[index], Some((result, _)) if result == "failed" || result == "timed_out" || result == "superseded")
+        matches!(
+            &self.results[index],
+            Some((Status::Failed | Status::TimedOut | Status::Superseded, _))
+        )
     }
 
     /// Points failed services back at their previous revision and waits for that.
@@ -187,8 +217,8 @@ impl Outcome<'_> {
         let (finished, end) = waiter.wait(rollback_watches, &mut self.events).await?;
         for (watch, i) in finished.iter().zip(indexes) {
             let (result, reason) = match result_of(watch.verdict.as_ref(), &end) {
-                (result, None) if result == "timed_out" => (
-                    result,
+                (Status::TimedOut, None) => (
+                    Status::TimedOut,
                     Some("the rollback did not finish in time".to_string()),
                 ),
                 other => other,
@@ -203,13 +233,13 @@ impl Outcome<'_> {
         if let Some(signal) = cancelled {
             return Some(Error::Interrupted(signal));
         }
-        let describe = |wanted: &str| -> Vec<String> {
+        let describe = |wanted: Status| -> Vec<String> {
             watches
                 .iter()
                 .enumerate()
                 .filter_map(|(i, watch)| {
                     let (result, reason) = self.results[i].as_ref()?;
-                    if result != wanted {
+                    if *result != wanted {
                         return None;
                     }
                     let mut text = match (watches.len(), reason) {
@@ -218,12 +248,12 @@ impl Outcome<'_> {
                         (_, None) => watch.name.clone(),
                     };
                     if let Some((to, result, reason)) = &self.rollbacks[i] {
-                        text.push_str(&match result.as_str() {
-                            "succeeded" => format!("; rolled back to {}", arn_name(to)),
+                        text.push_str(&match result {
+                            Status::Succeeded => format!("; rolled back to {}", arn_name(to)),
                             _ => format!(
                                 "; the rollback to {} {}{}",
                                 arn_name(to),
-                                result.replace('_', " "),
+                                result.as_str().replace('_', " "),
                                 reason
                                     .as_ref()
                                     .map(|r| format!(": {r}"))
@@ -235,12 +265,12 @@ impl Outcome<'_> {
                 })
                 .collect()
         };
-        let mut failed = describe("failed");
-        failed.extend(describe("superseded"));
+        let mut failed = describe(Status::Failed);
+        failed.extend(describe(Status::Superseded));
         if !failed.is_empty() {
             return Some(Error::DeploymentFailed(failed.join("; ")));
         }
-        let timed_out = describe("timed_out");
+        let timed_out = describe(Status::TimedOut);
         if !timed_out.is_empty() {
             return Some(Error::TimedOut(format!(
                 "waiting for the deployment: {}",
@@ -256,7 +286,10 @@ impl Outcome<'_> {
             .iter()
             .enumerate()
             .map(|(i, watch)| {
-                let (result, reason) = self.results[i].clone().unwrap_or_default();
+                let (result, reason) = self.results[i]
+                    .clone()
+                    .map(|(status, reason)| (status.as_str(), reason))
+                    .unwrap_or_default();
                 let rollback = self.rollbacks[i].as_ref();
                 let native = watch.follow.native();
                 let deployment = native.and_then(|n| n.last.as_ref());
@@ -301,7 +334,7 @@ impl Outcome<'_> {
                     "task_definition": watch.task_definition,
                     "previous_task_definition": self.previous[i],
                     "rolled_back_to": rollback.map(|(to, _, _)| to.clone()),
-                    "rollback_result": rollback.map(|(_, result, _)| result.clone()),
+                    "rollback_result": rollback.map(|(_, result, _)| result.as_str()),
                     "console_url": ecs::console_url(self.aws.region(), self.cluster, &format!("services/{}/deployments", watch.name)),
                 })
             })
@@ -317,7 +350,7 @@ impl Outcome<'_> {
             None if self
                 .results
                 .iter()
-                .any(|r| matches!(r, Some((result, _)) if result == "paused")) =>
+                .any(|r| matches!(r, Some((Status::Paused, _)))) =>
             {
                 "paused"
             }
