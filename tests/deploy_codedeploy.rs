@@ -375,3 +375,94 @@ async fn rollback_stops_the_codedeploy_deployment_and_follows_the_rollback() {
         [json!({"deploymentId": "d-NEW", "autoRollbackEnabled": true})]
     );
 }
+
+#[tokio::test]
+async fn dry_run_shows_the_appspec_and_creates_nothing() {
+    let server = world(vec![]).await;
+    let output = deploy(&server).arg("--dry-run").run().await;
+    output
+        .status(0)
+        .stdout_has("service web: deploys CODE_DEPLOY controller (a CodeDeploy deployment)")
+        .stdout_has("would call CreateDeployment of application web-app, group web-dg with AppSpec")
+        .stdout_has(r#""ContainerName":"app","ContainerPort":8080"#);
+    assert!(requests(&server, CODEDEPLOY, "CreateDeployment")
+        .await
+        .is_empty());
+    assert!(requests(&server, ECS, "RegisterTaskDefinition")
+        .await
+        .is_empty());
+}
+
+#[tokio::test]
+async fn continue_rollback_of_a_ready_deployment_stops_it_and_follows_the_rollback() {
+    let mut stopped = info("d-NEW", "Stopped");
+    stopped["rollbackInfo"] = json!({"rollbackDeploymentId": "d-BACK"});
+    let server = world(vec![
+        ("d-NEW", vec![info("d-NEW", "Ready"), stopped]),
+        ("d-BACK", vec![info("d-BACK", "Succeeded")]),
+    ])
+    .await;
+    mount(
+        &server,
+        codedeploy("ListDeployments"),
+        ok(json!({ "deployments": ["d-NEW"] })),
+    )
+    .await;
+    let output = ship(&server, "continue").arg("--rollback").run().await;
+    output
+        .status(0)
+        .stderr_has("stopping CodeDeploy deployment d-NEW with rollback")
+        .stderr_has("CodeDeploy rolls back with deployment d-BACK");
+    assert!(requests(&server, CODEDEPLOY, "ContinueDeployment")
+        .await
+        .is_empty());
+}
+
+#[tokio::test]
+async fn continue_with_no_codedeploy_deployment_ready_exits_1() {
+    let server = world(vec![("d-NEW", vec![info("d-NEW", "InProgress")])]).await;
+    mount(
+        &server,
+        codedeploy("ListDeployments"),
+        ok(json!({ "deployments": ["d-NEW"] })),
+    )
+    .await;
+    let output = ship(&server, "continue").run().await;
+    output
+        .status(1)
+        .stderr_has("no CodeDeploy deployment waiting to reroute traffic (d-NEW is InProgress)");
+    assert!(requests(&server, CODEDEPLOY, "ContinueDeployment")
+        .await
+        .is_empty());
+}
+
+#[tokio::test]
+async fn rollback_on_failure_turns_on_auto_rollback_and_follows_it_still_exiting_3() {
+    let mut failed = info("d-NEW", "Failed");
+    failed["errorInformation"] =
+        json!({"code": "ECS_UPDATE_ERROR", "message": "tasks failed to start"});
+    failed["rollbackInfo"] = json!({"rollbackDeploymentId": "d-BACK"});
+    let server = world(vec![
+        ("d-NEW", vec![info("d-NEW", "InProgress"), failed]),
+        (
+            "d-BACK",
+            vec![info("d-BACK", "InProgress"), info("d-BACK", "Succeeded")],
+        ),
+    ])
+    .await;
+    let output = deploy(&server)
+        .args(["--rollback-on-failure", "--output", "json"])
+        .run()
+        .await;
+    let json = output.status(3).json();
+    output.stderr_has("CodeDeploy rolls back with deployment d-BACK");
+    assert_eq!(json["services"][0]["rollback_result"], "succeeded");
+    let created = &requests(&server, CODEDEPLOY, "CreateDeployment").await[0];
+    assert_eq!(
+        created["autoRollbackConfiguration"],
+        json!({"enabled": true, "events": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_REQUEST"]})
+    );
+    assert!(requests(&server, CODEDEPLOY, "StopDeployment")
+        .await
+        .is_empty());
+}
