@@ -827,3 +827,32 @@ async fn rollback_of_a_deployment_already_rolling_back_just_waits_for_it() {
     assert_eq!(count(&server, "StopServiceDeployment").await, 0);
     assert_eq!(count(&server, "UpdateService").await, 0);
 }
+
+#[tokio::test]
+async fn a_rolling_service_is_judged_from_deployments_and_reports_its_service_deployment() {
+    let server = MockServer::start().await;
+    mount(
+        &server,
+        ecs("DescribeServices"),
+        sequence([
+            services(vec![service(OLD_TD, "ROLLING", OLD_SD)]),
+            services(vec![service(NEW_TD, "ROLLING", NEW_SD)]),
+        ]),
+    )
+    .await;
+    mount(&server, ecs("DescribeTaskDefinition"), Definitions).await;
+    mount(&server, ecs("RegisterTaskDefinition"), Register).await;
+    mount(
+        &server,
+        ecs("UpdateService"),
+        ok(json!({ "service": service(NEW_TD, "ROLLING", NEW_SD) })),
+    )
+    .await;
+    let output = deploy(&server).args(["--output", "json"]).run().await;
+    let json = output.status(0).json();
+    let web = &json["services"][0];
+    assert_eq!(web["strategy"], "ROLLING");
+    assert_eq!(web["deployment_id"], "ecs-svc/1");
+    assert_eq!(web["service_deployment_arn"], NEW_SD);
+    assert_eq!(count(&server, "DescribeServiceDeployments").await, 0);
+}

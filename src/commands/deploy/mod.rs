@@ -422,6 +422,12 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
                 )),
             }
         }
+        if let Follow::Rolling(_) = watch.follow {
+            watch.service_deployment_arn = after
+                .current_service_deployment
+                .clone()
+                .filter(|arn| before.current_service_deployment.as_ref() != Some(arn));
+        }
         watch.last = after;
         watches.push(watch);
     }

@@ -315,7 +315,7 @@ impl Outcome<'_> {
                     "rollout_state": watch.deployment().and_then(|d| d.rollout_state.clone()),
                     "deployment_controller": watch.last.deployment_controller.clone().unwrap_or_else(|| "ECS".into()),
                     "strategy": watch.last.strategy.clone().unwrap_or_else(|| "ROLLING".into()),
-                    "service_deployment_arn": native.map(|n| n.arn.clone()),
+                    "service_deployment_arn": native.map(|n| n.arn.clone()).or(watch.service_deployment_arn.clone()),
                     "service_deployment_status": deployment.map(|d| d.status.clone()),
                     "lifecycle_stage": deployment.and_then(|d| d.lifecycle_stage.clone()),
                     "paused": paused,

@@ -66,6 +66,9 @@ pub struct Watch {
     pub verdict: Option<Verdict>,
     pub last: ServiceDescription,
     pub follow: Follow,
+    /// A rolling update's service deployment, when UpdateService named a new one (reported;
+    /// the rollout itself is judged from `deployments[]`, which shows stopped tasks at once).
+    pub service_deployment_arn: Option<String>,
 }
 
 impl Watch {
@@ -84,6 +87,7 @@ impl Watch {
             verdict: None,
             last: service.clone(),
             follow: Follow::Rolling(Rolling::new()),
+            service_deployment_arn: None,
         }
     }
 
