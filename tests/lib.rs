@@ -2,6 +2,7 @@
 
 mod support;
 
+mod aws_layer;
 mod cli;
 mod deploy;
 mod ecr;
