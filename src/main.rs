@@ -11,6 +11,7 @@ mod ecr;
 mod ecs;
 mod error;
 mod logs;
+mod lookup;
 mod poll;
 mod progress;
 mod report;

@@ -319,3 +319,26 @@ async fn log_settle_zero_reads_once_after_the_stop() {
         .stderr_has("-- create_table(:orders)")
         .stderr_lacks("rake aborted!");
 }
+
+#[tokio::test]
+async fn aws_errors_name_operation_code_message_and_request_id() {
+    let server = MockServer::start().await;
+    let denied = ResponseTemplate::new(400)
+        .insert_header("x-amzn-RequestId", "8f2e61a4-0c3b-4d1e-9c52-2a1f0e6b7d10")
+        .set_body_raw(
+            json!({
+                "__type": "AccessDeniedException",
+                "message": "User: arn:aws:sts::123456789012:assumed-role/ci/build is not authorized to perform: ecs:DescribeTaskDefinition"
+            })
+            .to_string(),
+            "application/x-amz-json-1.1",
+        );
+    mount(&server, ecs("DescribeTaskDefinition"), denied).await;
+    migrate(&server)
+        .run()
+        .await
+        .status(1)
+        .stderr_has("ecs DescribeTaskDefinition: AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/ci/build is not authorized")
+        .stderr_has("(request id 8f2e61a4-0c3b-4d1e-9c52-2a1f0e6b7d10)")
+        .stderr_has("ecs-ship iam-policy");
+}

@@ -18,6 +18,7 @@ use crate::duration::human;
 use crate::ecr::{self, ImageRef, Pinned};
 use crate::ecs::{self, arn_name, Deployment, ServiceDescription, Task};
 use crate::error::{Error, Result, Signal};
+use crate::lookup;
 use crate::poll::{self, Ended, Step};
 use crate::report::Report;
 use crate::rollout_verdict::{self, RolloutVerdict};
@@ -471,7 +472,7 @@ impl Waiter<'_> {
             .filter(|w| w.verdict.is_none())
             .map(Watch::key)
             .collect();
-        let services = ecs::describe_services(self.aws, self.cluster, &pending).await?;
+        let services = lookup::services(self.aws, self.cluster, &pending).await?;
         let mut texts = vec![];
         for service in services {
             let Some(watch) = watches
@@ -685,7 +686,7 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
     let progress = &context.progress;
 
     // 1. The services as they are (a missing one is an error now, not after a long wait).
-    let services = ecs::describe_services(&aws, cluster, &names).await?;
+    let services = lookup::services(&aws, cluster, &names).await?;
 
     // 2. The task definitions each service will run, derived and pinned; nothing registered yet.
     let mut keys: Vec<String> = vec![];
