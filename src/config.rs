@@ -231,7 +231,12 @@ impl ConfigFile {
             {
                 continue;
             }
-            let Some(found) = self.find(long, command, env_name) else {
+            // A flag's hidden aliases are keys too: `rules = [...]` for `--rule`.
+            let aliases = arg.get_all_aliases().unwrap_or_default();
+            let Some(found) = std::iter::once(long)
+                .chain(aliases)
+                .find_map(|name| self.find(name, command, env_name))
+            else {
                 continue;
             };
             let key = format!("{} {long}", found.section);
@@ -353,6 +358,11 @@ fn known_flags(root: &Command) -> BTreeSet<String> {
                 .filter_map(Arg::get_long)
                 .map(str::to_string),
         );
+        into.extend(
+            cmd.get_arguments()
+                .flat_map(|arg| arg.get_all_aliases().unwrap_or_default())
+                .map(str::to_string),
+        );
         cmd.get_subcommands().for_each(|sub| visit(sub, into));
     }
     let mut flags = BTreeSet::new();
@@ -443,6 +453,21 @@ cluster = "hoge-prod"
         assert!(
             extra.contains(&r#"--command-json=["rails","db:migrate"]"#.to_string()),
             "{extra:?}"
+        );
+    }
+
+    #[test]
+    fn rules_and_schedules_lists_are_the_rule_and_schedule_flags() {
+        let toml =
+            "[env.prod]\nrules = [\"nightly\", \"orders/hourly\"]\nschedule = \"batch/reports\"\n";
+        let extra = layered(toml, &["deploy"], Some("prod")).unwrap();
+        assert_eq!(
+            extra,
+            [
+                "--rule=nightly",
+                "--rule=orders/hourly",
+                "--schedule=batch/reports"
+            ]
         );
     }
 

@@ -9,3 +9,4 @@ mod moto;
 mod notify;
 
 mod run_task;
+mod scheduled;
