@@ -754,3 +754,183 @@ async fn rules_and_schedules_come_from_env_vars_and_the_config_file() {
     assert_eq!(count(&server, EVENTS, "PutTargets").await, 2);
     assert_eq!(schedule_updates(&server, "reports").await.len(), 2);
 }
+
+// ---------------------------------------------------------------------------------------------
+// End to end against moto: a real EventBridge rule and a Scheduler schedule move with the deploy.
+
+mod against_moto {
+    use reqwest::Method;
+    use serde_json::{json, Value};
+
+    use crate::support::moto::Moto;
+    use crate::support::Test;
+
+    const CLUSTER: &str = "shop-stg";
+    const CLUSTER_ARN: &str = "arn:aws:ecs:us-east-1:123456789012:cluster/shop-stg";
+    const REPO: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop";
+    const ROLE: &str = "arn:aws:iam::123456789012:role/ecsEventsRole";
+
+    fn family(name: &str, container: &str) -> Value {
+        json!({
+            "family": name, "networkMode": "awsvpc", "cpu": "256", "memory": "512",
+            "requiresCompatibilities": ["FARGATE"],
+            "containerDefinitions": [{"name": container, "image": format!("{REPO}:v1"), "memory": 512, "essential": true}]
+        })
+    }
+
+    fn ecs_parameters(task_definition: &str) -> Value {
+        json!({"TaskDefinitionArn": task_definition, "TaskCount": 1, "LaunchType": "FARGATE",
+               "PlatformVersion": "1.4.0", "Group": "cron"})
+    }
+
+    fn task_definition_of(target: &Value) -> String {
+        target["EcsParameters"]["TaskDefinitionArn"]
+            .as_str()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_string()
+    }
+
+    #[tokio::test]
+    async fn a_rule_and_a_disabled_schedule_move_with_the_service() {
+        let moto = Moto::start_with(&["--roll-deployments"]);
+        moto.ecs("CreateCluster", json!({"clusterName": CLUSTER}))
+            .await;
+        let web = moto
+            .ecs("RegisterTaskDefinition", family("shop-web", "web"))
+            .await;
+        let web_arn = web["taskDefinition"]["taskDefinitionArn"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let batch = moto
+            .ecs("RegisterTaskDefinition", family("shop-batch", "web"))
+            .await;
+        let batch_arn = batch["taskDefinition"]["taskDefinitionArn"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        moto.ecs(
+            "CreateService",
+            json!({"cluster": CLUSTER, "serviceName": "shop-web", "taskDefinition": "shop-web",
+                   "desiredCount": 1, "launchType": "FARGATE"}),
+        )
+        .await;
+        moto.events(
+            "PutRule",
+            json!({"Name": "nightly", "ScheduleExpression": "cron(0 3 * * ? *)"}),
+        )
+        .await;
+        moto.events(
+            "PutTargets",
+            json!({"Rule": "nightly", "Targets": [
+                {"Id": "report", "Arn": CLUSTER_ARN, "RoleArn": ROLE, "Input": "{\"containerOverrides\":[]}",
+                 "EcsParameters": ecs_parameters(&batch_arn)},
+                {"Id": "notify", "Arn": "arn:aws:lambda:us-east-1:123456789012:function:notify"}
+            ]}),
+        )
+        .await;
+        moto.scheduler(Method::POST, "/schedule-groups/batch", Some(json!({})))
+            .await;
+        moto.scheduler(
+            Method::POST,
+            "/schedules/mailer",
+            Some(json!({
+                "GroupName": "batch", "State": "DISABLED", "Description": "daily digest",
+                "ScheduleExpression": "cron(0 7 * * ? *)", "ScheduleExpressionTimezone": "Asia/Tokyo",
+                "FlexibleTimeWindow": {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 10},
+                "Target": {"Arn": CLUSTER_ARN, "RoleArn": ROLE, "Input": "{}",
+                           "RetryPolicy": {"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 3},
+                           "EcsParameters": ecs_parameters(&web_arn)}
+            })),
+        )
+        .await;
+
+        let output = Test::new()
+            .endpoint(&moto.url)
+            .args([
+                "deploy",
+                "--cluster",
+                CLUSTER,
+                "--service",
+                "shop-web",
+                "--rule",
+                "nightly",
+                "--schedule",
+                "batch/mailer",
+                "--image",
+                &format!("web={REPO}:v2"),
+                "--no-pin-digest",
+                "--poll-interval",
+                "200ms",
+                "--output",
+                "json",
+            ])
+            .run()
+            .await;
+        let report = output.status(0).json();
+        assert_eq!(
+            report["services"][0]["task_definition"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next(),
+            Some("shop-web:2")
+        );
+
+        let targets = moto
+            .events("ListTargetsByRule", json!({"Rule": "nightly"}))
+            .await["Targets"]
+            .clone();
+        let report_target = targets
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["Id"] == "report")
+            .unwrap();
+        assert_eq!(
+            task_definition_of(report_target),
+            "shop-batch:2",
+            "{targets}"
+        );
+        assert_eq!(report_target["Input"], "{\"containerOverrides\":[]}");
+        assert_eq!(report_target["EcsParameters"]["Group"], "cron");
+        let lambda = targets
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["Id"] == "notify")
+            .unwrap();
+        assert_eq!(
+            lambda["Arn"],
+            "arn:aws:lambda:us-east-1:123456789012:function:notify"
+        );
+
+        let schedule = moto
+            .scheduler(Method::GET, "/schedules/mailer?groupName=batch", None)
+            .await;
+        assert_eq!(
+            task_definition_of(&schedule["Target"]),
+            "shop-web:2",
+            "{schedule}"
+        );
+        assert_eq!(schedule["State"], "DISABLED");
+        assert_eq!(schedule["ScheduleExpressionTimezone"], "Asia/Tokyo");
+        assert_eq!(schedule["FlexibleTimeWindow"]["MaximumWindowInMinutes"], 10);
+        assert_eq!(schedule["Target"]["RetryPolicy"]["MaximumRetryAttempts"], 3);
+
+        let calls = moto.calls().await;
+        assert_eq!(
+            calls["events:PutTargets"], 2,
+            "the fixture's and ecs-ship's: {calls}"
+        );
+        assert_eq!(calls["scheduler:UpdateSchedule"], 1, "{calls}");
+        assert_eq!(
+            calls["ecs:RegisterTaskDefinition"],
+            2 + 2,
+            "one new revision per family: {calls}"
+        );
+    }
+}
