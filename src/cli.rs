@@ -379,6 +379,7 @@ pub struct DeployArgs {
     #[arg(
         long = "rule",
         alias = "rules",
+        value_name = "[BUS/]NAME",
         env = "ECS_SHIP_RULE",
         value_delimiter = ','
     )]
@@ -389,6 +390,7 @@ pub struct DeployArgs {
     #[arg(
         long = "schedule",
         alias = "schedules",
+        value_name = "[GROUP/]NAME",
         env = "ECS_SHIP_SCHEDULE",
         value_delimiter = ','
     )]
@@ -455,7 +457,12 @@ pub struct IamPolicyArgs {
 
     /// Role(s) the EventBridge rule targets and schedules run tasks with (scopes their
     /// iam:PassRole), comma-separated.
-    #[arg(long, env = "ECS_SHIP_EVENTS_ROLE_ARN", value_delimiter = ',')]
+    #[arg(
+        long,
+        env = "ECS_SHIP_EVENTS_ROLE_ARN",
+        value_delimiter = ',',
+        value_name = "ARN"
+    )]
     pub events_role_arn: Vec<String>,
 }
 

@@ -19,6 +19,8 @@ use crate::task_definition::TaskDefinition;
 
 /// The event bus and schedule group used when a name gives none.
 pub const DEFAULT_GROUP: &str = "default";
+/// PutTargets takes at most this many targets a call.
+const PUT_TARGETS_MAX: usize = 10;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -414,9 +416,9 @@ impl Moves {
         self.annotate(report);
     }
 
-    /// Moves every target that is not on its revision yet: one PutTargets per rule with its
-    /// changed ECS targets only, one UpdateSchedule per schedule. Keeps going after a failure;
-    /// the error names each target that failed and why.
+    /// Moves every target that is not on its revision yet: PutTargets per rule with its changed
+    /// ECS targets only (10 a call), one UpdateSchedule per schedule. Keeps going after a
+    /// failure; the error names each target that failed and why.
     pub async fn apply(&mut self, aws: &Aws, progress: &Progress) -> Option<Error> {
         self.done = true;
         let mut failures = vec![];
@@ -433,76 +435,33 @@ impl Moves {
                 .filter(|&i| self.results[i].result == "not_moved")
                 .collect();
             index = end;
-            if pending.is_empty() {
-                continue;
-            }
-            let outcome: std::result::Result<Vec<(usize, String)>, String> = match source.kind {
-                Kind::Rule => {
-                    let bodies: Vec<Value> = pending
-                        .iter()
-                        .map(|&i| {
-                            Value::Object(
-                                self.targets[i].moved_to(&self.results[i].task_definition),
-                            )
-                        })
-                        .collect();
-                    match aws.put_targets(&source.group, &source.name, &bodies).await {
-                        Ok(refused) => Ok(refused
-                            .into_iter()
-                            .map(|failed| {
-                                let at = pending
-                                    .iter()
-                                    .copied()
-                                    .find(|&i| self.targets[i].id.as_deref() == Some(&failed.id))
-                                    .unwrap_or(pending[0]);
-                                let reason =
-                                    match (failed.code.is_empty(), failed.message.is_empty()) {
-                                        (false, false) => {
-                                            format!("{}: {}", failed.code, failed.message)
-                                        }
-                                        (false, true) => failed.code,
-                                        _ => failed.message,
-                                    };
-                                (at, reason)
-                            })
-                            .collect()),
-                        Err(error) => Err(error.to_string()),
-                    }
-                }
-                Kind::Schedule => {
-                    let i = pending[0];
-                    let body = self.targets[i].moved_to(&self.results[i].task_definition);
-                    match aws.update_schedule(&source.name, &body).await {
-                        Ok(()) => Ok(vec![]),
-                        Err(error) => Err(error.to_string()),
-                    }
-                }
-            };
-            let refused = match outcome {
-                Ok(refused) => refused,
-                Err(reason) => pending.iter().map(|&i| (i, reason.clone())).collect(),
-            };
-            for &i in &pending {
-                let label = self.targets[i].label();
-                let moved = &mut self.results[i];
-                match refused.iter().find(|(at, _)| *at == i) {
-                    Some((_, reason)) => {
-                        moved.result = "failed";
-                        moved.reason = Some(reason.clone());
-                        progress.warn(format_args!("✗ {label} not moved: {reason}"));
-                        failures.push(format!("{label}: {reason}"));
-                    }
-                    None => {
-                        moved.result = "moved";
-                        progress.say(format_args!(
-                            "✓ {label}: {} → {}{}",
-                            arn_name(&moved.previous_task_definition),
-                            arn_name(&moved.task_definition),
-                            match moved.state.as_deref() {
-                                Some("DISABLED") => " (still DISABLED)",
-                                _ => "",
-                            }
-                        ));
+            for batch in pending.chunks(PUT_TARGETS_MAX) {
+                let refused = match self.write(aws, &source, batch).await {
+                    Ok(refused) => refused,
+                    Err(reason) => batch.iter().map(|&i| (i, reason.clone())).collect(),
+                };
+                for &i in batch {
+                    let label = self.targets[i].label();
+                    let moved = &mut self.results[i];
+                    match refused.iter().find(|(at, _)| *at == i) {
+                        Some((_, reason)) => {
+                            moved.result = "failed";
+                            moved.reason = Some(reason.clone());
+                            progress.warn(format_args!("✗ {label} not moved: {reason}"));
+                            failures.push(format!("{label}: {reason}"));
+                        }
+                        None => {
+                            moved.result = "moved";
+                            progress.say(format_args!(
+                                "✓ {label}: {} → {}{}",
+                                arn_name(&moved.previous_task_definition),
+                                arn_name(&moved.task_definition),
+                                match moved.state.as_deref() {
+                                    Some("DISABLED") => " (still DISABLED)",
+                                    _ => "",
+                                }
+                            ));
+                        }
                     }
                 }
             }
@@ -513,6 +472,49 @@ impl Moves {
                 failures.join("; ")
             ))
         })
+    }
+
+    /// One PutTargets (the `batch` of one rule's targets) or UpdateSchedule: the targets AWS
+    /// refused, with the reason; `Err` when the call itself failed.
+    async fn write(
+        &self,
+        aws: &Aws,
+        source: &Reference,
+        batch: &[usize],
+    ) -> std::result::Result<Vec<(usize, String)>, String> {
+        let body = |i: usize| self.targets[i].moved_to(&self.results[i].task_definition);
+        match source.kind {
+            Kind::Rule => {
+                let bodies: Vec<Value> = batch.iter().map(|&i| Value::Object(body(i))).collect();
+                let refused = aws
+                    .put_targets(&source.group, &source.name, &bodies)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(refused
+                    .into_iter()
+                    .map(|failed| {
+                        let at = batch
+                            .iter()
+                            .copied()
+                            .find(|&i| self.targets[i].id.as_deref() == Some(&failed.id))
+                            .unwrap_or(batch[0]);
+                        let reason = match (failed.code.is_empty(), failed.message.is_empty()) {
+                            (false, false) => format!("{}: {}", failed.code, failed.message),
+                            (false, true) => failed.code,
+                            _ => failed.message,
+                        };
+                        (at, reason)
+                    })
+                    .collect())
+            }
+            Kind::Schedule => {
+                let i = batch[0];
+                aws.update_schedule(&source.name, &body(i))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(vec![])
+            }
+        }
     }
 
     /// After the services: moves the targets when the deploy succeeded (unless they moved

@@ -316,6 +316,27 @@ async fn rule_targets_on_every_page_move_after_the_service_and_other_targets_sta
 }
 
 #[tokio::test]
+async fn more_than_ten_changed_targets_go_to_put_targets_ten_at_a_time() {
+    let server = ecs_world(false).await;
+    let targets: Vec<Value> = (1..=12)
+        .map(|n| ecs_target(&format!("job-{n}"), &td("web", 7)))
+        .collect();
+    rule(&server, vec![targets[..7].to_vec(), targets[7..].to_vec()]).await;
+    mount(&server, events("PutTargets"), put_targets_ok()).await;
+    deploy(&server)
+        .args(["--rule", "nightly"])
+        .run()
+        .await
+        .status(0);
+    let sizes: Vec<usize> = requests(&server, EVENTS, "PutTargets")
+        .await
+        .iter()
+        .map(|r| r["Targets"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(sizes, [10, 2], "PutTargets takes at most 10 targets");
+}
+
+#[tokio::test]
 async fn a_rule_on_a_custom_bus_is_read_and_written_on_that_bus() {
     let server = ecs_world(false).await;
     rule(&server, vec![vec![ecs_target("report", &td("web", 7))]]).await;
@@ -753,6 +774,38 @@ async fn rules_and_schedules_come_from_env_vars_and_the_config_file() {
         .status(0);
     assert_eq!(count(&server, EVENTS, "PutTargets").await, 2);
     assert_eq!(schedule_updates(&server, "reports").await.len(), 2);
+}
+
+#[tokio::test]
+async fn the_slack_message_lists_what_moved() {
+    let server = ecs_world(false).await;
+    rule(&server, vec![vec![ecs_target("report", &td("batch", 3))]]).await;
+    mount(&server, events("PutTargets"), put_targets_ok()).await;
+    let slack = MockServer::start().await;
+    mount(
+        &slack,
+        wiremock::Mock::given(wiremock::matchers::method("POST"))
+            .and(wiremock::matchers::path("/services/T000/B000/XXXX")),
+        ResponseTemplate::new(200).set_body_string("ok"),
+    )
+    .await;
+    deploy(&server)
+        .args(["--rule", "nightly", "--notify"])
+        .env(
+            "SLACK_WEBHOOK_URL",
+            format!("{}/services/T000/B000/XXXX", slack.uri()),
+        )
+        .run()
+        .await
+        .status(0);
+    let posted = slack.received_requests().await.unwrap();
+    assert_eq!(posted.len(), 1);
+    let message = String::from_utf8_lossy(&posted[0].body).to_string();
+    assert!(
+        message.contains("*Scheduled tasks moved*")
+            && message.contains("rule default/nightly target report: batch:3 → batch:4"),
+        "{message}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
