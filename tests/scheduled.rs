@@ -609,6 +609,79 @@ async fn a_missing_rule_or_schedule_exits_1_before_anything_changed() {
 }
 
 #[tokio::test]
+async fn a_rule_without_an_ecs_target_is_an_error_naming_it() {
+    let server = ecs_world(false).await;
+    rule(&server, vec![vec![lambda_target("notify")]]).await;
+    deploy(&server)
+        .args(["--rule", "nightly"])
+        .run()
+        .await
+        .status(1)
+        .stderr_has("rule default/nightly has no ECS task target");
+    assert_eq!(count(&server, ECS, "UpdateService").await, 0);
+}
+
+#[tokio::test]
+async fn a_target_already_on_the_new_revision_is_not_written_again() {
+    let server = ecs_world(false).await;
+    rule(
+        &server,
+        vec![vec![
+            ecs_target("done", &td("web", 8)),
+            ecs_target("behind", &td("web", 7)),
+        ]],
+    )
+    .await;
+    mount(&server, events("PutTargets"), put_targets_ok()).await;
+    let report = deploy(&server)
+        .args(["--rule", "nightly", "--output", "json"])
+        .run()
+        .await
+        .status(0)
+        .json();
+    let put = requests(&server, EVENTS, "PutTargets").await;
+    let ids: Vec<&str> = put[0]["Targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["Id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["behind"], "only the changed targets");
+    assert_eq!(report["scheduled_targets"][0]["result"], "unchanged");
+    assert_eq!(report["scheduled_targets"][1]["result"], "moved");
+}
+
+#[tokio::test]
+async fn with_a_given_task_definition_targets_of_its_family_move_to_it_and_others_are_refused() {
+    let server = ecs_world(false).await;
+    rule(&server, vec![vec![ecs_target("report", &td("web", 7))]]).await;
+    mount(&server, events("PutTargets"), put_targets_ok()).await;
+    deploy(&server)
+        .args(["--rule", "nightly", "--task-definition", "web:7"])
+        .run()
+        .await
+        .status(0);
+    let put = &requests(&server, EVENTS, "PutTargets").await[0];
+    assert_eq!(
+        put["Targets"][0]["EcsParameters"]["TaskDefinitionArn"],
+        td("web", 8),
+        "the revision the service gets"
+    );
+
+    let other = ecs_world(false).await;
+    rule(&other, vec![vec![ecs_target("report", &td("batch", 3))]]).await;
+    deploy(&other)
+        .args(["--rule", "nightly", "--task-definition", "web:7"])
+        .run()
+        .await
+        .status(1)
+        .stderr_has(
+            "rule default/nightly target report runs task definition family `batch`, not `web`",
+        );
+    assert_eq!(count(&other, ECS, "RegisterTaskDefinition").await, 0);
+}
+
+#[tokio::test]
 async fn a_target_without_the_named_container_exits_1_naming_it() {
     let server = ecs_world(false).await;
     rule(&server, vec![vec![ecs_target("report", &td("mailer", 2))]]).await;

@@ -3,10 +3,12 @@
 //! sees an SDK type. Calls answer `AwsError`; what an error means to the user is decided by the
 //! caller (see `error.rs` for the one table of AWS error codes).
 //!
-//! Task definitions and RunTask requests are the one place where JSON goes over the wire as
-//! ecs-ship holds it: `raw.rs` keeps the response body of DescribeTaskDefinition and sends the
-//! derived body for RegisterTaskDefinition / RunTask inside the SDK's own pipeline, so fields
-//! newer than the compiled-in SDK survive, while signing, retries and endpoints stay the SDK's.
+//! Task definitions, RunTask requests, EventBridge rule targets and Scheduler schedules are the
+//! places where JSON goes over the wire as ecs-ship holds it: `raw.rs` keeps the response body
+//! of DescribeTaskDefinition / ListTargetsByRule / GetSchedule and sends the derived body for
+//! RegisterTaskDefinition / RunTask / PutTargets / UpdateSchedule inside the SDK's own
+//! pipeline, so fields newer than the compiled-in SDK survive, while signing, retries and
+//! endpoints stay the SDK's.
 
 mod config;
 mod ecr;
