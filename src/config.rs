@@ -180,8 +180,9 @@ impl ConfigFile {
         Ok(())
     }
 
-    /// The most specific value for `flag`, searching the layers in precedence order.
-    fn find(&self, flag: &str, command: &str, env_name: Option<&str>) -> Option<Found<'_>> {
+    /// The most specific value for `flag` (its long name or a hidden alias), searching the
+    /// layers in precedence order.
+    fn find(&self, flag: &[&str], command: &str, env_name: Option<&str>) -> Option<Found<'_>> {
         let root = self.doc.as_table();
         let env =
             env_name.and_then(|name| root.get("env")?.get(name)?.as_table().map(|t| (name, t)));
@@ -199,7 +200,7 @@ impl ConfigFile {
         layers.into_iter().find_map(|(section, table)| {
             table
                 .iter()
-                .find(|(key, item)| normalize(key) == flag && !item.is_table())
+                .find(|(key, item)| flag.contains(&normalize(key).as_str()) && !item.is_table())
                 .map(|(key, item)| Found {
                     item,
                     line: self.line(table.key(key).and_then(|k| k.span())),
@@ -232,11 +233,9 @@ impl ConfigFile {
                 continue;
             }
             // A flag's hidden aliases are keys too: `rules = [...]` for `--rule`.
-            let aliases = arg.get_all_aliases().unwrap_or_default();
-            let Some(found) = std::iter::once(long)
-                .chain(aliases)
-                .find_map(|name| self.find(name, command, env_name))
-            else {
+            let mut names = vec![long];
+            names.extend(arg.get_all_aliases().unwrap_or_default());
+            let Some(found) = self.find(&names, command, env_name) else {
                 continue;
             };
             let key = format!("{} {long}", found.section);
@@ -469,6 +468,10 @@ cluster = "hoge-prod"
                 "--schedule=batch/reports"
             ]
         );
+        // The more specific section wins whichever of the two names it uses.
+        let toml = "rule = \"everywhere\"\n[env.prod]\nrules = [\"prod-only\"]\n";
+        let extra = layered(toml, &["deploy"], Some("prod")).unwrap();
+        assert_eq!(extra, ["--rule=prod-only"]);
     }
 
     #[test]
