@@ -831,11 +831,29 @@ async fn rules_and_schedules_come_from_env_vars_and_the_config_file() {
     )
     .await;
     deploy(&server)
-        .env("ECS_SHIP_RULE", "nightly")
+        .env("ECS_SHIP_RULE", "nightly, orders-bus/hourly")
         .env("ECS_SHIP_SCHEDULE", "batch/reports")
         .run()
         .await
         .status(0);
+    let listed: Vec<(String, String)> = requests(&server, EVENTS, "ListTargetsByRule")
+        .await
+        .iter()
+        .map(|r| {
+            (
+                r["EventBusName"].as_str().unwrap().into(),
+                r["Rule"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("default".to_string(), "nightly".to_string()),
+            ("orders-bus".into(), "hourly".into())
+        ],
+        "ECS_SHIP_RULE is a comma-separated list"
+    );
     deploy(&server)
         .file(
             "ecs-ship.toml",
@@ -845,7 +863,7 @@ async fn rules_and_schedules_come_from_env_vars_and_the_config_file() {
         .run()
         .await
         .status(0);
-    assert_eq!(count(&server, EVENTS, "PutTargets").await, 2);
+    assert_eq!(count(&server, EVENTS, "PutTargets").await, 2 + 1);
     assert_eq!(schedule_updates(&server, "reports").await.len(), 2);
 }
 
