@@ -17,6 +17,7 @@ mod progress;
 mod report;
 mod rollout_verdict;
 mod run;
+mod scheduled;
 mod secret;
 mod slack;
 mod task_definition;

@@ -10,3 +10,4 @@ mod moto;
 mod notify;
 
 mod run_task;
+mod scheduled;

@@ -13,6 +13,8 @@ pub enum Service {
     Logs,
     Ecr,
     Sts,
+    Events,
+    Scheduler,
 }
 
 impl Service {
@@ -22,6 +24,8 @@ impl Service {
             Service::Logs => "logs",
             Service::Ecr => "ecr",
             Service::Sts => "sts",
+            Service::Events => "events",
+            Service::Scheduler => "scheduler",
         }
     }
 }
@@ -66,6 +70,9 @@ const CODES: &[(&str, ErrorKind)] = &[
     ),
     ("UnsupportedFeatureException", ErrorKind::Refused),
     ("LimitExceededException", ErrorKind::Refused),
+    // EventBridge: a rule another service manages; Scheduler: a conflicting change.
+    ("ManagedRuleException", ErrorKind::Refused),
+    ("ConflictException", ErrorKind::Refused),
     ("AccessDeniedException", ErrorKind::AccessDenied),
     ("AccessDenied", ErrorKind::AccessDenied),
     ("UnauthorizedOperation", ErrorKind::AccessDenied),

@@ -22,6 +22,7 @@ use crate::lookup;
 use crate::poll::{self, Ended, Step};
 use crate::report::Report;
 use crate::rollout_verdict::{self, RolloutVerdict};
+use crate::scheduled;
 use crate::task_definition::{self, Change, TaskDefinition};
 use crate::template;
 
@@ -659,6 +660,8 @@ async fn update_all(
 pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
     let started = Instant::now();
     let plan = Plan::from_args(args)?;
+    // [scheduled tasks] --rule / --schedule, checked before anything touches AWS.
+    let scheduled_refs = scheduled::references(&args.rules, &args.schedules)?;
     let mut names: Vec<String> = vec![];
     for name in context
         .global
@@ -671,9 +674,10 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
             names.push(name.to_string());
         }
     }
-    if names.is_empty() {
+    if names.is_empty() && scheduled_refs.is_empty() {
         return Err(Error::Usage(
-            "deploy needs --service NAME (repeatable), ECS_SHIP_SERVICE or `service = \"…\"` in ecs-ship.toml".into(),
+            "deploy needs --service NAME (repeatable), ECS_SHIP_SERVICE or `service = \"…\"` in ecs-ship.toml \
+             (or only --rule / --schedule for scheduled tasks)".into(),
         ));
     }
     if args.rollback_on_failure && context.global.no_wait {
@@ -681,12 +685,21 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
             "--rollback-on-failure needs to wait for the deployment; drop --no-wait".into(),
         ));
     }
-    let cluster = context.cluster()?;
+    // [scheduled tasks] targets name their own cluster: a batch-only deploy needs none.
+    let cluster = match names.is_empty() {
+        true => context.global.cluster.as_deref().unwrap_or_default(),
+        false => context.cluster()?,
+    };
     let aws = context.aws().await?;
     let progress = &context.progress;
 
     // 1. The services as they are (a missing one is an error now, not after a long wait).
-    let services = lookup::services(&aws, cluster, &names).await?;
+    let services = match names.is_empty() {
+        true => vec![],
+        false => lookup::services(&aws, cluster, &names).await?,
+    };
+    // [scheduled tasks] Every rule's targets and every schedule, read before anything changes.
+    let targets = scheduled::read(&aws, &scheduled_refs, progress).await?;
 
     // 2. The task definitions each service will run, derived and pinned; nothing registered yet.
     let mut keys: Vec<String> = vec![];
@@ -703,6 +716,18 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
             keys.push(key.clone());
         }
     }
+    // [scheduled tasks] One revision per family, shared with the services: each target's key.
+    let given = match &plan.source {
+        Source::Live => None,
+        Source::Reference(reference) => Some((
+            reference.clone(),
+            scheduled::family_of(reference).to_string(),
+        )),
+        Source::File { path, definition } => {
+            Some((format!("file:{path}"), definition.family().to_string()))
+        }
+    };
+    let target_keys = scheduled::keys(&targets, &mut keys, given)?;
     let mut bases = vec![];
     for key in &keys {
         bases.push(match &plan.source {
@@ -710,6 +735,12 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
             _ => task_definition::describe(&aws, key).await?,
         });
     }
+    // [scheduled tasks] A target the changes would not touch is an error, naming the target.
+    let target_bases: Vec<&TaskDefinition> = target_keys
+        .iter()
+        .map(|key| &bases[keys.iter().position(|k| k == key).expect("keyed")])
+        .collect();
+    scheduled::check_containers(&targets, &target_bases, &plan.containers_named())?;
     plan.check_containers(&bases)?;
     let mut revisions = vec![];
     for (key, base) in keys.iter().zip(&bases) {
@@ -756,8 +787,16 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
             .expect("every service has a revision")
     };
 
+    // [scheduled tasks] The revision each target moves to.
+    let target_arns = |revisions: &[Revision]| -> Vec<String> {
+        target_keys
+            .iter()
+            .map(|key| revisions[keys.iter().position(|k| k == key).expect("keyed")].arn())
+            .collect()
+    };
+
     if args.dry_run {
-        return Ok(dry_run_report(
+        let mut report = dry_run_report(
             context,
             args,
             cluster,
@@ -765,7 +804,9 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
             &revisions,
             &revision_of,
             started,
-        ));
+        );
+        scheduled::Moves::new(targets, target_arns(&revisions)).dry_run(&mut report);
+        return Ok(report);
     }
 
     // 3. Register what is new.
@@ -787,6 +828,14 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
                 ));
             }
             Action::Unchanged => {}
+        }
+    }
+    // [scheduled tasks] Moved after the services succeeded, unless --schedules-first (or there
+    // is no service).
+    let mut moves = scheduled::Moves::new(targets, target_arns(&revisions));
+    if args.schedules_first || services.is_empty() {
+        if let Some(error) = moves.apply(&aws, progress).await {
+            return Err(error);
         }
     }
 
@@ -854,7 +903,11 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
             ));
         }
         outcome.results = vec![Some(("started".into(), None)); services.len()];
-        return Ok(outcome.report(&watches, None));
+        // [scheduled tasks] With --no-wait, once UpdateService accepted the new revision.
+        let failure = moves.after_deploy(&aws, progress, None).await;
+        let mut report = outcome.report(&watches, failure);
+        moves.annotate(&mut report);
+        return Ok(report);
     }
 
     // 5. Wait for this deployment of every service.
@@ -901,10 +954,14 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
         outcome.roll_back(&waiter, &watches).await?;
     }
     let failure = outcome.failure(&watches, cancelled);
+    // [scheduled tasks] Only after the services succeeded: a failed deploy leaves them be.
+    let failure = moves.after_deploy(&aws, progress, failure).await;
     if failure.is_none() {
         progress.say(format_args!("✓ deployed in {}", human(started.elapsed())));
     }
-    Ok(outcome.report(&watches, failure))
+    let mut report = outcome.report(&watches, failure);
+    moves.annotate(&mut report);
+    Ok(report)
 }
 
 fn update_request(

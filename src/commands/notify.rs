@@ -202,6 +202,29 @@ fn outcome(context: &Context, command: &str, report: &Report) -> (NotifyStatus, 
         }
     }
     console_url = console_url.or_else(|| text(&json["console_url"]));
+    // deploy --rule / --schedule: what moved, and why what failed did not.
+    let mut scheduled = vec![];
+    for moved in json["scheduled_targets"].as_array().into_iter().flatten() {
+        let kind = text(&moved["kind"]).unwrap_or_default();
+        let mut label = format!("{kind} {}", text(&moved["name"]).unwrap_or_default());
+        if let Some(id) = text(&moved["target_id"]) {
+            label.push_str(&format!(" target {id}"));
+        }
+        let from = text(&moved["previous_task_definition"]).unwrap_or_default();
+        let to = text(&moved["task_definition"]).unwrap_or_default();
+        match moved["result"].as_str() {
+            Some("moved") => scheduled.push(format!(
+                "{label}: {} → {}",
+                message::revision(&from),
+                message::revision(&to)
+            )),
+            Some("failed") => details.push(format!(
+                "{label} not moved: {}",
+                text(&moved["reason"]).unwrap_or_default()
+            )),
+            _ => {}
+        }
+    }
     let summary = Summary {
         command: Some(command.to_string()),
         env: global.env.clone(),
@@ -221,6 +244,7 @@ fn outcome(context: &Context, command: &str, report: &Report) -> (NotifyStatus, 
         log_tail: report.log_tail.clone(),
         events: report.events.clone(),
         console_url,
+        scheduled,
     };
     (status, summary)
 }
