@@ -18,6 +18,17 @@ pub enum Service {
 }
 
 impl Service {
+    /// Turns the SDK's error of `operation` into an `AwsError`, for `map_err`.
+    pub fn failed<E>(
+        self,
+        operation: &'static str,
+    ) -> impl FnOnce(SdkError<E, HttpResponse>) -> AwsError
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        move |error| AwsError::from_sdk(self, operation, error)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Service::Ecs => "ecs",

@@ -19,19 +19,6 @@ pub struct FailedTarget {
     pub message: String,
 }
 
-fn failed<E>(
-    operation: &'static str,
-) -> impl FnOnce(aws_sdk_eventbridge::error::SdkError<E>) -> AwsError
-where
-    E: aws_smithy_types::error::metadata::ProvideErrorMetadata
-        + std::error::Error
-        + Send
-        + Sync
-        + 'static,
-{
-    move |error| AwsError::from_sdk(Service::Events, operation, error)
-}
-
 impl Aws {
     /// ListTargetsByRule, every page, each target as EventBridge sent it.
     pub async fn list_targets_by_rule(
@@ -53,7 +40,7 @@ impl Aws {
                 .interceptor(raw.clone())
                 .send()
                 .await
-                .map_err(failed("ListTargetsByRule"))?;
+                .map_err(Service::Events.failed("ListTargetsByRule"))?;
             let mut page: Value = raw
                 .take()
                 .and_then(|body| serde_json::from_slice(&body).ok())
@@ -90,7 +77,7 @@ impl Aws {
                 .mutate_request(replace_body(body))
                 .send()
                 .await
-                .map_err(failed("PutTargets"))?;
+                .map_err(Service::Events.failed("PutTargets"))?;
             if output.failed_entry_count() > 0 {
                 refused.extend(output.failed_entries().iter().map(|entry| FailedTarget {
                     id: entry.target_id().unwrap_or_default().to_string(),

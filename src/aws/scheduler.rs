@@ -14,19 +14,6 @@ use super::{Aws, AwsError, Service};
 pub const SCHEDULE_READ_ONLY_FIELDS: [&str; 4] =
     ["Arn", "CreationDate", "LastModificationDate", "Name"];
 
-fn failed<E>(
-    operation: &'static str,
-) -> impl FnOnce(aws_sdk_scheduler::error::SdkError<E>) -> AwsError
-where
-    E: aws_smithy_types::error::metadata::ProvideErrorMetadata
-        + std::error::Error
-        + Send
-        + Sync
-        + 'static,
-{
-    move |error| AwsError::from_sdk(Service::Scheduler, operation, error)
-}
-
 impl Aws {
     /// GetSchedule, as the JSON Scheduler sent.
     pub async fn get_schedule(
@@ -44,7 +31,7 @@ impl Aws {
             .interceptor(raw.clone())
             .send()
             .await
-            .map_err(failed("GetSchedule"))?;
+            .map_err(Service::Scheduler.failed("GetSchedule"))?;
         match raw
             .take()
             .and_then(|body| serde_json::from_slice(&body).ok())
@@ -75,7 +62,7 @@ impl Aws {
             .mutate_request(replace_body(bytes))
             .send()
             .await
-            .map_err(failed("UpdateSchedule"))
+            .map_err(Service::Scheduler.failed("UpdateSchedule"))
             .map(drop)
     }
 }
