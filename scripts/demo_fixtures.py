@@ -4,7 +4,8 @@
     python scripts/demo_fixtures.py http://127.0.0.1:PORT
 
 A cluster `shop-demo`, an ECR repository `shop` with images v1 and v2, a task definition
-`shop-web` logging to CloudWatch, and a service `shop-web` running v1.
+`shop-web` logging to CloudWatch, a service `shop-web` running v1, and an EventBridge Scheduler
+schedule `nightly-report` (group `shop`) that runs the same task definition every night.
 """
 
 import json
@@ -21,7 +22,9 @@ def main(endpoint):
     if not endpoint.startswith("http://127.0.0.1:"):
         sys.exit("demo fixtures only go to a local moto server on 127.0.0.1")
     session = boto3.session.Session(aws_access_key_id="demo", aws_secret_access_key="demo", region_name=REGION)
-    ecs, ecr, logs = (session.client(name, endpoint_url=endpoint) for name in ("ecs", "ecr", "logs"))
+    ecs, ecr, logs, scheduler = (
+        session.client(name, endpoint_url=endpoint) for name in ("ecs", "ecr", "logs", "scheduler")
+    )
 
     ecs.create_cluster(clusterName="shop-demo")
     logs.create_log_group(logGroupName="/ecs/shop-demo")
@@ -54,7 +57,38 @@ def main(endpoint):
     )
     ecs.create_service(cluster="shop-demo", serviceName="shop-web", taskDefinition="shop-web",
                        desiredCount=2, launchType="FARGATE")
+    # The nightly report: the same image as the service, another command, on a schedule.
+    scheduler.create_schedule_group(Name="shop")
+    scheduler.create_schedule(
+        Name="nightly-report",
+        GroupName="shop",
+        ScheduleExpression="cron(0 3 * * ? *)",
+        ScheduleExpressionTimezone="Asia/Tokyo",
+        FlexibleTimeWindow={"Mode": "OFF"},
+        Target={
+            "Arn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/shop-demo",
+            "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/ecsEventsRole",
+            "Input": json.dumps({"containerOverrides": [{"name": "web", "command": ["bin/rails", "reports:nightly"]}]}),
+            "EcsParameters": {
+                "TaskDefinitionArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/shop-web:1",
+                "TaskCount": 1,
+                "LaunchType": "FARGATE",
+            },
+        },
+    )
+
+
+def show_schedule(endpoint):
+    """Prints the task definition the nightly schedule runs."""
+    session = boto3.session.Session(aws_access_key_id="demo", aws_secret_access_key="demo", region_name=REGION)
+    schedule = session.client("scheduler", endpoint_url=endpoint).get_schedule(Name="nightly-report", GroupName="shop")
+    arn = schedule["Target"]["EcsParameters"]["TaskDefinitionArn"]
+    print(f"schedule shop/nightly-report ({schedule['ScheduleExpression']} {schedule['ScheduleExpressionTimezone']}) "
+          f"runs {arn.rsplit('/', 1)[-1]}")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if sys.argv[1:2] == ["--show-schedule"]:
+        show_schedule(sys.argv[2])
+    else:
+        main(sys.argv[1])

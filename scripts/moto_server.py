@@ -62,9 +62,16 @@ class CallCounter:
                 "AmazonEC2ContainerServiceV20141113": "ecs",
                 "Logs_20140328": "logs",
                 "AmazonEC2ContainerRegistry_V20150921": "ecr",
+                "AWSEvents": "events",
             }.get(prefix, prefix)
             with self.lock:
                 self.calls[f"{service}:{action}"] += 1
+        elif path.startswith("/schedules/"):
+            # EventBridge Scheduler is REST: the method says which call it is.
+            action = {"GET": "GetSchedule", "PUT": "UpdateSchedule", "POST": "CreateSchedule"}.get(
+                environ.get("REQUEST_METHOD", ""), environ.get("REQUEST_METHOD", ""))
+            with self.lock:
+                self.calls[f"scheduler:{action}"] += 1
         return self.app(environ, start_response)
 
 

@@ -380,6 +380,32 @@ pub struct DeployArgs {
     #[arg(long, env = "ECS_SHIP_DRY_RUN")]
     pub dry_run: bool,
 
+    /// EventBridge rule [BUS/]NAME whose ECS targets move to the new revision (repeatable; bus
+    /// `default` unless given; a comma-separated list in the env var).
+    #[arg(
+        long = "rule",
+        alias = "rules",
+        value_name = "[BUS/]NAME",
+        env = "ECS_SHIP_RULE",
+        value_delimiter = ','
+    )]
+    pub rules: Vec<String>,
+
+    /// EventBridge Scheduler schedule [GROUP/]NAME that moves to the new revision (repeatable;
+    /// group `default` unless given; a comma-separated list in the env var).
+    #[arg(
+        long = "schedule",
+        alias = "schedules",
+        value_name = "[GROUP/]NAME",
+        env = "ECS_SHIP_SCHEDULE",
+        value_delimiter = ','
+    )]
+    pub schedules: Vec<String>,
+
+    /// Move rules and schedules before the services are updated, not after they succeeded.
+    #[arg(long, env = "ECS_SHIP_SCHEDULES_FIRST")]
+    pub schedules_first: bool,
+
     #[command(flatten)]
     pub follow: FollowArgs,
 
@@ -525,8 +551,8 @@ pub struct EcrResolveArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct IamPolicyArgs {
-    /// Only the permissions of these commands (run-task, deploy, continue, rollback, notify,
-    /// ecr), comma-separated.
+    /// Only the permissions of these commands (run-task, deploy, scheduled-tasks = deploy --rule /
+    /// --schedule, continue, rollback, notify, ecr), comma-separated.
     #[arg(long = "command", env = "ECS_SHIP_IAM_COMMANDS", value_delimiter = ',')]
     pub commands: Vec<String>,
 
@@ -537,6 +563,16 @@ pub struct IamPolicyArgs {
     /// Execution role ARN the tasks use (scopes iam:PassRole).
     #[arg(long, env = "ECS_SHIP_EXECUTION_ROLE_ARN")]
     pub execution_role_arn: Option<String>,
+
+    /// Role(s) the EventBridge rule targets and schedules run tasks with (scopes their
+    /// iam:PassRole), comma-separated.
+    #[arg(
+        long,
+        env = "ECS_SHIP_EVENTS_ROLE_ARN",
+        value_delimiter = ',',
+        value_name = "ARN"
+    )]
+    pub events_role_arn: Vec<String>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -589,6 +625,27 @@ mod tests {
         let cli = Cli::try_parse_from(["ecs-ship", "deploy", "--service", "a,b", "--service", "c"])
             .unwrap();
         assert_eq!(cli.global.services, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn rules_and_schedules_are_repeatable_and_comma_separated() {
+        let cli = Cli::try_parse_from([
+            "ecs-ship",
+            "deploy",
+            "--rule",
+            "nightly,orders/hourly",
+            "--rule",
+            "weekly",
+            "--schedule",
+            "batch/reports",
+        ])
+        .unwrap();
+        let Command::Deploy(args) = cli.command else {
+            panic!("not deploy")
+        };
+        assert_eq!(args.rules, ["nightly", "orders/hourly", "weekly"]);
+        assert_eq!(args.schedules, ["batch/reports"]);
+        assert!(!args.schedules_first);
     }
 
     #[test]

@@ -180,8 +180,9 @@ impl ConfigFile {
         Ok(())
     }
 
-    /// The most specific value for `flag`, searching the layers in precedence order.
-    fn find(&self, flag: &str, command: &str, env_name: Option<&str>) -> Option<Found<'_>> {
+    /// The most specific value for `flag` (its long name or a hidden alias), searching the
+    /// layers in precedence order.
+    fn find(&self, flag: &[&str], command: &str, env_name: Option<&str>) -> Option<Found<'_>> {
         let root = self.doc.as_table();
         let env =
             env_name.and_then(|name| root.get("env")?.get(name)?.as_table().map(|t| (name, t)));
@@ -199,7 +200,7 @@ impl ConfigFile {
         layers.into_iter().find_map(|(section, table)| {
             table
                 .iter()
-                .find(|(key, item)| normalize(key) == flag && !item.is_table())
+                .find(|(key, item)| flag.contains(&normalize(key).as_str()) && !item.is_table())
                 .map(|(key, item)| Found {
                     item,
                     line: self.line(table.key(key).and_then(|k| k.span())),
@@ -231,7 +232,10 @@ impl ConfigFile {
             {
                 continue;
             }
-            let Some(found) = self.find(long, command, env_name) else {
+            // A flag's hidden aliases are keys too: `rules = [...]` for `--rule`.
+            let mut names = vec![long];
+            names.extend(arg.get_all_aliases().unwrap_or_default());
+            let Some(found) = self.find(&names, command, env_name) else {
                 continue;
             };
             let key = format!("{} {long}", found.section);
@@ -353,6 +357,11 @@ fn known_flags(root: &Command) -> BTreeSet<String> {
                 .filter_map(Arg::get_long)
                 .map(str::to_string),
         );
+        into.extend(
+            cmd.get_arguments()
+                .flat_map(|arg| arg.get_all_aliases().unwrap_or_default())
+                .map(str::to_string),
+        );
         cmd.get_subcommands().for_each(|sub| visit(sub, into));
     }
     let mut flags = BTreeSet::new();
@@ -444,6 +453,25 @@ cluster = "hoge-prod"
             extra.contains(&r#"--command-json=["rails","db:migrate"]"#.to_string()),
             "{extra:?}"
         );
+    }
+
+    #[test]
+    fn rules_and_schedules_lists_are_the_rule_and_schedule_flags() {
+        let toml =
+            "[env.prod]\nrules = [\"nightly\", \"orders/hourly\"]\nschedule = \"batch/reports\"\n";
+        let extra = layered(toml, &["deploy"], Some("prod")).unwrap();
+        assert_eq!(
+            extra,
+            [
+                "--rule=nightly",
+                "--rule=orders/hourly",
+                "--schedule=batch/reports"
+            ]
+        );
+        // The more specific section wins whichever of the two names it uses.
+        let toml = "rule = \"everywhere\"\n[env.prod]\nrules = [\"prod-only\"]\n";
+        let extra = layered(toml, &["deploy"], Some("prod")).unwrap();
+        assert_eq!(extra, ["--rule=prod-only"]);
     }
 
     #[test]

@@ -1,10 +1,7 @@
-//! ecs-ship's own view of ECS: the parts of tasks, services and deployments it reads (filled
-//! from the SDK's types in `aws::ecs`), and what it makes of DescribeServices.
+//! ecs-ship's own view of ECS: the parts of tasks, services and deployments it reads, filled
+//! from the SDK's types in `aws::ecs`.
 
 use serde_json::Value;
-
-use crate::aws::{Aws, ErrorKind};
-use crate::error::Error;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Task {
@@ -171,42 +168,6 @@ pub struct LifecycleHook {
     pub expires_at: Option<f64>,
     /// What ECS does when the hook expires: `CONTINUE` or `ROLLBACK`.
     pub timeout_action: Option<String>,
-}
-
-/// DescribeServices; a cluster or service ECS does not know, or one deleted, is bad input
-/// naming it.
-pub async fn describe_services(
-    aws: &Aws,
-    cluster: &str,
-    names: &[String],
-) -> Result<Vec<ServiceDescription>, Error> {
-    let (services, failures) = aws
-        .describe_services(cluster, names)
-        .await
-        .map_err(|e| match e.kind() {
-            ErrorKind::NotFound => Error::input_with_hint(
-                format!("cluster `{cluster}` not found in {}", aws.region()),
-                "check --cluster and --region",
-            ),
-            _ => e.into(),
-        })?;
-    if let Some(failure) = failures.first() {
-        let name = failure.arn.as_deref().map(arn_name).unwrap_or("?");
-        return Err(Error::input_with_hint(
-            format!(
-                "service `{name}` not found in cluster `{cluster}` ({})",
-                failure.reason.as_deref().unwrap_or("MISSING")
-            ),
-            "check --service, --cluster and --region",
-        ));
-    }
-    if let Some(inactive) = services.iter().find(|s| s.status == "INACTIVE") {
-        return Err(Error::input(format!(
-            "service `{}` in cluster `{cluster}` is INACTIVE (deleted)",
-            inactive.service_name
-        )));
-    }
-    Ok(services)
 }
 
 /// The last part of an ARN (`family:7` of a task definition, the id of a task, a cluster's

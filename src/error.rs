@@ -1,4 +1,4 @@
-//! Every way ecs-ship can fail, and the exit code each one maps to (DESIGN.md's table).
+//! Every way ecs-ship can fail, and the exit code each one maps to (README.md's table of exit codes).
 
 use std::fmt;
 

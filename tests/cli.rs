@@ -58,7 +58,7 @@ async fn explicit_config_that_does_not_exist_is_an_error() {
         .stderr_has("nope.toml");
 }
 
-/// The DESIGN.md example: `--env stg` picks the section, flags beat env vars beat the file.
+/// The README example: `--env stg` picks the section, flags beat env vars beat the file.
 #[tokio::test]
 async fn env_section_env_vars_and_flags_layer_in_order() {
     let server = MockServer::start().await;

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use serde_json::{json, Value};
+use wiremock::matchers::body_partial_json;
 use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
 use crate::support::aws::{
@@ -481,6 +482,58 @@ async fn stopped_tasks_of_the_new_revision_fail_with_their_reason() {
     assert_eq!(listed["desiredStatus"], "STOPPED");
 }
 
+#[tokio::test]
+async fn stopped_tasks_are_read_from_every_list_tasks_page() {
+    let mut failing = deployment("ecs-svc/new", "PRIMARY", NEW_TD, 0, 2, "IN_PROGRESS");
+    failing["failedTasks"] = json!(1);
+    let server = scenario(vec![services(vec![rolling(failing, 2, vec![])])]).await;
+    let first_page: Vec<String> = (0..100)
+        .map(|i| format!("arn:aws:ecs:us-east-1:123456789012:task/prod/old{i}"))
+        .collect();
+    ecs("ListTasks")
+        .and(body_partial_json(json!({ "nextToken": "page-2" })))
+        .respond_with(ok(
+            json!({ "taskArns": ["arn:aws:ecs:us-east-1:123456789012:task/prod/t1"] }),
+        ))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount(
+        &server,
+        ecs("ListTasks"),
+        ok(json!({ "taskArns": first_page, "nextToken": "page-2" })),
+    )
+    .await;
+    let t1 = json!({"taskArn": "arn:aws:ecs:us-east-1:123456789012:task/prod/t1", "taskDefinitionArn": NEW_TD,
+        "lastStatus": "STOPPED", "stopCode": "EssentialContainerExited", "createdAt": 1700000200.0,
+        "stoppedReason": "Essential container in task exited", "containers": [{"name": "app", "lastStatus": "STOPPED", "exitCode": 1}]});
+    let describe = move |request: &Request| {
+        let body: Value = serde_json::from_slice(&request.body).unwrap();
+        let asked_for_t1 = body["tasks"].as_array().unwrap().contains(&t1["taskArn"]);
+        let listed = if asked_for_t1 {
+            vec![t1.clone()]
+        } else {
+            vec![]
+        };
+        ok(json!({ "tasks": listed, "failures": [] }))
+    };
+    mount(&server, ecs("DescribeTasks"), describe).await;
+    deploy_app_v2(&server)
+        .run()
+        .await
+        .status(3)
+        .stderr_has("1 task of web:8 stopped: Essential container in task exited");
+    let listed = requests(&server, ECS, "ListTasks").await;
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert_eq!(listed[1]["nextToken"], "page-2");
+    let described: usize = requests(&server, ECS, "DescribeTasks")
+        .await
+        .iter()
+        .map(|d| d["tasks"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(described, 101, "both pages' tasks are looked at");
+}
+
 /// Stopped tasks are listed when ECS counts a new failed task, not again on every poll.
 #[tokio::test]
 async fn stopped_tasks_are_listed_once_per_new_failure_not_every_poll() {
@@ -839,6 +892,82 @@ async fn throttling_mid_wait_does_not_end_the_wait() {
     .await;
     let output = deploy_app_v2(&server).run().await;
     output.status(0).stderr_has("completed");
+}
+
+/// ECS's own throttling: a token bucket per action (`burst` requests, `per_second` more each
+/// second); a request that finds it empty is throttled.
+struct Throttling<R> {
+    calm: R,
+    bucket: Mutex<(f64, std::time::Instant)>,
+    burst: f64,
+    per_second: f64,
+    throttled: std::sync::atomic::AtomicUsize,
+}
+
+impl<R> Throttling<R> {
+    fn new(calm: R, burst: f64, per_second: f64) -> Self {
+        Throttling {
+            calm,
+            bucket: Mutex::new((burst, std::time::Instant::now())),
+            burst,
+            per_second,
+            throttled: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+}
+
+impl<R: Respond> Respond for Throttling<R> {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let mut bucket = self.bucket.lock().unwrap();
+        let (tokens, since) = *bucket;
+        let tokens = (tokens + since.elapsed().as_secs_f64() * self.per_second).min(self.burst);
+        if tokens < 1.0 {
+            *bucket = (tokens, std::time::Instant::now());
+            self.throttled
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            return throttled();
+        }
+        *bucket = (tokens - 1.0, std::time::Instant::now());
+        drop(bucket);
+        self.calm.respond(request)
+    }
+}
+
+/// ECS throttles 25 UpdateService calls sent together; with standard retries alone some run out
+/// of attempts and the deploy fails, adaptive rate limiting slows the client down instead.
+#[tokio::test]
+async fn a_throttling_storm_across_25_services_slows_the_deploy_but_never_ends_it() {
+    let server = Cluster::new(vec![])
+        .describe_services(Throttling::new(
+            Fleet {
+                polls: Mutex::new(HashMap::new()),
+                failing: "none",
+            },
+            2.0,
+            2.0,
+        ))
+        .update_service(Throttling::new(FleetUpdate, 5.0, 2.0))
+        .start()
+        .await;
+    let names: Vec<String> = (1..=25).map(|i| format!("svc-{i:02}")).collect();
+    let output = Test::new()
+        .endpoint(&server.uri())
+        .args(["deploy", "--cluster", "prod", "--service", &names.join(",")])
+        .args(["--image", "app=nginx:2", "--poll-interval", "100ms"])
+        .args(["--output", "json"])
+        .run()
+        .await;
+    let json = output.status(0).json();
+    let services = json["services"].as_array().unwrap();
+    assert_eq!(services.len(), 25);
+    assert!(
+        services.iter().all(|s| s["result"] == "succeeded"),
+        "{json}"
+    );
+    assert!(
+        count(&server, ECS, "UpdateService").await > 25,
+        "no UpdateService was throttled and retried"
+    );
 }
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod aws_layer;
 mod cli;
 mod deploy;
 mod deploy_codedeploy;
@@ -11,3 +12,4 @@ mod moto;
 mod notify;
 
 mod run_task;
+mod scheduled;

@@ -10,10 +10,10 @@ use crate::support::aws::{
 };
 use crate::support::{Output, Test};
 
-const TASK: &str = "arn:aws:ecs:us-east-1:123456789012:task/hoge-stg/0123456789abcdef";
-const TD: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/hoge-service-stg:7";
+pub(crate) const TASK: &str = "arn:aws:ecs:us-east-1:123456789012:task/hoge-stg/0123456789abcdef";
+pub(crate) const TD: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/hoge-service-stg:7";
 
-fn task_definition() -> Value {
+pub(crate) fn task_definition() -> Value {
     json!({
         "taskDefinition": {
             "taskDefinitionArn": TD, "family": "hoge-service-stg", "revision": 7, "status": "ACTIVE",
@@ -28,11 +28,11 @@ fn task_definition() -> Value {
     })
 }
 
-fn task(status: &str, containers: Value) -> Value {
+pub(crate) fn task(status: &str, containers: Value) -> Value {
     json!({ "taskArn": TASK, "taskDefinitionArn": TD, "lastStatus": status, "desiredStatus": "RUNNING", "containers": containers })
 }
 
-fn stopped(app_exit: Option<i32>, sidecar_exit: Option<i32>) -> Value {
+pub(crate) fn stopped(app_exit: Option<i32>, sidecar_exit: Option<i32>) -> Value {
     let mut value = task(
         "STOPPED",
         json!([{"name": "hoge-stg", "exitCode": app_exit, "lastStatus": "STOPPED"}, {"name": "datadog", "exitCode": sidecar_exit, "lastStatus": "STOPPED"}]),
@@ -43,22 +43,22 @@ fn stopped(app_exit: Option<i32>, sidecar_exit: Option<i32>) -> Value {
 }
 
 /// A RunTask or DescribeTasks answer listing `tasks`.
-fn tasks(tasks: Vec<Value>) -> ResponseTemplate {
+pub(crate) fn tasks(tasks: Vec<Value>) -> ResponseTemplate {
     ok(json!({ "tasks": tasks, "failures": [] }))
 }
 
-fn described(task: Value) -> ResponseTemplate {
+pub(crate) fn described(task: Value) -> ResponseTemplate {
     tasks(vec![task])
 }
 
 /// RunTask's answer: TASK is provisioning.
-fn started() -> ResponseTemplate {
+pub(crate) fn started() -> ResponseTemplate {
     described(task("PROVISIONING", json!([])))
 }
 
 /// A cluster that knows the task definition, starts TASK, and answers DescribeTasks and
 /// GetLogEvents as given.
-async fn cluster(
+pub(crate) async fn cluster(
     describe_tasks: impl Respond + 'static,
     log_events: impl Respond + 'static,
 ) -> MockServer {
@@ -77,7 +77,7 @@ async fn cluster(
     server
 }
 
-fn no_log_stream() -> ResponseTemplate {
+pub(crate) fn no_log_stream() -> ResponseTemplate {
     aws_error(
         400,
         "ResourceNotFoundException",
@@ -96,7 +96,7 @@ async fn scenario(last: Value) -> MockServer {
 }
 
 /// `run-task` of hoge-service-stg in cluster hoge-stg against `server`.
-fn run_task(server: &MockServer) -> Test {
+pub(crate) fn run_task(server: &MockServer) -> Test {
     Test::new().endpoint(&server.uri()).args([
         "run-task",
         "--cluster",
@@ -106,7 +106,7 @@ fn run_task(server: &MockServer) -> Test {
     ])
 }
 
-fn migrate(server: &MockServer) -> Test {
+pub(crate) fn migrate(server: &MockServer) -> Test {
     run_task(server).args(["--command", "rails db:migrate", "--poll-interval", "100ms"])
 }
 

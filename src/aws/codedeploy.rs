@@ -7,19 +7,6 @@ use aws_sdk_codedeploy::types as sdk;
 use super::{Aws, AwsError, Service};
 use crate::codedeploy_verdict::{CodeDeployDeployment, LifecycleEvent};
 
-fn failed<E>(
-    operation: &'static str,
-) -> impl FnOnce(aws_sdk_codedeploy::error::SdkError<E>) -> AwsError
-where
-    E: aws_smithy_types::error::metadata::ProvideErrorMetadata
-        + std::error::Error
-        + Send
-        + Sync
-        + 'static,
-{
-    move |error| AwsError::from_sdk(Service::CodeDeploy, operation, error)
-}
-
 /// A deployment group, as far as ecs-ship needs it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeploymentGroup {
@@ -56,7 +43,7 @@ impl Aws {
             .deployment_group_name(group)
             .send()
             .await
-            .map_err(failed("GetDeploymentGroup"))?;
+            .map_err(Service::CodeDeploy.failed("GetDeploymentGroup"))?;
         Ok(output
             .deployment_group_info()
             .map(DeploymentGroup::from)
@@ -71,7 +58,7 @@ impl Aws {
         let mut pages = client.list_applications().into_paginator().send();
         while let Some(page) = pages.next().await {
             applications.extend(
-                page.map_err(failed("ListApplications"))?
+                page.map_err(Service::CodeDeploy.failed("ListApplications"))?
                     .applications()
                     .iter()
                     .cloned(),
@@ -87,7 +74,7 @@ impl Aws {
                 .send();
             while let Some(page) = pages.next().await {
                 names.extend(
-                    page.map_err(failed("ListDeploymentGroups"))?
+                    page.map_err(Service::CodeDeploy.failed("ListDeploymentGroups"))?
                         .deployment_groups()
                         .iter()
                         .cloned(),
@@ -100,7 +87,7 @@ impl Aws {
                     .set_deployment_group_names(Some(chunk.to_vec()))
                     .send()
                     .await
-                    .map_err(failed("BatchGetDeploymentGroups"))?;
+                    .map_err(Service::CodeDeploy.failed("BatchGetDeploymentGroups"))?;
                 groups.extend(
                     output
                         .deployment_groups_info()
@@ -142,7 +129,7 @@ impl Aws {
             .description("ecs-ship deploy")
             .send()
             .await
-            .map_err(failed("CreateDeployment"))?;
+            .map_err(Service::CodeDeploy.failed("CreateDeployment"))?;
         Ok(output.deployment_id().unwrap_or_default().to_string())
     }
 
@@ -155,7 +142,7 @@ impl Aws {
             .deployment_id(id)
             .send()
             .await
-            .map_err(failed("GetDeployment"))?;
+            .map_err(Service::CodeDeploy.failed("GetDeployment"))?;
         let info = output.deployment_info();
         let error = info.and_then(|i| i.error_information());
         let rollback = info.and_then(|i| i.rollback_info());
@@ -190,7 +177,7 @@ impl Aws {
             .target_id(target)
             .send()
             .await
-            .map_err(failed("GetDeploymentTarget"))?;
+            .map_err(Service::CodeDeploy.failed("GetDeploymentTarget"))?;
         let events = output
             .deployment_target()
             .and_then(|t| t.ecs_target())
@@ -241,7 +228,7 @@ impl Aws {
             .send();
         while let Some(page) = pages.next().await {
             ids.extend(
-                page.map_err(failed("ListDeployments"))?
+                page.map_err(Service::CodeDeploy.failed("ListDeployments"))?
                     .deployments()
                     .iter()
                     .cloned(),
@@ -259,7 +246,7 @@ impl Aws {
             .deployment_wait_type(sdk::DeploymentWaitType::ReadyWait)
             .send()
             .await
-            .map_err(failed("ContinueDeployment"))
+            .map_err(Service::CodeDeploy.failed("ContinueDeployment"))
             .map(drop)
     }
 
@@ -272,7 +259,7 @@ impl Aws {
             .auto_rollback_enabled(true)
             .send()
             .await
-            .map_err(failed("StopDeployment"))
+            .map_err(Service::CodeDeploy.failed("StopDeployment"))
             .map(drop)
     }
 }

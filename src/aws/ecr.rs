@@ -34,7 +34,7 @@ impl Aws {
             .image_ids(ImageIdentifier::builder().image_tag(image.tag).build())
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk(Service::Ecr, "DescribeImages", e))?;
+            .map_err(Service::Ecr.failed("DescribeImages"))?;
         Ok(output
             .image_details()
             .iter()
@@ -48,7 +48,7 @@ impl Aws {
             .get_authorization_token()
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk(Service::Ecr, "GetAuthorizationToken", e))?;
+            .map_err(Service::Ecr.failed("GetAuthorizationToken"))?;
         Ok(output.authorization_data().first().and_then(|data| {
             Some((
                 data.authorization_token()?.to_string(),

@@ -10,19 +10,6 @@ use super::raw::{replace_body, RawResponse};
 use super::{Aws, AwsError, Service};
 use crate::ecs::{Container, Deployment, Failure, ServiceDescription, ServiceEvent, Task, TaskSet};
 
-pub(super) fn failed<E>(
-    operation: &'static str,
-) -> impl FnOnce(aws_sdk_ecs::error::SdkError<E>) -> AwsError
-where
-    E: aws_smithy_types::error::metadata::ProvideErrorMetadata
-        + std::error::Error
-        + Send
-        + Sync
-        + 'static,
-{
-    move |error| AwsError::from_sdk(Service::Ecs, operation, error)
-}
-
 /// One UpdateService request; serialized as AWS spells it, for `--dry-run`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -54,7 +41,7 @@ impl Aws {
                 .set_tasks(Some(chunk.to_vec()))
                 .send()
                 .await
-                .map_err(failed("DescribeTasks"))?;
+                .map_err(Service::Ecs.failed("DescribeTasks"))?;
             tasks.extend(output.tasks().iter().map(Task::from));
             failures.extend(output.failures().iter().map(Failure::from));
         }
@@ -70,7 +57,7 @@ impl Aws {
             .reason(reason)
             .send()
             .await
-            .map_err(failed("StopTask"))
+            .map_err(Service::Ecs.failed("StopTask"))
             .map(drop)
     }
 
@@ -92,7 +79,7 @@ impl Aws {
                 .set_services(Some(chunk.to_vec()))
                 .send()
                 .await
-                .map_err(failed("DescribeServices"))?;
+                .map_err(Service::Ecs.failed("DescribeServices"))?;
             services.extend(output.services().iter().map(ServiceDescription::from));
             failures.extend(output.failures().iter().map(Failure::from));
         }
@@ -124,7 +111,7 @@ impl Aws {
             .send();
         while let Some(page) = pages.next().await {
             arns.extend(
-                page.map_err(failed("ListTasks"))?
+                page.map_err(Service::Ecs.failed("ListTasks"))?
                     .task_arns()
                     .iter()
                     .cloned(),
@@ -145,7 +132,7 @@ impl Aws {
             .mutate_request(replace_body(body))
             .send()
             .await
-            .map_err(failed("RunTask"))?;
+            .map_err(Service::Ecs.failed("RunTask"))?;
         Ok((
             output.tasks().iter().map(Task::from).collect(),
             output.failures().iter().map(Failure::from).collect(),
@@ -167,7 +154,7 @@ impl Aws {
             .set_force_new_deployment(update.force_new_deployment.then_some(true))
             .send()
             .await
-            .map_err(failed("UpdateService"))?;
+            .map_err(Service::Ecs.failed("UpdateService"))?;
         Ok(output
             .service()
             .map(ServiceDescription::from)
@@ -187,7 +174,7 @@ impl Aws {
             .interceptor(raw.clone())
             .send()
             .await
-            .map_err(failed("DescribeTaskDefinition"))?;
+            .map_err(Service::Ecs.failed("DescribeTaskDefinition"))?;
         json_body(raw, "DescribeTaskDefinition")
     }
 
@@ -204,7 +191,7 @@ impl Aws {
             .interceptor(raw.clone())
             .send()
             .await
-            .map_err(failed("RegisterTaskDefinition"))?;
+            .map_err(Service::Ecs.failed("RegisterTaskDefinition"))?;
         json_body(raw, "RegisterTaskDefinition")
     }
 }

@@ -14,9 +14,22 @@ pub enum Service {
     Ecr,
     Sts,
     CodeDeploy,
+    Events,
+    Scheduler,
 }
 
 impl Service {
+    /// Turns the SDK's error of `operation` into an `AwsError`, for `map_err`.
+    pub fn failed<E>(
+        self,
+        operation: &'static str,
+    ) -> impl FnOnce(SdkError<E, HttpResponse>) -> AwsError
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        move |error| AwsError::from_sdk(self, operation, error)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Service::Ecs => "ecs",
@@ -24,6 +37,8 @@ impl Service {
             Service::Ecr => "ecr",
             Service::Sts => "sts",
             Service::CodeDeploy => "codedeploy",
+            Service::Events => "events",
+            Service::Scheduler => "scheduler",
         }
     }
 }
@@ -85,6 +100,8 @@ const CODES: &[(&str, ErrorKind)] = &[
     ("DeploymentIsNotInReadyStateException", ErrorKind::Refused),
     ("InvalidDeploymentStatusException", ErrorKind::Refused),
     ("InvalidDeploymentWaitTypeException", ErrorKind::Refused),
+    // EventBridge: a rule another service manages; Scheduler: a conflicting change.
+    ("ManagedRuleException", ErrorKind::Refused),
     ("AccessDeniedException", ErrorKind::AccessDenied),
     ("AccessDenied", ErrorKind::AccessDenied),
     ("UnauthorizedOperation", ErrorKind::AccessDenied),

@@ -36,7 +36,7 @@ impl Aws {
             .set_next_token(token.map(str::to_string))
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk(Service::Logs, "GetLogEvents", e))?;
+            .map_err(Service::Logs.failed("GetLogEvents"))?;
         Ok(LogPage {
             messages: output
                 .events

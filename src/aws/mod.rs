@@ -3,18 +3,22 @@
 //! sees an SDK type. Calls answer `AwsError`; what an error means to the user is decided by the
 //! caller (see `error.rs` for the one table of AWS error codes).
 //!
-//! Task definitions and RunTask requests are the one place where JSON goes over the wire as
-//! ecs-ship holds it: `raw.rs` keeps the response body of DescribeTaskDefinition and sends the
-//! derived body for RegisterTaskDefinition / RunTask inside the SDK's own pipeline, so fields
-//! newer than the compiled-in SDK survive, while signing, retries and endpoints stay the SDK's.
+//! Task definitions, RunTask requests, EventBridge rule targets and Scheduler schedules are the
+//! places where JSON goes over the wire as ecs-ship holds it: `raw.rs` keeps the response body
+//! of DescribeTaskDefinition / ListTargetsByRule / GetSchedule and sends the derived body for
+//! RegisterTaskDefinition / RunTask / PutTargets / UpdateSchedule inside the SDK's own
+//! pipeline, so fields newer than the compiled-in SDK survive, while signing, retries and
+//! endpoints stay the SDK's.
 
 mod codedeploy;
 mod config;
 mod ecr;
 mod ecs;
 mod error;
+mod events;
 mod logs;
 mod raw;
+mod scheduler;
 mod service_deployments;
 
 use std::collections::HashMap;
@@ -32,6 +36,7 @@ pub use config::AwsOptions;
 pub use ecr::ImageLookup;
 pub use ecs::ServiceUpdate;
 pub use error::{AwsError, ErrorKind, Service};
+pub use scheduler::SCHEDULE_READ_ONLY_FIELDS;
 
 /// The SDK clients, cheap to clone and shared by every concurrent poll.
 #[derive(Clone)]
@@ -44,6 +49,9 @@ struct Inner {
     region: String,
     ecs: aws_sdk_ecs::Client,
     codedeploy: aws_sdk_codedeploy::Client,
+    /// EventBridge rules and EventBridge Scheduler, for the scheduled tasks `deploy` moves.
+    events: aws_sdk_eventbridge::Client,
+    scheduler: aws_sdk_scheduler::Client,
     /// CloudWatch Logs and ECR clients by region: a container may log to another region's
     /// group, an image may live in another region's registry.
     logs: Mutex<HashMap<String, aws_sdk_cloudwatchlogs::Client>>,
@@ -67,12 +75,24 @@ impl Aws {
                 .interceptor(CallLog::new(calls.clone(), progress.clone()))
                 .build(),
         );
+        let events = aws_sdk_eventbridge::Client::from_conf(
+            aws_sdk_eventbridge::config::Builder::from(&sdk)
+                .interceptor(CallLog::new(calls.clone(), progress.clone()))
+                .build(),
+        );
+        let scheduler = aws_sdk_scheduler::Client::from_conf(
+            aws_sdk_scheduler::config::Builder::from(&sdk)
+                .interceptor(CallLog::new(calls.clone(), progress.clone()))
+                .build(),
+        );
         Ok(Aws {
             inner: Arc::new(Inner {
                 sdk,
                 region,
                 ecs,
                 codedeploy,
+                events,
+                scheduler,
                 logs: Mutex::new(HashMap::new()),
                 ecr: Mutex::new(HashMap::new()),
                 calls,

@@ -1,5 +1,6 @@
 //! Interceptors in the SDK's pipeline: count and log every attempt, keep a response body as it
-//! came, and send a request body as ecs-ship holds it (task definitions, RunTask requests).
+//! came, and send a request body as ecs-ship holds it (task definitions, RunTask requests, rule
+//! targets, schedules).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -5,8 +5,8 @@
 use aws_sdk_ecs::types as sdk;
 use aws_smithy_types::DateTime;
 
-use super::ecs::{failed, owned, seconds};
-use super::{Aws, AwsError};
+use super::ecs::{owned, seconds};
+use super::{Aws, AwsError, Service};
 use crate::ecs::{Failure, LifecycleHook, RevisionSummary, ServiceDeployment};
 
 /// One entry of ListServiceDeployments.
@@ -45,7 +45,7 @@ impl Aws {
                 .set_next_token(token.take())
                 .send()
                 .await
-                .map_err(failed("ListServiceDeployments"))?;
+                .map_err(Service::Ecs.failed("ListServiceDeployments"))?;
             found.extend(output.service_deployments().iter().map(|brief| {
                 ServiceDeploymentBrief {
                     arn: owned(brief.service_deployment_arn()),
@@ -85,7 +85,7 @@ impl Aws {
                 .set_service_deployment_arns(Some(chunk.to_vec()))
                 .send()
                 .await
-                .map_err(failed("DescribeServiceDeployments"))?;
+                .map_err(Service::Ecs.failed("DescribeServiceDeployments"))?;
             deployments.extend(
                 output
                     .service_deployments()
@@ -117,7 +117,7 @@ impl Aws {
             .action(action)
             .send()
             .await
-            .map_err(failed("ContinueServiceDeployment"))
+            .map_err(Service::Ecs.failed("ContinueServiceDeployment"))
             .map(drop)
     }
 
@@ -130,7 +130,7 @@ impl Aws {
             .stop_type(sdk::StopServiceDeploymentStopType::Rollback)
             .send()
             .await
-            .map_err(failed("StopServiceDeployment"))
+            .map_err(Service::Ecs.failed("StopServiceDeployment"))
             .map(drop)
     }
 
@@ -146,7 +146,7 @@ impl Aws {
             .service_revision_arns(revision_arn)
             .send()
             .await
-            .map_err(failed("DescribeServiceRevisions"))?;
+            .map_err(Service::Ecs.failed("DescribeServiceRevisions"))?;
         Ok(output
             .service_revisions()
             .first()

@@ -12,8 +12,9 @@ use crate::commands::deploy::{
 };
 use crate::context::Context;
 use crate::duration::human;
-use crate::ecs::{self, arn_name};
+use crate::ecs::arn_name;
 use crate::error::{Error, Result};
+use crate::lookup;
 use crate::report::Report;
 use crate::service_deployment_verdict::{self, Goal};
 
@@ -23,7 +24,7 @@ pub async fn run(context: &Context, args: &ContinueArgs) -> Result<Report> {
     let cluster = context.cluster()?;
     let aws = context.aws().await?;
     let progress = &context.progress;
-    let services = ecs::describe_services(&aws, cluster, &names).await?;
+    let services = lookup::services(&aws, cluster, &names).await?;
     let goal = if args.rollback {
         Goal::RolledBack
     } else {

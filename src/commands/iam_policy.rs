@@ -8,17 +8,37 @@ use crate::cli::IamPolicyArgs;
 use crate::error::{Error, Result};
 use crate::report::Report;
 
-const COMMANDS: [&str; 6] = [
-    "run-task", "deploy", "continue", "rollback", "ecr", "notify",
+/// `scheduled-tasks` is `deploy --rule / --schedule`: apart, so a deploy without scheduled
+/// tasks is not allowed to rewrite every rule's targets.
+const COMMANDS: [&str; 7] = [
+    "run-task",
+    "deploy",
+    "scheduled-tasks",
+    "continue",
+    "rollback",
+    "ecr",
+    "notify",
 ];
 
 pub fn run(args: &IamPolicyArgs) -> Result<Report> {
-    let commands = selected(&args.commands)?;
-    let policy = policy(
+    let mut commands = selected(&args.commands)?;
+    let events_roles: Vec<&str> = args
+        .events_role_arn
+        .iter()
+        .map(|r| r.trim())
+        .filter(|r| !r.is_empty())
+        .collect();
+    if !events_roles.is_empty() && !commands.contains(&"scheduled-tasks") {
+        commands.push("scheduled-tasks");
+    }
+    let mut policy = policy(
         &commands,
         args.task_role_arn.as_deref(),
         args.execution_role_arn.as_deref(),
     );
+    if commands.contains(&"scheduled-tasks") {
+        add_events_pass_role(&mut policy, &events_roles);
+    }
     let text = serde_json::to_string_pretty(&policy).expect("JSON values serialize");
     Ok(Report {
         json: policy,
@@ -41,6 +61,7 @@ fn selected(given: &[String]) -> Result<Vec<&'static str>> {
             "rollback" => "rollback",
             "ecr" => "ecr",
             "notify" => "notify",
+            "scheduled-tasks" | "rule" | "schedule" => "scheduled-tasks",
             _ => {
                 return Err(Error::input_with_hint(
                     format!("--command `{name}` is not an ecs-ship command with AWS permissions"),
@@ -147,6 +168,16 @@ pub fn policy(commands: &[&str], task_role: Option<&str>, execution_role: Option
                     "codedeploy:StopDeployment",
                 ],
             ),
+            // deploy --rule / --schedule: read and move the targets.
+            "scheduled-tasks" => (
+                "EcsShipScheduledTasks",
+                &[
+                    "events:ListTargetsByRule",
+                    "events:PutTargets",
+                    "scheduler:GetSchedule",
+                    "scheduler:UpdateSchedule",
+                ],
+            ),
             "ecr" => (
                 "EcsShipEcr",
                 &["ecr:DescribeImages", "ecr:GetAuthorizationToken"],
@@ -173,6 +204,20 @@ pub fn policy(commands: &[&str], task_role: Option<&str>, execution_role: Option
         }));
     }
     json!({ "Version": "2012-10-17", "Statement": statements })
+}
+
+/// PutTargets and UpdateSchedule pass the targets' own role (the one EventBridge or Scheduler
+/// runs the task with) to the service: scoped to `--events-role-arn` when given.
+fn add_events_pass_role(policy: &mut Value, roles: &[&str]) {
+    if let Some(statements) = policy["Statement"].as_array_mut() {
+        statements.push(json!({
+            "Sid": "EcsShipPassEventsRoles",
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": if roles.is_empty() { json!("*") } else { json!(roles) },
+            "Condition": { "StringEquals": { "iam:PassedToService": ["events.amazonaws.com", "scheduler.amazonaws.com"] } },
+        }));
+    }
 }
 
 #[cfg(test)]
@@ -211,6 +256,7 @@ mod tests {
             [
                 "EcsShipRunTask",
                 "EcsShipDeploy",
+                "EcsShipScheduledTasks",
                 "EcsShipContinue",
                 "EcsShipRollback",
                 "EcsShipEcr",
@@ -297,6 +343,45 @@ mod tests {
             actions(&policy, "EcsShipEcr"),
             ["ecr:DescribeImages", "ecr:GetAuthorizationToken"]
         );
+    }
+
+    #[test]
+    fn scheduled_tasks_read_and_move_targets_and_pass_only_the_events_roles() {
+        let policy = policy(&["deploy", "scheduled-tasks"], None, None);
+        assert_eq!(
+            actions(&policy, "EcsShipScheduledTasks"),
+            [
+                "events:ListTargetsByRule",
+                "events:PutTargets",
+                "scheduler:GetSchedule",
+                "scheduler:UpdateSchedule"
+            ]
+        );
+        assert!(!actions(&policy, "EcsShipDeploy")
+            .iter()
+            .any(|a| a.starts_with("events:") || a.starts_with("scheduler:")));
+        let args = IamPolicyArgs {
+            commands: vec!["deploy".into()],
+            task_role_arn: None,
+            execution_role_arn: None,
+            events_role_arn: vec!["arn:aws:iam::123456789012:role/ecsEventsRole".into()],
+        };
+        let policy = run(&args).unwrap().json;
+        let pass = policy["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["Sid"] == "EcsShipPassEventsRoles")
+            .expect("--events-role-arn adds the scheduled-tasks statements");
+        assert_eq!(
+            pass["Resource"],
+            json!(["arn:aws:iam::123456789012:role/ecsEventsRole"])
+        );
+        assert_eq!(
+            pass["Condition"]["StringEquals"]["iam:PassedToService"],
+            json!(["events.amazonaws.com", "scheduler.amazonaws.com"])
+        );
+        assert!(actions(&policy, "EcsShipScheduledTasks").contains(&"events:PutTargets".into()));
     }
 
     #[test]

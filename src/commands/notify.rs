@@ -216,6 +216,29 @@ fn outcome(context: &Context, command: &str, report: &Report) -> (NotifyStatus, 
         }
     }
     console_url = console_url.or_else(|| text(&json["console_url"]));
+    // deploy --rule / --schedule: what moved, and why what failed did not.
+    let mut scheduled = vec![];
+    for moved in json["scheduled_targets"].as_array().into_iter().flatten() {
+        let kind = text(&moved["kind"]).unwrap_or_default();
+        let mut label = format!("{kind} {}", text(&moved["name"]).unwrap_or_default());
+        if let Some(id) = text(&moved["target_id"]) {
+            label.push_str(&format!(" target {id}"));
+        }
+        let from = text(&moved["previous_task_definition"]).unwrap_or_default();
+        let to = text(&moved["task_definition"]).unwrap_or_default();
+        match moved["result"].as_str() {
+            Some("moved") => scheduled.push(format!(
+                "{label}: {} → {}",
+                message::revision(&from),
+                message::revision(&to)
+            )),
+            Some("failed") => details.push(format!(
+                "{label} not moved: {}",
+                text(&moved["reason"]).unwrap_or_default()
+            )),
+            _ => {}
+        }
+    }
     let summary = Summary {
         command: Some(command.to_string()),
         env: global.env.clone(),
@@ -236,6 +259,7 @@ fn outcome(context: &Context, command: &str, report: &Report) -> (NotifyStatus, 
         events: report.events.clone(),
         console_url,
         result: text(&json["result"]).filter(|r| r == "paused"),
+        scheduled,
     };
     (status, summary)
 }

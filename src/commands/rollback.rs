@@ -12,8 +12,9 @@ use crate::commands::continue_::follow;
 use crate::commands::deploy::codedeploy::{self, CodeDeploy};
 use crate::commands::deploy::{self, Follow, Native, Watch, Way};
 use crate::context::Context;
-use crate::ecs::{self, arn_name, ServiceDescription};
+use crate::ecs::{arn_name, ServiceDescription};
 use crate::error::{Error, Result};
+use crate::lookup;
 use crate::report::Report;
 use crate::service_deployment_verdict::Goal;
 
@@ -23,7 +24,7 @@ pub async fn run(context: &Context, args: &RollbackArgs) -> Result<Report> {
     let cluster = context.cluster()?;
     let aws = context.aws().await?;
     let progress = &context.progress;
-    let services = ecs::describe_services(&aws, cluster, &names).await?;
+    let services = lookup::services(&aws, cluster, &names).await?;
     for service in &services {
         if Way::of(service) == Way::External {
             return Err(Error::input(format!(

@@ -17,6 +17,7 @@ use crate::ecr;
 use crate::ecs::{self, Failure, ServiceDescription, Task};
 use crate::error::{Error, Result};
 use crate::logs::{self, Follower};
+use crate::lookup;
 use crate::poll::{self, Ended, Step};
 use crate::report::Report;
 use crate::task_definition::{self, Change, TaskDefinition};
@@ -226,7 +227,7 @@ pub async fn run(context: &Context, args: &RunTaskArgs) -> Result<Report> {
     let service = match context.global.services.as_slice() {
         [] => None,
         [name] => Some(
-            ecs::describe_services(&aws, cluster, std::slice::from_ref(name))
+            lookup::services(&aws, cluster, std::slice::from_ref(name))
                 .await?
                 .remove(0),
         ),

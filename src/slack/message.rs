@@ -38,6 +38,9 @@ pub struct Summary {
     pub console_url: Option<String>,
     /// The command's own result when it says more than pass or fail (`paused`).
     pub result: Option<String>,
+    /// Scheduled tasks moved to the new revision (`rule default/nightly target job: web:7 →
+    /// web:8`), one line each.
+    pub scheduled: Vec<String>,
 }
 
 impl Summary {
@@ -279,6 +282,12 @@ fn fields(ci: &CiContext, summary: &Summary) -> Vec<String> {
             format!("`{}`", escape(&names.join("`, `"))),
         );
     }
+    if !summary.scheduled.is_empty() {
+        add(
+            "Scheduled tasks moved",
+            escape(&summary.scheduled.join("\n")),
+        );
+    }
     fields
 }
 
@@ -402,6 +411,7 @@ pub fn variables(
         ("ECS_SHIP_LOG_TAIL", summary.log_tail.join("\n")),
         ("ECS_SHIP_EVENTS", summary.events.join("\n")),
         ("ECS_SHIP_CONSOLE_URL", opt(&summary.console_url)),
+        ("ECS_SHIP_SCHEDULED_TASKS", summary.scheduled.join("\n")),
         ("ECS_SHIP_MENTION", mentions.join(" ")),
     ]
 }

@@ -1,17 +1,20 @@
 //! wiremock helpers for AWS JSON-protocol APIs: match an action by its X-Amz-Target header,
-//! answer with JSON or an AWS error, or with a scripted sequence.
+//! answer with JSON or an AWS error, or with a scripted sequence. EventBridge Scheduler is a REST
+//! API: its calls are matched by method and path (`get_schedule`, `update_schedule`).
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
 use serde_json::Value;
-use wiremock::matchers::{header, method};
+use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockBuilder, MockServer, Request, Respond, ResponseTemplate};
 
 pub const ECS: &str = "AmazonEC2ContainerServiceV20141113";
 pub const LOGS: &str = "Logs_20140328";
 pub const ECR: &str = "AmazonEC2ContainerRegistry_V20150921";
 pub const CODEDEPLOY: &str = "CodeDeploy_20141006";
+/// EventBridge (rules and their targets).
+pub const EVENTS: &str = "AWSEvents";
 
 pub fn ecs(action: &str) -> MockBuilder {
     target(ECS, action)
@@ -27,6 +30,62 @@ pub fn ecr(action: &str) -> MockBuilder {
 
 pub fn codedeploy(action: &str) -> MockBuilder {
     target(CODEDEPLOY, action)
+}
+
+pub fn events(action: &str) -> MockBuilder {
+    target(EVENTS, action)
+}
+
+/// Scheduler's GetSchedule: `GET /schedules/{name}?groupName={group}`.
+pub fn get_schedule(group: &str, name: &str) -> MockBuilder {
+    Mock::given(method("GET"))
+        .and(path(format!("/schedules/{name}")))
+        .and(query_param("groupName", group))
+}
+
+/// Scheduler's UpdateSchedule: `PUT /schedules/{name}` with the schedule as its JSON body.
+pub fn update_schedule(name: &str) -> MockBuilder {
+    Mock::given(method("PUT")).and(path(format!("/schedules/{name}")))
+}
+
+/// A REST-JSON (Scheduler) error: the code travels in `x-amzn-errortype`.
+pub fn rest_error(status: u16, code: &str, message: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status)
+        .insert_header("x-amzn-errortype", code)
+        .set_body_raw(
+            serde_json::json!({ "Message": message }).to_string(),
+            "application/json",
+        )
+}
+
+/// The JSON bodies of the UpdateSchedule requests for schedule `name`, in order.
+pub async fn schedule_updates(server: &MockServer, name: &str) -> Vec<Value> {
+    let wanted = format!("/schedules/{name}");
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r.method.as_str() == "PUT" && r.url.path() == wanted)
+        .map(|r| serde_json::from_slice(&r.body).unwrap_or(Value::Null))
+        .collect()
+}
+
+/// Every AWS call the server received, in order, as `Action` (JSON protocols) or `METHOD
+/// /path` (REST): for checks of what happened before what.
+pub async fn call_order(server: &MockServer) -> Vec<String> {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(
+            |r| match r.headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
+                Some(target) => target.rsplit('.').next().unwrap_or(target).to_string(),
+                None => format!("{} {}", r.method, r.url.path()),
+            },
+        )
+        .collect()
 }
 
 fn target(prefix: &str, action: &str) -> MockBuilder {

@@ -5,6 +5,7 @@
 
 pub mod aws;
 pub mod moto;
+pub mod proxy;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -67,6 +67,7 @@ impl Moto {
         let service = match prefix {
             super::aws::LOGS => "logs",
             super::aws::ECR => "ecr",
+            super::aws::EVENTS => "events",
             _ => "ecs",
         };
         let response = self
@@ -98,6 +99,39 @@ impl Moto {
 
     pub async fn ecr(&self, action: &str, body: Value) -> Value {
         self.call(super::aws::ECR, action, body).await
+    }
+
+    pub async fn events(&self, action: &str, body: Value) -> Value {
+        self.call(super::aws::EVENTS, action, body).await
+    }
+
+    /// An EventBridge Scheduler (REST) call: `scheduler(Method::POST, "/schedules/x", body)`.
+    pub async fn scheduler(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Value {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.url))
+            .header(
+                "authorization",
+                "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/scheduler/aws4_request, SignedHeaders=host, Signature=0",
+            );
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        let response = request.send().await.expect("moto answers");
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert!(
+            status.is_success(),
+            "scheduler {path} failed: {status} {text}"
+        );
+        serde_json::from_str(&text).unwrap_or(Value::Null)
     }
 
     /// An EC2 query-protocol call; returns the raw XML.

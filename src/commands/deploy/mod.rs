@@ -27,9 +27,11 @@ use crate::duration::human;
 use crate::ecr;
 use crate::ecs::{self, arn_name, ServiceDescription};
 use crate::error::{Error, Result};
+use crate::lookup;
 use crate::report::Report;
+use crate::scheduled;
 use crate::service_deployment_verdict::Goal;
-use crate::task_definition;
+use crate::task_definition::{self, TaskDefinition};
 
 /// How many UpdateService calls run at once.
 const UPDATE_CONCURRENCY: usize = 10;
@@ -72,6 +74,17 @@ impl Way {
 
 /// `--service` names, each once; at least one.
 pub(crate) fn service_names(context: &Context, command: &str) -> Result<Vec<String>> {
+    let names = named_services(context);
+    if names.is_empty() {
+        return Err(Error::Usage(format!(
+            "{command} needs --service NAME (repeatable), ECS_SHIP_SERVICE or `service = \"…\"` in ecs-ship.toml"
+        )));
+    }
+    Ok(names)
+}
+
+/// `--service` names, each once.
+fn named_services(context: &Context) -> Vec<String> {
     let mut names: Vec<String> = vec![];
     for name in context
         .global
@@ -84,12 +97,7 @@ pub(crate) fn service_names(context: &Context, command: &str) -> Result<Vec<Stri
             names.push(name.to_string());
         }
     }
-    if names.is_empty() {
-        return Err(Error::Usage(format!(
-            "{command} needs --service NAME (repeatable), ECS_SHIP_SERVICE or `service = \"…\"` in ecs-ship.toml"
-        )));
-    }
-    Ok(names)
+    names
 }
 
 /// The command that continues a paused deployment of `service`, as people type it.
@@ -201,20 +209,37 @@ async fn update_all(
 pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
     let started = Instant::now();
     let plan = Plan::from_args(args)?;
-    let names = service_names(context, "deploy")?;
+    // [scheduled tasks] --rule / --schedule, checked before anything touches AWS.
+    let scheduled_refs = scheduled::references(&args.rules, &args.schedules)?;
+    let names = named_services(context);
+    if names.is_empty() && scheduled_refs.is_empty() {
+        return Err(Error::Usage(
+            "deploy needs --service NAME (repeatable), ECS_SHIP_SERVICE or `service = \"…\"` in ecs-ship.toml \
+             (or only --rule / --schedule for scheduled tasks)".into(),
+        ));
+    }
     let hooks = codedeploy::parse_hooks(&args.codedeploy_hooks)?;
     if args.rollback_on_failure && context.global.no_wait {
         return Err(Error::Usage(
             "--rollback-on-failure needs to wait for the deployment; drop --no-wait".into(),
         ));
     }
-    let cluster = context.cluster()?;
+    // [scheduled tasks] targets name their own cluster: a batch-only deploy needs none.
+    let cluster = match names.is_empty() {
+        true => context.global.cluster.as_deref().unwrap_or_default(),
+        false => context.cluster()?,
+    };
     let aws = context.aws().await?;
     let progress = &context.progress;
 
     // 1. The services as they are (a missing one is an error now, not after a long wait).
-    let services = ecs::describe_services(&aws, cluster, &names).await?;
+    let services = match names.is_empty() {
+        true => vec![],
+        false => lookup::services(&aws, cluster, &names).await?,
+    };
     check_controllers(&services)?;
+    // [scheduled tasks] Every rule's targets and every schedule, read before anything changes.
+    let targets = scheduled::read(&aws, &scheduled_refs, progress).await?;
     let mut groups: Vec<Option<DeploymentGroup>> = vec![];
     for service in &services {
         groups.push(match Way::of(service) {
@@ -251,6 +276,18 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
             keys.push(key.clone());
         }
     }
+    // [scheduled tasks] One revision per family, shared with the services: each target's key.
+    let given = match &plan.source {
+        Source::Live => None,
+        Source::Reference(reference) => Some((
+            reference.clone(),
+            scheduled::family_of(reference).to_string(),
+        )),
+        Source::File { path, definition } => {
+            Some((format!("file:{path}"), definition.family().to_string()))
+        }
+    };
+    let target_keys = scheduled::keys(&targets, &mut keys, given)?;
     let mut bases = vec![];
     for key in &keys {
         bases.push(match &plan.source {
@@ -258,6 +295,12 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
             _ => task_definition::describe(&aws, key).await?,
         });
     }
+    // [scheduled tasks] A target the changes would not touch is an error, naming the target.
+    let target_bases: Vec<&TaskDefinition> = target_keys
+        .iter()
+        .map(|key| &bases[keys.iter().position(|k| k == key).expect("keyed")])
+        .collect();
+    scheduled::check_containers(&targets, &target_bases, &plan.containers_named())?;
     plan.check_containers(&bases)?;
     let mut revisions = vec![];
     for (key, base) in keys.iter().zip(&bases) {
@@ -304,8 +347,16 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
             .expect("every service has a revision")
     };
 
+    // [scheduled tasks] The revision each target moves to.
+    let target_arns = |revisions: &[Revision]| -> Vec<String> {
+        target_keys
+            .iter()
+            .map(|key| revisions[keys.iter().position(|k| k == key).expect("keyed")].arn())
+            .collect()
+    };
+
     if args.dry_run {
-        return Ok(dry_run::report(dry_run::DryRun {
+        let mut report = dry_run::report(dry_run::DryRun {
             context,
             args,
             cluster,
@@ -315,7 +366,9 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
             groups: &groups,
             hooks: &hooks,
             started,
-        }));
+        });
+        scheduled::Moves::new(targets, target_arns(&revisions)).dry_run(&mut report);
+        return Ok(report);
     }
 
     // 3. Register what is new.
@@ -337,6 +390,15 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
                 ));
             }
             Action::Unchanged => {}
+        }
+    }
+
+    // [scheduled tasks] Moved after the services succeeded, unless --schedules-first (or there
+    // is no service).
+    let mut moves = scheduled::Moves::new(targets, target_arns(&revisions));
+    if args.schedules_first || services.is_empty() {
+        if let Some(error) = moves.apply(&aws, progress).await {
+            return Err(error);
         }
     }
 
@@ -451,7 +513,11 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
             ));
         }
         outcome.results = vec![Some((Status::Started, None)); services.len()];
-        return Ok(outcome.report(&watches, None));
+        // [scheduled tasks] With --no-wait, once UpdateService accepted the new revision.
+        let failure = moves.after_deploy(&aws, progress, None).await;
+        let mut report = outcome.report(&watches, failure);
+        moves.annotate(&mut report);
+        return Ok(report);
     }
 
     // 5. Wait for this deployment of every service.
@@ -508,6 +574,17 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
     let paused = watches
         .iter()
         .any(|w| matches!(w.verdict, Some(Verdict::Paused(_))));
+    // [scheduled tasks] Only after the services succeeded: a failed deploy leaves them be; a
+    // paused one has not succeeded yet either.
+    let failure = match (paused, failure) {
+        (true, None) if !moves.is_empty() => {
+            progress.warn(
+                "the deployment is paused: scheduled tasks stay where they are (deploy them with --rule / --schedule once it completed)",
+            );
+            None
+        }
+        (_, failure) => moves.after_deploy(&aws, progress, failure).await,
+    };
     if failure.is_none() && paused {
         progress.say(format_args!(
             "⏸ paused after {}: the deployment waits at a lifecycle hook (--on-pause wait keeps waiting)",
@@ -516,7 +593,9 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
     } else if failure.is_none() {
         progress.say(format_args!("✓ deployed in {}", human(started.elapsed())));
     }
-    Ok(outcome.report(&watches, failure))
+    let mut report = outcome.report(&watches, failure);
+    moves.annotate(&mut report);
+    Ok(report)
 }
 
 /// CreateDeployment of `arn` for a CODE_DEPLOY service, and the watch that follows it.

@@ -66,7 +66,7 @@ impl Plan {
         })
     }
 
-    fn containers_named(&self) -> Vec<(&str, &'static str)> {
+    pub fn containers_named(&self) -> Vec<(&str, &'static str)> {
         let changes = self.changes.iter().map(|c| {
             let flag = match c {
                 Change::Image { .. } => "--image",

@@ -9,8 +9,9 @@ use super::rolling::{self, Rolling};
 use super::service_deployment::Native;
 use crate::aws::Aws;
 use crate::context::Context;
-use crate::ecs::{self, arn_name, Deployment, ServiceDescription};
+use crate::ecs::{arn_name, Deployment, ServiceDescription};
 use crate::error::{Result, Signal};
+use crate::lookup;
 use crate::poll::{self, Ended, Step};
 use crate::rollout_verdict;
 use crate::service_deployment_verdict::Pause;
@@ -189,7 +190,7 @@ impl Waiter<'_> {
             .filter(|w| w.verdict.is_none())
             .map(Watch::key)
             .collect();
-        let services = ecs::describe_services(self.aws, self.cluster, &pending).await?;
+        let services = lookup::services(self.aws, self.cluster, &pending).await?;
         let arns: Vec<String> = watches
             .iter()
             .filter(|w| w.verdict.is_none())
