@@ -222,6 +222,32 @@ async fn notify_status_defaults_to_the_ci_job_status() {
 }
 
 #[tokio::test]
+async fn status_takes_github_job_status_words_and_cancelled_is_neutral() {
+    for (word, headline) in [
+        ("success", "✅ Deployment succeeded"),
+        ("failure", "❌ Deployment failed"),
+        ("cancelled", "⚪ Deployment cancelled"),
+    ] {
+        let server = accepting_webhook().await;
+        let output = notify(&server)
+            .env("ECS_SHIP_STATUS", word)
+            .args(["--output", "json"])
+            .run()
+            .await;
+        output.status(0);
+        let message = &posts(&server).await[0];
+        assert_eq!(texts(message)[0], headline, "--status {word}");
+        if word == "cancelled" {
+            assert_eq!(output.json()["status"], "cancelled");
+            assert!(
+                !texts(message).iter().any(|t| t.starts_with("*Why")),
+                "{message:#}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn bot_token_posts_to_every_channel_with_chat_post_message() {
     let server = slack().await;
     api_answers(

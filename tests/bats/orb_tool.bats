@@ -49,7 +49,7 @@ YAML
 }
 
 @test "lint reports an invalid enum default and a camelCase name" {
-  sed -i 's/    enum: \[job, started, pass, fail\]/    enum: [started, pass, fail]/' \
+  sed -i 's/    enum: \[job, started, pass, fail, cancelled\]/    enum: [started, pass, fail, cancelled]/' \
     "$BATS_TEST_TMPDIR/src/commands/notify.yml"
   mv "$BATS_TEST_TMPDIR/src/examples/oidc_auth.yml" "$BATS_TEST_TMPDIR/src/examples/oidcAuth.yml"
   run "$PY" "$TOOL" lint "$BATS_TEST_TMPDIR/src"
