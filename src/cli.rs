@@ -213,9 +213,14 @@ pub struct RunTaskArgs {
     #[arg(long, env = "ECS_SHIP_TASK_DEFINITION")]
     pub task_definition: Option<String>,
 
-    /// CONTAINER=IMAGE: run a revision with this image (repeatable).
+    /// CONTAINER=IMAGE[:TAG|@DIGEST], or CONTAINER=:TAG to keep the container's repository: run a
+    /// revision with this image (repeatable).
     #[arg(long = "image", env = "ECS_SHIP_IMAGE", value_delimiter = ' ')]
     pub images: Vec<String>,
+
+    /// The aws-ecs orb's format: 'container=X,tag=Y' (also image= and image-and-tag=), space-separated.
+    #[arg(long, env = "ECS_SHIP_CONTAINER_IMAGE_NAME_UPDATES")]
+    pub container_image_name_updates: Option<String>,
 
     /// Command for the watched container, split like a shell would ("rails db:migrate").
     #[arg(long, env = "ECS_SHIP_COMMAND", conflicts_with = "command_json")]
@@ -308,7 +313,8 @@ impl Toggle {
 
 #[derive(Args, Debug, Clone)]
 pub struct DeployArgs {
-    /// CONTAINER=IMAGE[:TAG|@DIGEST] (repeatable).
+    /// CONTAINER=IMAGE[:TAG|@DIGEST], or CONTAINER=:TAG to keep the container's repository
+    /// (repeatable).
     #[arg(long = "image", env = "ECS_SHIP_IMAGE", value_delimiter = ' ')]
     pub images: Vec<String>,
 

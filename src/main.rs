@@ -10,6 +10,7 @@ mod duration;
 mod ecr;
 mod ecs;
 mod error;
+mod image_update;
 mod logs;
 mod poll;
 mod progress;

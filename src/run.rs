@@ -17,15 +17,28 @@ use crate::report::Report;
 
 pub fn run(argv: Vec<OsString>) -> i32 {
     forget_empty_settings();
+    let argv_flags: Vec<String> = argv
+        .iter()
+        .filter_map(|a| a.to_str())
+        .filter(|a| a.starts_with("--"))
+        .map(|a| a.split('=').next().unwrap_or(a).to_string())
+        .collect();
     let cli = match parse(argv) {
         Ok(cli) => cli,
         Err(Exit::Clap(error)) => {
-            let _ = error.print();
-            // A value that is present but wrong (a bad duration) is bad input, not bad usage.
-            return match error.kind() {
-                clap::error::ErrorKind::InvalidValue | clap::error::ErrorKind::ValueValidation => 1,
-                _ => error.exit_code(),
-            };
+            // A value that does not parse is a usage error (2), like an unknown flag; when it
+            // came from an `ECS_SHIP_*` variable, the message names the variable.
+            match env_source(&error, &argv_flags) {
+                Some(var) => {
+                    let rendered = error.render().to_string();
+                    let text = rendered.trim_start_matches("error: ").trim_end();
+                    eprintln!("error: environment variable {var}: {text}");
+                }
+                None => {
+                    let _ = error.print();
+                }
+            }
+            return error.exit_code();
         }
         Err(Exit::Error(error)) => {
             eprintln!("error: {error}");
@@ -74,6 +87,43 @@ fn forget_empty_settings() {
     for key in empty {
         std::env::remove_var(key);
     }
+}
+
+/// The environment variable a rejected value came from: the flag's `ECS_SHIP_*` variable,
+/// when it is set and the flag is not on the command line.
+fn env_source(error: &clap::Error, argv_flags: &[String]) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if !matches!(
+        error.kind(),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation
+    ) {
+        return None;
+    }
+    let ContextValue::String(arg) = error.get(ContextKind::InvalidArg)? else {
+        return None;
+    };
+    let long = arg.strip_prefix("--")?.split([' ', '=']).next()?;
+    if argv_flags
+        .iter()
+        .any(|f| f.strip_prefix("--") == Some(long))
+    {
+        return None;
+    }
+    // The same flag may read different variables in different commands: take the one set.
+    fn set_env_of(command: &clap::Command, long: &str) -> Option<String> {
+        command
+            .get_arguments()
+            .filter(|a| a.get_long() == Some(long))
+            .filter_map(|a| a.get_env())
+            .find(|env| std::env::var_os(env).is_some())
+            .map(|env| env.to_string_lossy().into_owned())
+            .or_else(|| {
+                command
+                    .get_subcommands()
+                    .find_map(|sub| set_env_of(sub, long))
+            })
+    }
+    set_env_of(&Cli::command(), long)
 }
 
 enum Exit {

@@ -411,6 +411,64 @@ async fn image_runs_a_derived_revision_and_reuses_an_identical_latest() {
     );
 }
 
+/// `run-task --image` and `--container-image-name-updates` in the forms `deploy` takes; the
+/// registered revision's image, when ECS answers RegisterTaskDefinition.
+async fn registered_image(image_args: &[&str]) -> Value {
+    let server = MockServer::start().await;
+    mount(
+        &server,
+        ecs("DescribeTaskDefinition"),
+        ok(task_definition()),
+    )
+    .await;
+    let mut registered = task_definition();
+    registered["taskDefinition"]["revision"] = json!(8);
+    registered["taskDefinition"]["taskDefinitionArn"] = json!(TD.replace(":7", ":8"));
+    mount(&server, ecs("RegisterTaskDefinition"), ok(registered)).await;
+    mount(&server, ecs("RunTask"), started()).await;
+    let done = described(stopped(Some(0), None));
+    mount(&server, ecs("DescribeTasks"), done).await;
+    mount(&server, logs("GetLogEvents"), no_log_stream()).await;
+    run_task(&server)
+        .args(image_args.iter().copied())
+        .args(["--no-pin-digest", "--poll-interval", "100ms"])
+        .run()
+        .await
+        .status(0);
+    let sent = requests(&server, ECS, "RegisterTaskDefinition").await;
+    assert_eq!(sent.len(), 1, "{image_args:?} registers one revision");
+    assert_eq!(
+        sent[0]["containerDefinitions"][1]["image"], "datadog/agent:7",
+        "other containers keep their image"
+    );
+    sent[0]["containerDefinitions"][0]["image"].clone()
+}
+
+#[tokio::test]
+async fn image_with_only_a_tag_keeps_the_containers_repository() {
+    let repo = "123456789012.dkr.ecr.us-east-1.amazonaws.com/hoge";
+    assert_eq!(
+        registered_image(&["--image", "hoge-stg=:v2"]).await,
+        format!("{repo}:v2")
+    );
+    assert_eq!(
+        registered_image(&[
+            "--container-image-name-updates",
+            "container=hoge-stg,tag=v3"
+        ])
+        .await,
+        format!("{repo}:v3")
+    );
+    assert_eq!(
+        registered_image(&[
+            "--container-image-name-updates",
+            "container=hoge-stg,image-and-tag=other/hoge:v4"
+        ])
+        .await,
+        "other/hoge:v4"
+    );
+}
+
 #[cfg(unix)]
 #[tokio::test]
 async fn sigint_and_sigterm_stop_the_task_and_exit_130_143() {
@@ -477,7 +535,7 @@ mod bad_input {
                 "--overrides",
                 "{\"containerOverrides\": [\n  {\"name\": }\n]}",
             ],
-            1,
+            2,
             "--overrides: invalid JSON at line 2, column 12",
         )
         .await;
@@ -518,7 +576,35 @@ mod bad_input {
 
     #[tokio::test]
     async fn bad_duration() {
-        rejected(&["--timeout", "soon"], 1, "--timeout").await;
+        rejected(&["--timeout", "soon"], 2, "--timeout").await;
+    }
+
+    #[tokio::test]
+    async fn tag_only_image_for_unknown_container() {
+        rejected(
+            &["--image", "worker=:v2"],
+            1,
+            "--image names container `worker`",
+        )
+        .await;
+        rejected(
+            &["--container-image-name-updates", "container=worker,tag=v2"],
+            1,
+            "--container-image-name-updates names container `worker`",
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn malformed_image_values_are_usage_errors() {
+        rejected(&["--image", "hoge-stg=:"], 2, "is not CONTAINER=:TAG").await;
+        rejected(
+            &["--container-image-name-updates", "tag=v2"],
+            2,
+            "comes before any container=",
+        )
+        .await;
+        rejected(&["--command-json", "rails"], 2, "--command-json").await;
     }
 
     /// Runs `run-task args` against a server whose one answer is `answer` to `action`: exit 1

@@ -16,6 +16,7 @@ use crate::duration::human;
 use crate::ecr;
 use crate::ecs::{self, Failure, ServiceDescription, Task};
 use crate::error::{Error, Result};
+use crate::image_update::{self, ImageUpdate};
 use crate::logs::{self, Follower};
 use crate::poll::{self, Ended, Step};
 use crate::report::Report;
@@ -28,6 +29,9 @@ const RUN_TASK_BATCH: u32 = 10;
 /// The flags, checked before anything touches AWS.
 struct Plan {
     images: Vec<Change>,
+    /// `--image CONTAINER=:TAG` and `--container-image-name-updates`, applied to the images
+    /// the task definition has.
+    image_updates: Vec<ImageUpdate>,
     command: Option<Vec<String>>,
     set_env: Vec<Change>,
     overrides: Map<String, Value>,
@@ -64,12 +68,25 @@ impl Plan {
             },
             None => Map::new(),
         };
+        let mut images = vec![];
+        let mut image_updates = vec![];
+        for spec in args
+            .images
+            .iter()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+        {
+            match image_update::tag_only(spec)? {
+                Some(update) => image_updates.push(update),
+                None => images.push(Change::image(spec)?),
+            }
+        }
+        if let Some(text) = &args.container_image_name_updates {
+            image_updates.extend(image_update::parse_image_name_updates(text)?);
+        }
         Ok(Plan {
-            images: args
-                .images
-                .iter()
-                .map(|s| Change::image(s))
-                .collect::<Result<_>>()?,
+            images,
+            image_updates,
             command,
             set_env: args
                 .set_env
@@ -215,7 +232,8 @@ fn parse_capacity_provider_strategy(text: &str) -> Result<Value> {
 
 pub async fn run(context: &Context, args: &RunTaskArgs) -> Result<Report> {
     let started = Instant::now();
-    let plan = Plan::from_args(args)?;
+    // Every error here is a flag's value that does not parse: a usage error.
+    let plan = Plan::from_args(args).map_err(Error::invalid_value)?;
     let cluster = context.cluster()?;
     let aws = context.aws().await?;
     let progress = &context.progress;
@@ -247,17 +265,21 @@ pub async fn run(context: &Context, args: &RunTaskArgs) -> Result<Report> {
     let overrides = plan.overrides(&definition, watched.as_deref())?;
     let base = definition.clone();
     let mut needs_registration = false;
-    if !plan.images.is_empty() {
+    if !plan.images.is_empty() || !plan.image_updates.is_empty() {
+        let mut containers: Vec<String> = vec![];
         for change in &plan.images {
             definition.apply(change)?;
+            containers.push(change.container().to_string());
         }
+        for update in &plan.image_updates {
+            definition.require_container(&update.container, update.flag)?;
+        }
+        containers.extend(image_update::apply_all(
+            &mut definition,
+            &plan.image_updates,
+        )?);
         // Pinned exactly as `deploy` pins, so `deploy --image X` reuses this revision.
         if !args.no_pin_digest {
-            let containers: Vec<String> = plan
-                .images
-                .iter()
-                .map(|c| c.container().to_string())
-                .collect();
             ecr::pin_images(&aws, &mut definition, &containers, progress).await?;
         }
         if !args.dry_run {
