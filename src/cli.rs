@@ -123,7 +123,12 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "ECS_SHIP_NOTIFY")]
     pub notify: bool,
 
-    /// Make a failed Slack post with --notify fail the command.
+    /// Post a `started` message to Slack when run-task or deploy begins (as --notify posts the
+    /// outcome when it ends).
+    #[arg(long, global = true, env = "ECS_SHIP_NOTIFY_START")]
+    pub notify_start: bool,
+
+    /// Make a failed Slack post with --notify (or --notify-start) fail the command.
     #[arg(long, global = true, env = "ECS_SHIP_NOTIFY_STRICT")]
     pub notify_strict: bool,
 

@@ -63,7 +63,14 @@ pub fn run(argv: Vec<OsString>) -> i32 {
             progress,
             cancel: Cancel::install(),
         };
-        let report = into_report(dispatch(&context, &cli.command).await);
+        let report = match commands::notify::before_command(&context, &cli.command).await {
+            Ok(start) => {
+                let mut report = into_report(dispatch(&context, &cli.command).await);
+                commands::notify::record_start(&mut report, start);
+                report
+            }
+            Err(error) => into_report(Err(error)),
+        };
         commands::notify::after_command(&context, &cli.command, report).await
     });
     finish(report, output)

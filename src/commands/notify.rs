@@ -50,6 +50,71 @@ pub async fn run(context: &Context, args: &NotifyArgs) -> Result<Report> {
     })
 }
 
+/// `--notify-start`: posts a `started` message before `run-task` or `deploy` begins, and hands
+/// back how that went (for the result's `notify_start`). A Slack failure is a warning; with
+/// `--notify-strict` it is an error, and the command stops before it changes anything.
+pub async fn before_command(context: &Context, command: &Command) -> Result<Option<Value>> {
+    if !context.global.notify_start {
+        return Ok(None);
+    }
+    let (name, dry_run) = match command {
+        Command::RunTask(args) => ("run-task", args.dry_run),
+        Command::Deploy(args) => ("deploy", args.dry_run),
+        other => {
+            context.progress.warn(format_args!(
+                "--notify-start applies to run-task and deploy, not {}; not posting",
+                other.config_section()
+            ));
+            return Ok(None);
+        }
+    };
+    if dry_run {
+        context
+            .progress
+            .say("--notify-start: not posting the start of a dry run");
+        return Ok(None);
+    }
+    let ci = CiContext::from_env(process_env);
+    let global = &context.global;
+    let summary = Summary {
+        command: Some(name.to_string()),
+        env: global.env.clone(),
+        cluster: global.cluster.clone(),
+        services: global.services.clone(),
+        ..Summary::default()
+    };
+    match deliver(
+        context,
+        &ci,
+        NotifyStatus::Started,
+        &summary,
+        None,
+        &process_env,
+    )
+    .await
+    {
+        Ok(delivery) => Ok(Some(delivery.json())),
+        Err(error) if global.notify_strict => Err(error),
+        Err(error) => {
+            let message = match &error {
+                Error::Other(message) => message.clone(),
+                other => format!("could not post to Slack: {other}"),
+            };
+            context.progress.warn(format_args!(
+                "{message} (going on; --notify-strict makes this stop the command)"
+            ));
+            Ok(Some(json!({ "result": "failed", "reason": message })))
+        }
+    }
+}
+
+/// Records the `--notify-start` outcome in the result document.
+pub fn record_start(report: &mut Report, start: Option<Value>) {
+    if let (Some(start), Some(document)) = (start, report.json.as_object_mut()) {
+        document.insert("notify_start".into(), start);
+    }
+}
+
 /// `--notify`: posts the outcome in `report` and records how that went in its JSON. Only a
 /// `--notify-strict` failure changes the result, and only of a command that had succeeded.
 pub async fn after_command(context: &Context, command: &Command, mut report: Report) -> Report {
