@@ -119,6 +119,16 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "ECS_SHIP_OUTPUT", value_enum, default_value_t = OutputFormat::Human)]
     pub output: OutputFormat,
 
+    /// Also append the result to this GitHub Actions output file (result, task-definition-arn,
+    /// task-arn, deployment-id); the GitHub Action passes $GITHUB_OUTPUT.
+    #[arg(
+        long,
+        global = true,
+        env = "ECS_SHIP_GITHUB_OUTPUT",
+        value_name = "FILE"
+    )]
+    pub github_output: Option<PathBuf>,
+
     /// Post the outcome to Slack when done (SLACK_WEBHOOK_URL or SLACK_ACCESS_TOKEN + --channel).
     #[arg(long, global = true, env = "ECS_SHIP_NOTIFY")]
     pub notify: bool,

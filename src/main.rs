@@ -10,6 +10,7 @@ mod duration;
 mod ecr;
 mod ecs;
 mod error;
+mod github_output;
 mod image_update;
 mod logs;
 mod poll;

@@ -56,6 +56,7 @@ pub fn run(argv: Vec<OsString>) -> i32 {
         }
     };
     let output = cli.global.output;
+    let github_output = cli.global.github_output.clone();
     let progress = Progress::new(cli.global.quiet, cli.global.verbose);
     let report = runtime.block_on(async {
         let context = Context {
@@ -73,6 +74,14 @@ pub fn run(argv: Vec<OsString>) -> i32 {
         };
         commands::notify::after_command(&context, &cli.command, report).await
     });
+    if let Some(path) = &github_output {
+        if let Err(error) = crate::github_output::append(path, &report.json) {
+            eprintln!(
+                "warning: cannot write the step outputs to {}: {error}",
+                path.display()
+            );
+        }
+    }
     finish(report, output)
 }
 

@@ -941,6 +941,26 @@ async fn container_image_name_updates_in_the_orb_format() {
 }
 
 #[tokio::test]
+async fn github_output_gets_the_deployment_and_task_definition() {
+    let server = scenario(vec![completed(vec![])]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("github_output");
+    deploy(&server)
+        .args(["--image", "app=:v2", "--no-pin-digest", "--github-output"])
+        .arg(file.display().to_string())
+        .run()
+        .await
+        .status(0);
+    let outputs = crate::run_task::github_outputs(&file);
+    assert_eq!(outputs["deployment-id"], "ecs-svc/new");
+    assert_eq!(outputs["task-definition-arn"], NEW_TD);
+    assert_eq!(outputs["task-arn"], "");
+    let result: Value = serde_json::from_str(&outputs["result"]).unwrap();
+    assert_eq!(result["command"], "deploy");
+    assert_eq!(result["result"], "succeeded");
+}
+
+#[tokio::test]
 async fn image_with_only_a_tag_keeps_the_containers_repository() {
     let server = scenario(vec![completed(vec![])]).await;
     deploy(&server)

@@ -133,6 +133,45 @@ async fn success_exits_zero_and_prints_the_task_arn() {
     );
 }
 
+/// The GitHub Action's outputs in the file given: `name=value` lines and `name<<DELIMITER` blocks.
+pub fn github_outputs(path: &std::path::Path) -> std::collections::BTreeMap<String, String> {
+    let text = std::fs::read_to_string(path).expect("outputs written");
+    let mut outputs = std::collections::BTreeMap::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        let Some((name, delimiter)) = line.split_once("<<") else {
+            let (name, value) = line.split_once('=').expect("name=value or name<<DELIMITER");
+            outputs.insert(name.to_string(), value.to_string());
+            continue;
+        };
+        let value: Vec<&str> = lines.by_ref().take_while(|l| *l != delimiter).collect();
+        outputs.insert(name.to_string(), value.join("\n"));
+    }
+    outputs
+}
+
+#[tokio::test]
+async fn github_output_gets_the_task_arn_and_the_result_document() {
+    let server = scenario(stopped(Some(3), Some(0))).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("github_output");
+    std::fs::write(&file, "earlier=kept\n").unwrap();
+    migrate(&server)
+        .env("ECS_SHIP_GITHUB_OUTPUT", file.display().to_string())
+        .run()
+        .await
+        .status(3)
+        .stdout_has(TASK);
+    let outputs = github_outputs(&file);
+    assert_eq!(outputs["earlier"], "kept", "appended, not overwritten");
+    assert_eq!(outputs["task-arn"], TASK);
+    assert_eq!(outputs["task-definition-arn"], TD);
+    assert_eq!(outputs["deployment-id"], "");
+    let result: Value = serde_json::from_str(&outputs["result"]).unwrap();
+    assert_eq!(result["exit_code"], 3);
+    assert_eq!(result["tasks"][0]["containers"][0]["exit_code"], 3);
+}
+
 #[tokio::test]
 async fn container_exit_code_becomes_the_exit_code() {
     let server = scenario(stopped(Some(3), Some(0))).await;
