@@ -13,6 +13,7 @@ mod error;
 mod github_output;
 mod image_update;
 mod logs;
+mod output;
 mod poll;
 mod progress;
 mod report;

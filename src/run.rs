@@ -4,13 +4,13 @@ use std::ffi::OsString;
 use std::io::Write;
 
 use clap::{CommandFactory, FromArgMatches, Parser};
-use serde_json::json;
 
-use crate::cli::{Cli, Command, OutputFormat};
+use crate::cli::{Cli, Command, EcrCommand, OutputFormat};
 use crate::commands;
 use crate::config::{ConfigFile, ParseFailure};
 use crate::context::Context;
 use crate::error::Error;
+use crate::output::{self, ErrorResult};
 use crate::poll::Cancel;
 use crate::progress::Progress;
 use crate::report::Report;
@@ -66,11 +66,11 @@ pub fn run(argv: Vec<OsString>) -> i32 {
         };
         let report = match commands::notify::before_command(&context, &cli.command).await {
             Ok(start) => {
-                let mut report = into_report(dispatch(&context, &cli.command).await);
+                let mut report = into_report(&cli.command, dispatch(&context, &cli.command).await);
                 commands::notify::record_start(&mut report, start);
                 report
             }
-            Err(error) => into_report(Err(error)),
+            Err(error) => into_report(&cli.command, Err(error)),
         };
         commands::notify::after_command(&context, &cli.command, report).await
     });
@@ -218,12 +218,25 @@ async fn dispatch(context: &Context, command: &Command) -> Result<Report, Error>
 }
 
 /// A failed command still has a report (for `--output json` and `--notify`).
-fn into_report(result: Result<Report, Error>) -> Report {
+fn into_report(command: &Command, result: Result<Report, Error>) -> Report {
     result.unwrap_or_else(|error| Report {
-        json: json!({ "result": "error", "exit_code": error.code(), "reason": error.to_string() }),
+        json: output::to_value(&ErrorResult::new(
+            command_name(command),
+            error.code(),
+            error.to_string(),
+        )),
         failure: Some(error),
         ..Report::default()
     })
+}
+
+/// The command's name in result documents: `run-task`, `ecr login`.
+fn command_name(command: &Command) -> &'static str {
+    match command {
+        Command::Ecr(EcrCommand::Login(_)) => "ecr login",
+        Command::Ecr(EcrCommand::Resolve(_)) => "ecr resolve",
+        other => other.config_section(),
+    }
 }
 
 fn finish(report: Report, output: OutputFormat) -> i32 {

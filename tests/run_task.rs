@@ -168,6 +168,7 @@ async fn github_output_gets_the_task_arn_and_the_result_document() {
     assert_eq!(outputs["task-definition-arn"], TD);
     assert_eq!(outputs["deployment-id"], "");
     let result: Value = serde_json::from_str(&outputs["result"]).unwrap();
+    crate::support::check_schema(&result);
     assert_eq!(result["exit_code"], 3);
     assert_eq!(result["tasks"][0]["containers"][0]["exit_code"], 3);
 }

@@ -19,6 +19,9 @@ use crate::ecr::{self, Pinned};
 use crate::ecs::{self, arn_name, Deployment, ServiceDescription, Task};
 use crate::error::{Error, Result, Signal};
 use crate::image_update::{self, ImageUpdate};
+use crate::output::{
+    self, DeployDryRun, DeployResult, PinnedImage, PlannedRevision, ServiceResult,
+};
 use crate::poll::{self, Ended, Step};
 use crate::report::Report;
 use crate::rollout_verdict::{self, RolloutVerdict};
@@ -900,13 +903,17 @@ fn dry_run_report(
         let before = revision.before.as_ref().map(pretty).unwrap_or_default();
         let diff = diff::unified(&before, &pretty(&revision.derived), 3);
         lines.extend(diff.lines().map(str::to_string));
-        changes.push(json!({
-            "from": revision.label,
-            "action": match revision.action { Action::Unchanged => "unchanged", Action::Reuse => "reuse", Action::Register => "register" },
-            "task_definition": revision.target.as_ref().map(|t| t.arn().to_string()),
-            "registration": shown_registration(&revision.derived, &secret_values),
-            "diff": diff,
-        }));
+        changes.push(PlannedRevision {
+            from: revision.label.clone(),
+            action: match revision.action {
+                Action::Unchanged => "unchanged",
+                Action::Reuse => "reuse",
+                Action::Register => "register",
+            },
+            task_definition: revision.target.as_ref().map(|t| t.arn().to_string()),
+            registration: shown_registration(&revision.derived, &secret_values),
+            diff,
+        });
     }
     let mut updates = vec![];
     for (i, service) in services.iter().enumerate() {
@@ -922,15 +929,15 @@ fn dry_run_report(
         .progress
         .say("dry run: nothing was registered or updated");
     Report {
-        json: json!({
-            "command": "deploy",
-            "result": "dry_run",
-            "exit_code": 0,
-            "dry_run": true,
-            "cluster": cluster,
-            "task_definitions": changes,
-            "updates": updates,
-            "duration_seconds": (started.elapsed().as_millis() as f64) / 1000.0,
+        json: output::to_value(&DeployDryRun {
+            command: "deploy",
+            result: "dry_run",
+            exit_code: 0,
+            dry_run: true,
+            cluster: cluster.to_string(),
+            task_definitions: changes,
+            updates,
+            duration_seconds: (started.elapsed().as_millis() as f64) / 1000.0,
         }),
         stdout: lines,
         ..Report::default()
@@ -1086,27 +1093,31 @@ impl Outcome<'_> {
 
     fn report(self, watches: &[Watch], failure: Option<Error>) -> Report {
         let exit_code = failure.as_ref().map_or(0, Error::code);
-        let services: Vec<Value> = watches
+        let services = watches
             .iter()
             .enumerate()
             .map(|(i, watch)| {
                 let (result, reason) = self.results[i].clone().unwrap_or_default();
                 let rollback = self.rollbacks[i].as_ref();
-                json!({
-                    "service": watch.name,
-                    "cluster": self.cluster,
-                    "deployment_id": watch.deployment_id,
-                    "rollout_state": watch.deployment().and_then(|d| d.rollout_state.clone()),
-                    "result": result,
-                    "reason": reason,
-                    "desired_count": watch.last.desired_count,
-                    "running_count": watch.last.running_count,
-                    "task_definition": watch.task_definition,
-                    "previous_task_definition": self.previous[i],
-                    "rolled_back_to": rollback.map(|(to, _, _)| to.clone()),
-                    "rollback_result": rollback.map(|(_, result, _)| result.clone()),
-                    "console_url": ecs::console_url(self.aws.region(), self.cluster, &format!("services/{}/deployments", watch.name)),
-                })
+                ServiceResult {
+                    service: watch.name.clone(),
+                    cluster: self.cluster.to_string(),
+                    deployment_id: watch.deployment_id.clone(),
+                    rollout_state: watch.deployment().and_then(|d| d.rollout_state.clone()),
+                    result,
+                    reason,
+                    desired_count: watch.last.desired_count,
+                    running_count: watch.last.running_count,
+                    task_definition: watch.task_definition.clone(),
+                    previous_task_definition: self.previous[i].clone(),
+                    rolled_back_to: rollback.map(|(to, _, _)| to.clone()),
+                    rollback_result: rollback.map(|(_, result, _)| result.clone()),
+                    console_url: ecs::console_url(
+                        self.aws.region(),
+                        self.cluster,
+                        &format!("services/{}/deployments", watch.name),
+                    ),
+                }
             })
             .collect();
         let mut arns: Vec<String> = vec![];
@@ -1123,24 +1134,28 @@ impl Outcome<'_> {
             Some(Error::Interrupted(_)) => "cancelled",
             Some(_) => "error",
         };
-        let pinned: Vec<Value> = self
+        let pinned_images = self
             .revisions
             .iter()
             .flat_map(|r| &r.pinned)
-            .map(|p| json!({ "container": p.container, "from": p.from, "to": p.to }))
+            .map(|p| PinnedImage {
+                container: p.container.clone(),
+                from: p.from.clone(),
+                to: p.to.clone(),
+            })
             .collect();
-        let json = json!({
-            "command": "deploy",
-            "result": result,
-            "exit_code": exit_code,
-            "reason": failure.as_ref().map(ToString::to_string),
-            "cluster": self.cluster,
-            "region": self.aws.region(),
-            "task_definition": match arns.as_slice() { [one] => json!(one), many => json!(many) },
-            "pinned_images": pinned,
-            "services": services,
-            "api_calls": self.aws.calls(),
-            "duration_seconds": (self.started.elapsed().as_millis() as f64) / 1000.0,
+        let json = output::to_value(&DeployResult {
+            command: "deploy",
+            result,
+            exit_code,
+            reason: failure.as_ref().map(ToString::to_string),
+            cluster: self.cluster.to_string(),
+            region: self.aws.region().to_string(),
+            task_definition: arns.clone().into(),
+            pinned_images,
+            services,
+            api_calls: self.aws.calls(),
+            duration_seconds: (self.started.elapsed().as_millis() as f64) / 1000.0,
         });
         let events = self.events.len().saturating_sub(EVENTS_KEPT);
         Report {

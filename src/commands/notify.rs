@@ -11,6 +11,7 @@ use crate::ci_context::CiContext;
 use crate::cli::{Command, NotifyArgs, NotifyEvent, NotifyStatus};
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::output::{self, NotifyResult, PostedMessage};
 use crate::report::Report;
 use crate::secret::{redact, Secret};
 use crate::slack::message::{self, status_word, Summary};
@@ -41,11 +42,12 @@ pub async fn run(context: &Context, args: &NotifyArgs) -> Result<Report> {
         &process_env,
     )
     .await?;
-    let mut json = delivery.json();
-    json["command"] = json!("notify");
-    json["status"] = json!(status_word(status));
     Ok(Report {
-        json,
+        json: output::to_value(&NotifyResult {
+            command: "notify",
+            status: status_word(status),
+            delivery: delivery.output(),
+        }),
         ..Report::default()
     })
 }
@@ -103,7 +105,9 @@ pub async fn before_command(context: &Context, command: &Command) -> Result<Opti
             context.progress.warn(format_args!(
                 "{message} (going on; --notify-strict makes this stop the command)"
             ));
-            Ok(Some(json!({ "result": "failed", "reason": message })))
+            Ok(Some(output::to_value(&output::Delivery::Failed {
+                reason: message,
+            })))
         }
     }
 }
@@ -173,7 +177,7 @@ pub async fn after_command(context: &Context, command: &Command, mut report: Rep
                     }
                 ));
             }
-            json!({ "result": "failed", "reason": message })
+            output::to_value(&output::Delivery::Failed { reason: message })
         }
     };
     if let Some(document) = report.json.as_object_mut() {
@@ -300,18 +304,29 @@ enum Delivery {
 }
 
 impl Delivery {
-    fn json(&self) -> Value {
+    fn output(&self) -> output::Delivery {
         match self {
             Delivery::Posted {
                 destination,
                 messages,
-            } => json!({
-                "result": "posted",
-                "transport": destination.transport(),
-                "messages": messages.iter().map(|m| json!({ "channel": m.channel, "ts": m.ts })).collect::<Vec<_>>(),
-            }),
-            Delivery::Skipped(reason) => json!({ "result": "skipped", "reason": reason }),
+            } => output::Delivery::Posted {
+                transport: destination.transport(),
+                messages: messages
+                    .iter()
+                    .map(|m| PostedMessage {
+                        channel: m.channel.clone(),
+                        ts: m.ts.clone(),
+                    })
+                    .collect(),
+            },
+            Delivery::Skipped(reason) => output::Delivery::Skipped {
+                reason: reason.clone(),
+            },
         }
+    }
+
+    fn json(&self) -> Value {
+        output::to_value(&self.output())
     }
 }
 

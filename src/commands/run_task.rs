@@ -18,6 +18,7 @@ use crate::ecs::{self, Failure, ServiceDescription, Task};
 use crate::error::{Error, Result};
 use crate::image_update::{self, ImageUpdate};
 use crate::logs::{self, Follower};
+use crate::output::{self, ContainerResult, RunTaskDryRun, RunTaskResult, TaskResult};
 use crate::poll::{self, Ended, Step};
 use crate::report::Report;
 use crate::task_definition::{self, Change, TaskDefinition};
@@ -550,15 +551,15 @@ fn dry_run_report(
         .progress
         .say("dry run: nothing was registered or started");
     Report {
-        json: json!({
-            "command": "run-task",
-            "result": "dry_run",
-            "exit_code": 0,
-            "dry_run": true,
-            "task_definition": request["taskDefinition"],
-            "registration": needs_registration.then(|| definition.registration()),
-            "diff": diff,
-            "run_task": request,
+        json: output::to_value(&RunTaskDryRun {
+            command: "run-task",
+            result: "dry_run",
+            exit_code: 0,
+            dry_run: true,
+            task_definition: request["taskDefinition"].clone(),
+            registration: needs_registration.then(|| definition.registration()),
+            diff,
+            run_task: request,
         }),
         stdout: lines,
         ..Report::default()
@@ -714,33 +715,40 @@ impl Outcome<'_> {
     }
 
     fn report(self, result: &str, failure: Option<Error>) -> Report {
-        let tasks: Vec<Value> = self
+        let tasks = self
             .tasks
             .iter()
-            .map(|task| {
-                json!({
-                    "task_arn": task.task_arn,
-                    "last_status": task.last_status,
-                    "stop_code": task.stop_code,
-                    "stopped_reason": task.stopped_reason,
-                    "containers": task.containers.iter().map(|c| json!({
-                        "name": c.name, "exit_code": c.exit_code, "reason": c.reason,
-                    })).collect::<Vec<_>>(),
-                    "console_url": ecs::console_url(self.aws.region(), self.cluster, &format!("tasks/{}", task.id())),
-                })
+            .map(|task| TaskResult {
+                task_arn: task.task_arn.clone(),
+                last_status: task.last_status.clone(),
+                stop_code: task.stop_code.clone(),
+                stopped_reason: task.stopped_reason.clone(),
+                containers: task
+                    .containers
+                    .iter()
+                    .map(|c| ContainerResult {
+                        name: c.name.clone(),
+                        exit_code: c.exit_code,
+                        reason: c.reason.clone(),
+                    })
+                    .collect(),
+                console_url: ecs::console_url(
+                    self.aws.region(),
+                    self.cluster,
+                    &format!("tasks/{}", task.id()),
+                ),
             })
             .collect();
-        let exit_code = failure.as_ref().map_or(0, Error::code);
-        let json = json!({
-            "command": "run-task",
-            "result": result,
-            "exit_code": exit_code,
-            "reason": failure.as_ref().map(ToString::to_string),
-            "cluster": self.cluster,
-            "region": self.aws.region(),
-            "task_definition": self.definition.arn(),
-            "tasks": tasks,
-            "duration_seconds": (self.started.elapsed().as_millis() as f64) / 1000.0,
+        let json = output::to_value(&RunTaskResult {
+            command: "run-task",
+            result: result.to_string(),
+            exit_code: failure.as_ref().map_or(0, Error::code),
+            reason: failure.as_ref().map(ToString::to_string),
+            cluster: self.cluster.to_string(),
+            region: self.aws.region().to_string(),
+            task_definition: self.definition.arn().to_string(),
+            tasks,
+            duration_seconds: (self.started.elapsed().as_millis() as f64) / 1000.0,
         });
         Report {
             json,
