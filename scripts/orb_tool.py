@@ -402,6 +402,11 @@ def versions(src, cargo):
     orb = pack(src)
     default = (((orb.get("commands") or {}).get("install") or {}).get("parameters") or {}).get("version", {})
     found.append(("commands/install.yml: version default", str(default.get("default"))))
+    # Jobs pass their own `version` parameter to the installer: its default is the orb's too.
+    for job, body in (orb.get("jobs") or {}).items():
+        spec = ((body or {}).get("parameters") or {}).get("version")
+        if spec is not None:
+            found.append((f"jobs/{job}.yml: version default", str((spec or {}).get("default"))))
     script = (Path(src) / "scripts" / "install.sh").read_text(encoding="utf-8")
     m = re.search(r'^DEFAULT_VERSION="([^"]*)"', script, re.M)
     found.append(("scripts/install.sh: DEFAULT_VERSION", m.group(1) if m else None))

@@ -187,7 +187,8 @@ fn gitlab(get: &impl Fn(&str) -> Option<String>) -> CiContext {
         build_number: get("CI_PIPELINE_IID").or_else(|| get("CI_JOB_ID")),
         job_status: match get("CI_JOB_STATUS").as_deref() {
             Some("success") => Some(NotifyStatus::Pass),
-            Some("failed" | "canceled") => Some(NotifyStatus::Fail),
+            Some("failed") => Some(NotifyStatus::Fail),
+            Some("canceled") => Some(NotifyStatus::Cancelled),
             _ => None,
         },
         ..CiContext::empty(Provider::GitLab)

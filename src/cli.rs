@@ -125,11 +125,26 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "ECS_SHIP_OUTPUT", value_enum, default_value_t = OutputFormat::Human)]
     pub output: OutputFormat,
 
+    /// Also append the result to this GitHub Actions output file (result, task-definition-arn,
+    /// task-arn, deployment-id); the GitHub Action passes $GITHUB_OUTPUT.
+    #[arg(
+        long,
+        global = true,
+        env = "ECS_SHIP_GITHUB_OUTPUT",
+        value_name = "FILE"
+    )]
+    pub github_output: Option<PathBuf>,
+
     /// Post the outcome to Slack when done (SLACK_WEBHOOK_URL or SLACK_ACCESS_TOKEN + --channel).
     #[arg(long, global = true, env = "ECS_SHIP_NOTIFY")]
     pub notify: bool,
 
-    /// Make a failed Slack post with --notify fail the command.
+    /// Post a `started` message to Slack when run-task or deploy begins (as --notify posts the
+    /// outcome when it ends).
+    #[arg(long, global = true, env = "ECS_SHIP_NOTIFY_START")]
+    pub notify_start: bool,
+
+    /// Make a failed Slack post with --notify (or --notify-start) fail the command.
     #[arg(long, global = true, env = "ECS_SHIP_NOTIFY_STRICT")]
     pub notify_strict: bool,
 
@@ -219,9 +234,14 @@ pub struct RunTaskArgs {
     #[arg(long, env = "ECS_SHIP_TASK_DEFINITION")]
     pub task_definition: Option<String>,
 
-    /// CONTAINER=IMAGE: run a revision with this image (repeatable).
+    /// CONTAINER=IMAGE[:TAG|@DIGEST], or CONTAINER=:TAG to keep the container's repository: run a
+    /// revision with this image (repeatable).
     #[arg(long = "image", env = "ECS_SHIP_IMAGE", value_delimiter = ' ')]
     pub images: Vec<String>,
+
+    /// The aws-ecs orb's format: 'container=X,tag=Y' (also image= and image-and-tag=), space-separated.
+    #[arg(long, env = "ECS_SHIP_CONTAINER_IMAGE_NAME_UPDATES")]
+    pub container_image_name_updates: Option<String>,
 
     /// Command for the watched container, split like a shell would ("rails db:migrate").
     #[arg(long, env = "ECS_SHIP_COMMAND", conflicts_with = "command_json")]
@@ -319,7 +339,8 @@ impl Toggle {
 
 #[derive(Args, Debug, Clone)]
 pub struct DeployArgs {
-    /// CONTAINER=IMAGE[:TAG|@DIGEST] (repeatable).
+    /// CONTAINER=IMAGE[:TAG|@DIGEST], or CONTAINER=:TAG to keep the container's repository
+    /// (repeatable).
     #[arg(long = "image", env = "ECS_SHIP_IMAGE", value_delimiter = ' ')]
     pub images: Vec<String>,
 
@@ -521,11 +542,21 @@ pub struct NotifyArgs {
     pub text: Option<String>,
 }
 
+/// `success`, `failure` and `cancelled` are GitHub Actions' `job.status` words, so
+/// `--status ${{ job.status }}` works as it is.
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NotifyStatus {
+    /// Work has begun (a deployment, a migration).
     Started,
+    /// It succeeded (also `success`).
+    #[value(alias = "success")]
     Pass,
+    /// It failed (also `failure`).
+    #[value(alias = "failure")]
     Fail,
+    /// It was cancelled: a neutral message, neither success nor failure (also `canceled`).
+    #[value(alias = "canceled")]
+    Cancelled,
 }
 
 #[derive(Subcommand, Debug, Clone)]
@@ -646,6 +677,25 @@ mod tests {
         assert_eq!(args.rules, ["nightly", "orders/hourly", "weekly"]);
         assert_eq!(args.schedules, ["batch/reports"]);
         assert!(!args.schedules_first);
+    }
+
+    #[test]
+    fn notify_status_takes_github_job_status_words() {
+        let status = |word: &str| {
+            let cli = Cli::try_parse_from(["ecs-ship", "notify", "--status", word]).unwrap();
+            let Command::Notify(args) = cli.command else {
+                panic!("not notify")
+            };
+            args.status.unwrap()
+        };
+        assert_eq!(status("success"), NotifyStatus::Pass);
+        assert_eq!(status("pass"), NotifyStatus::Pass);
+        assert_eq!(status("failure"), NotifyStatus::Fail);
+        assert_eq!(status("fail"), NotifyStatus::Fail);
+        assert_eq!(status("cancelled"), NotifyStatus::Cancelled);
+        assert_eq!(status("canceled"), NotifyStatus::Cancelled);
+        assert_eq!(status("started"), NotifyStatus::Started);
+        assert!(Cli::try_parse_from(["ecs-ship", "notify", "--status", "ok"]).is_err());
     }
 
     #[test]

@@ -265,7 +265,11 @@ impl ConfigFile {
                         value: "true".into(),
                     }),
                     Some(false) => {}
-                    None => return Err(self.error(found.line, &key, "expected true or false")),
+                    None => {
+                        return Err(self
+                            .error(found.line, &key, "expected true or false")
+                            .invalid_value())
+                    }
                 }
                 continue;
             }
@@ -274,7 +278,9 @@ impl ConfigFile {
                 || matches!(arg.get_action(), clap::ArgAction::Append)
                 || arg.get_value_delimiter().is_some();
             if values.len() > 1 && !multiple {
-                return Err(self.error(found.line, &key, "takes one value, not a list"));
+                return Err(self
+                    .error(found.line, &key, "takes one value, not a list")
+                    .invalid_value());
             }
             for value in values {
                 extra.push(Injected {
@@ -307,11 +313,14 @@ impl ConfigFile {
                     T::try_parse_from(argv.iter().cloned().chain([one.argument.clone()])).is_err()
                 });
                 Err(match culprit {
-                    Some(one) => ParseFailure::Config(self.error(
-                        one.line,
-                        &one.key,
-                        format!("invalid value `{}`: {}", one.value, clap_reason(&error)),
-                    )),
+                    Some(one) => ParseFailure::Config(
+                        self.error(
+                            one.line,
+                            &one.key,
+                            format!("invalid value `{}`: {}", one.value, clap_reason(&error)),
+                        )
+                        .invalid_value(),
+                    ),
                     None => ParseFailure::Clap(error),
                 })
             }
@@ -334,6 +343,7 @@ impl ConfigFile {
                 key,
                 "expected a string, number, boolean or a list of them",
             )
+            .invalid_value()
         };
         match found.item.as_value() {
             Some(Value::Array(array)) => array.iter().map(|v| scalar(v).ok_or_else(bad)).collect(),
@@ -381,7 +391,7 @@ fn line_of(text: &str, offset: usize) -> usize {
 }
 
 /// clap's own one-line reason, without its "error:" prefix and usage footer.
-fn clap_reason(error: &clap::Error) -> String {
+pub fn clap_reason(error: &clap::Error) -> String {
     let rendered = error.to_string();
     let first = rendered.lines().next().unwrap_or_default();
     first.trim_start_matches("error: ").to_string()
@@ -540,6 +550,11 @@ cluster = "hoge-prod"
         assert!(
             text.contains(":2") && text.contains("poll-interval") && text.contains("soon"),
             "{text}"
+        );
+        assert_eq!(
+            error.code(),
+            2,
+            "a value that does not parse is a usage error"
         );
     }
 

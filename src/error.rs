@@ -34,6 +34,9 @@ pub enum Error {
     Interrupted(Signal),
     /// Anything else that stopped the run (Slack down with `notify`, a local I/O error).
     Other(String),
+    /// A flag's value that does not parse, from the command line, an `ECS_SHIP_*` variable or
+    /// `ecs-ship.toml`: a usage error, shown as the error it wraps (which names the source).
+    InvalidValue(Box<Error>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,9 +78,17 @@ impl Error {
         }
     }
 
+    /// The same error, as a usage error: for the parse errors of a flag's value.
+    pub fn invalid_value(self) -> Self {
+        match self {
+            Error::InvalidValue(_) | Error::Usage(_) => self,
+            other => Error::InvalidValue(Box::new(other)),
+        }
+    }
+
     pub fn code(&self) -> i32 {
         match self {
-            Error::Usage(_) => 2,
+            Error::Usage(_) | Error::InvalidValue(_) => 2,
             Error::Input { .. } | Error::Config { .. } | Error::Aws(_) | Error::Other(_) => 1,
             Error::DeploymentFailed(_) => 3,
             Error::TaskFailed { code, .. } => *code,
@@ -128,6 +139,7 @@ impl fmt::Display for Error {
             Error::TaskFailedToStart(reason) => write!(f, "task failed to start: {reason}"),
             Error::TimedOut(what) => write!(f, "timed out {what}"),
             Error::Interrupted(signal) => write!(f, "interrupted by {}", signal.name()),
+            Error::InvalidValue(error) => write!(f, "{error}"),
         }
     }
 }
@@ -148,6 +160,8 @@ mod tests {
     fn exit_codes_follow_the_design_table() {
         assert_eq!(Error::Usage("x".into()).code(), 2);
         assert_eq!(Error::input("x").code(), 1);
+        assert_eq!(Error::input("x").invalid_value().code(), 2);
+        assert_eq!(Error::input("x").invalid_value().to_string(), "x");
         assert_eq!(Error::DeploymentFailed("x".into()).code(), 3);
         assert_eq!(
             Error::TaskFailed {

@@ -4,28 +4,41 @@ use std::ffi::OsString;
 use std::io::Write;
 
 use clap::{CommandFactory, FromArgMatches, Parser};
-use serde_json::json;
 
-use crate::cli::{Cli, Command, OutputFormat};
+use crate::cli::{Cli, Command, EcrCommand, OutputFormat};
 use crate::commands;
 use crate::config::{ConfigFile, ParseFailure};
 use crate::context::Context;
 use crate::error::Error;
+use crate::output::{self, ErrorResult};
 use crate::poll::Cancel;
 use crate::progress::Progress;
 use crate::report::Report;
 
 pub fn run(argv: Vec<OsString>) -> i32 {
     forget_empty_settings();
+    let argv_flags: Vec<String> = argv
+        .iter()
+        .filter_map(|a| a.to_str())
+        .filter(|a| a.starts_with("--"))
+        .map(|a| a.split('=').next().unwrap_or(a).to_string())
+        .collect();
     let cli = match parse(argv) {
         Ok(cli) => cli,
         Err(Exit::Clap(error)) => {
-            let _ = error.print();
-            // A value that is present but wrong (a bad duration) is bad input, not bad usage.
-            return match error.kind() {
-                clap::error::ErrorKind::InvalidValue | clap::error::ErrorKind::ValueValidation => 1,
-                _ => error.exit_code(),
-            };
+            // A value that does not parse is a usage error (2), like an unknown flag; when it
+            // came from an `ECS_SHIP_*` variable, the message names the variable.
+            match env_source(&error, &argv_flags) {
+                Some(var) => {
+                    let rendered = error.render().to_string();
+                    let text = rendered.trim_start_matches("error: ").trim_end();
+                    eprintln!("error: environment variable {var}: {text}");
+                }
+                None => {
+                    let _ = error.print();
+                }
+            }
+            return error.exit_code();
         }
         Err(Exit::Error(error)) => {
             eprintln!("error: {error}");
@@ -43,6 +56,7 @@ pub fn run(argv: Vec<OsString>) -> i32 {
         }
     };
     let output = cli.global.output;
+    let github_output = cli.global.github_output.clone();
     let progress = Progress::new(cli.global.quiet, cli.global.verbose);
     let report = runtime.block_on(async {
         let context = Context {
@@ -50,9 +64,24 @@ pub fn run(argv: Vec<OsString>) -> i32 {
             progress,
             cancel: Cancel::install(),
         };
-        let report = into_report(dispatch(&context, &cli.command).await);
+        let report = match commands::notify::before_command(&context, &cli.command).await {
+            Ok(start) => {
+                let mut report = into_report(&cli.command, dispatch(&context, &cli.command).await);
+                commands::notify::record_start(&mut report, start);
+                report
+            }
+            Err(error) => into_report(&cli.command, Err(error)),
+        };
         commands::notify::after_command(&context, &cli.command, report).await
     });
+    if let Some(path) = &github_output {
+        if let Err(error) = crate::github_output::append(path, &report.json) {
+            eprintln!(
+                "warning: cannot write the step outputs to {}: {error}",
+                path.display()
+            );
+        }
+    }
     finish(report, output)
 }
 
@@ -74,6 +103,43 @@ fn forget_empty_settings() {
     for key in empty {
         std::env::remove_var(key);
     }
+}
+
+/// The environment variable a rejected value came from: the flag's `ECS_SHIP_*` variable,
+/// when it is set and the flag is not on the command line.
+fn env_source(error: &clap::Error, argv_flags: &[String]) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if !matches!(
+        error.kind(),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation
+    ) {
+        return None;
+    }
+    let ContextValue::String(arg) = error.get(ContextKind::InvalidArg)? else {
+        return None;
+    };
+    let long = arg.strip_prefix("--")?.split([' ', '=']).next()?;
+    if argv_flags
+        .iter()
+        .any(|f| f.strip_prefix("--") == Some(long))
+    {
+        return None;
+    }
+    // The same flag may read different variables in different commands: take the one set.
+    fn set_env_of(command: &clap::Command, long: &str) -> Option<String> {
+        command
+            .get_arguments()
+            .filter(|a| a.get_long() == Some(long))
+            .filter_map(|a| a.get_env())
+            .find(|env| std::env::var_os(env).is_some())
+            .map(|env| env.to_string_lossy().into_owned())
+            .or_else(|| {
+                command
+                    .get_subcommands()
+                    .find_map(|sub| set_env_of(sub, long))
+            })
+    }
+    set_env_of(&Cli::command(), long)
 }
 
 enum Exit {
@@ -154,12 +220,25 @@ async fn dispatch(context: &Context, command: &Command) -> Result<Report, Error>
 }
 
 /// A failed command still has a report (for `--output json` and `--notify`).
-fn into_report(result: Result<Report, Error>) -> Report {
+fn into_report(command: &Command, result: Result<Report, Error>) -> Report {
     result.unwrap_or_else(|error| Report {
-        json: json!({ "result": "error", "exit_code": error.code(), "reason": error.to_string() }),
+        json: output::to_value(&ErrorResult::new(
+            command_name(command),
+            error.code(),
+            error.to_string(),
+        )),
         failure: Some(error),
         ..Report::default()
     })
+}
+
+/// The command's name in result documents: `run-task`, `ecr login`.
+fn command_name(command: &Command) -> &'static str {
+    match command {
+        Command::Ecr(EcrCommand::Login(_)) => "ecr login",
+        Command::Ecr(EcrCommand::Resolve(_)) => "ecr resolve",
+        other => other.config_section(),
+    }
 }
 
 fn finish(report: Report, output: OutputFormat) -> i32 {

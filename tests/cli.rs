@@ -115,7 +115,7 @@ async fn config_value_checked_by_the_flags_own_parser() {
         .args(["run-task", "--env", "stg"])
         .run()
         .await
-        .status(1)
+        .status(2)
         .stderr_has("ecs-ship.toml:3")
         .stderr_has("poll-interval");
 }
@@ -156,4 +156,55 @@ async fn empty_ecs_ship_variables_count_as_unset() {
         .await
         .status(1)
         .stderr_has("from-file");
+}
+
+/// A value that does not parse exits 2 like any usage error, and says where it came from.
+#[tokio::test]
+async fn a_value_that_does_not_parse_is_a_usage_error_naming_its_source() {
+    Test::new()
+        .args(["run-task", "--poll-interval", "soon"])
+        .run()
+        .await
+        .status(2)
+        .stderr_has("--poll-interval")
+        .stderr_lacks("ECS_SHIP_POLL_INTERVAL");
+    Test::new()
+        .args(["notify", "--status", "done"])
+        .run()
+        .await
+        .status(2)
+        .stderr_has("'done'")
+        .stderr_has("cancelled");
+    Test::new()
+        .env("ECS_SHIP_POLL_INTERVAL", "soon")
+        .arg("run-task")
+        .run()
+        .await
+        .status(2)
+        .stderr_has("environment variable ECS_SHIP_POLL_INTERVAL")
+        .stderr_has("'soon'");
+    Test::new()
+        .env("ECS_SHIP_STATUS", "done")
+        .arg("notify")
+        .run()
+        .await
+        .status(2)
+        .stderr_has("environment variable ECS_SHIP_STATUS");
+    // The flag beats the variable, and it is the flag's value that is wrong.
+    Test::new()
+        .env("ECS_SHIP_TIMEOUT", "5m")
+        .args(["run-task", "--timeout", "later"])
+        .run()
+        .await
+        .status(2)
+        .stderr_has("'later'")
+        .stderr_lacks("ECS_SHIP_TIMEOUT");
+    Test::new()
+        .file("ecs-ship.toml", "[notify]\nstatus = \"done\"\n")
+        .arg("notify")
+        .run()
+        .await
+        .status(2)
+        .stderr_has("ecs-ship.toml:2")
+        .stderr_has("[notify] status");
 }

@@ -1070,6 +1070,40 @@ async fn container_image_name_updates_in_the_orb_format() {
 }
 
 #[tokio::test]
+async fn github_output_gets_the_deployment_and_task_definition() {
+    let server = scenario(vec![completed(vec![])]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("github_output");
+    deploy(&server)
+        .args(["--image", "app=:v2", "--no-pin-digest", "--github-output"])
+        .arg(file.display().to_string())
+        .run()
+        .await
+        .status(0);
+    let outputs = crate::run_task::github_outputs(&file);
+    assert_eq!(outputs["deployment-id"], "ecs-svc/new");
+    assert_eq!(outputs["task-definition-arn"], NEW_TD);
+    assert_eq!(outputs["task-arn"], "");
+    let result: Value = serde_json::from_str(&outputs["result"]).unwrap();
+    assert_eq!(result["command"], "deploy");
+    assert_eq!(result["result"], "succeeded");
+}
+
+#[tokio::test]
+async fn image_with_only_a_tag_keeps_the_containers_repository() {
+    let server = scenario(vec![completed(vec![])]).await;
+    deploy(&server)
+        .args(["--image", "app=:v2", "--no-pin-digest"])
+        .run()
+        .await
+        .status(0);
+    assert_eq!(
+        registered(&server).await["containerDefinitions"][0]["image"],
+        format!("{REPO}:v2")
+    );
+}
+
+#[tokio::test]
 async fn task_definition_file_expands_variables() {
     let server = scenario(vec![completed(vec![])]).await;
     let file = r#"{"family": "web", "cpu": "256", "memory": "512",
@@ -1095,29 +1129,41 @@ async fn task_definition_file_expands_variables() {
 
 #[tokio::test]
 async fn bad_inputs_fail_clearly_and_change_nothing() {
-    let cases: Vec<(Vec<&str>, &str)> = vec![
+    // A value that does not parse is a usage error (2); one that parses but does not fit the
+    // task definition or the environment is bad input (1).
+    let cases: Vec<(Vec<&str>, i32, &str)> = vec![
         (
             vec!["--container-image-name-updates", "tag=v2"],
+            2,
             "comes before any container=",
         ),
         (
             vec!["--image", "worker=nginx:2"],
+            1,
             "--image names container `worker`",
         ),
         (
+            vec!["--image", "worker=:v2"],
+            1,
+            "--image names container `worker`",
+        ),
+        (vec!["--image", "app=:"], 2, "is not CONTAINER=:TAG"),
+        (vec!["--image", "nginx"], 2, "is not CONTAINER=IMAGE"),
+        (
             vec!["--task-definition-file", "taskdef.json"],
+            1,
             "unknown variable ${UNSET_TAG}",
         ),
-        (vec!["--unset-env", "app:A=B"], "is not CONTAINER:KEY"),
+        (vec!["--unset-env", "app:A=B"], 2, "is not CONTAINER:KEY"),
     ];
-    for (args, message) in cases {
+    for (args, code, message) in cases {
         let server = scenario(vec![completed(vec![])]).await;
         let output = deploy(&server)
             .file("taskdef.json", r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "app:${UNSET_TAG}"}]}"#)
             .args(args.clone())
             .run()
             .await;
-        output.status(1).stderr_has(message);
+        output.status(code).stderr_has(message);
         assert_changed_nothing(&server, &format!("{args:?}")).await;
     }
 }

@@ -34,6 +34,19 @@ async fn login_prints_only_the_password() {
     output.status(0);
     assert_eq!(output.stdout, "eyJwYXlsb2FkIjoic2VjcmV0In0=\n");
     assert!(!output.stderr.contains("eyJwYXlsb2Fk"), "{}", output.stderr);
+
+    // The JSON result (validated against docs/schema/ecr-login.v1.json by `json()`).
+    let output = ecr_command(&server)
+        .args(["login", "--output", "json"])
+        .run()
+        .await;
+    let result = output.status(0).json();
+    assert_eq!(
+        result["registry"],
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+    );
+    assert_eq!(result["username"], "AWS");
+    assert_eq!(result["password"], "eyJwYXlsb2FkIjoic2VjcmV0In0=");
 }
 
 #[tokio::test]
@@ -120,12 +133,16 @@ async fn resolve_prints_the_digest_of_a_tag() {
 async fn resolve_fails(image: &str, answer: ResponseTemplate, message: &str) {
     let server = MockServer::start().await;
     mount(&server, ecr("DescribeImages"), answer).await;
-    ecr_command(&server)
-        .args(["resolve", image])
+    let output = ecr_command(&server)
+        .args(["resolve", image, "--output", "json"])
         .run()
-        .await
-        .status(1)
-        .stderr_has(message);
+        .await;
+    output.status(1).stderr_has(message);
+    // An early error's document names the command and matches its schema.
+    let result = output.json();
+    assert_eq!(result["command"], "ecr resolve");
+    assert_eq!(result["result"], "error");
+    assert!(result["reason"].as_str().unwrap().contains(message));
 }
 
 #[tokio::test]

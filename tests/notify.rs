@@ -222,6 +222,32 @@ async fn notify_status_defaults_to_the_ci_job_status() {
 }
 
 #[tokio::test]
+async fn status_takes_github_job_status_words_and_cancelled_is_neutral() {
+    for (word, headline) in [
+        ("success", "✅ Deployment succeeded"),
+        ("failure", "❌ Deployment failed"),
+        ("cancelled", "⚪ Deployment cancelled"),
+    ] {
+        let server = accepting_webhook().await;
+        let output = notify(&server)
+            .env("ECS_SHIP_STATUS", word)
+            .args(["--output", "json"])
+            .run()
+            .await;
+        output.status(0);
+        let message = &posts(&server).await[0];
+        assert_eq!(texts(message)[0], headline, "--status {word}");
+        if word == "cancelled" {
+            assert_eq!(output.json()["status"], "cancelled");
+            assert!(
+                !texts(message).iter().any(|t| t.starts_with("*Why")),
+                "{message:#}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn bot_token_posts_to_every_channel_with_chat_post_message() {
     let server = slack().await;
     api_answers(
@@ -912,6 +938,73 @@ mod deploy {
 
         let aws = ecs_scenario("COMPLETED", "done").await;
         deploy(&aws, &slack).run().await.status(0);
+    }
+
+    #[tokio::test]
+    async fn notify_start_posts_started_before_anything_changes() {
+        let aws = ecs_scenario("COMPLETED", "done").await;
+        let slack = accepting_webhook().await;
+        let output = deploy(&aws, &slack)
+            .args(["--notify-start", "--output", "json"])
+            .run()
+            .await;
+        output.status(0);
+        assert_eq!(output.json()["notify_start"]["result"], "posted");
+        let posts = posts(&slack).await;
+        assert_eq!(posts.len(), 2, "started, then the outcome");
+        assert_eq!(texts(&posts[0])[0], "🚀 Deploy started — hoge-inc/hoge");
+        has_field(&posts[0], "*Cluster*\nprod");
+        has_field(&posts[0], "*Service*\nweb");
+        assert_eq!(texts(&posts[1])[0], "✅ Deploy succeeded — hoge-inc/hoge");
+
+        // Posted when the deploy begins: a deploy that fails at once still announced its start.
+        let aws = MockServer::start().await;
+        let slack = accepting_webhook().await;
+        deploy(&aws, &slack)
+            .arg("--notify-start")
+            .run()
+            .await
+            .status(1);
+        let posts = super::posts(&slack).await;
+        assert_eq!(texts(&posts[0])[0], "🚀 Deploy started — hoge-inc/hoge");
+        assert_eq!(texts(&posts[1])[0], "❌ Deploy failed — hoge-inc/hoge");
+    }
+
+    #[tokio::test]
+    async fn notify_start_failure_is_a_warning_unless_strict() {
+        let slack = webhook_answering(500, "internal_error").await;
+        let aws = ecs_scenario("COMPLETED", "done").await;
+        let output = circleci(Test::new())
+            .endpoint(&aws.uri())
+            .env("SLACK_WEBHOOK_URL", hook_url(&slack))
+            .args(["deploy", "--cluster", "prod", "--service", "web"])
+            .args(["--task-definition", "web:8", "--poll-interval", "100ms"])
+            .args(["--notify-start", "--output", "json"])
+            .run()
+            .await;
+        output
+            .status(0)
+            .stderr_has("warning: could not post to Slack");
+        assert_eq!(output.json()["notify_start"]["result"], "failed");
+        assert_no_secret(&output);
+
+        // --notify-strict: the deploy stops before it changes anything.
+        let aws = ecs_scenario("COMPLETED", "done").await;
+        circleci(Test::new())
+            .endpoint(&aws.uri())
+            .env("SLACK_WEBHOOK_URL", hook_url(&slack))
+            .args(["deploy", "--cluster", "prod", "--service", "web"])
+            .args([
+                "--task-definition",
+                "web:8",
+                "--notify-start",
+                "--notify-strict",
+            ])
+            .run()
+            .await
+            .status(1);
+        let calls = aws.received_requests().await.unwrap_or_default();
+        assert!(calls.is_empty(), "no AWS call after a strict start failure");
     }
 }
 

@@ -133,6 +133,46 @@ async fn success_exits_zero_and_prints_the_task_arn() {
     );
 }
 
+/// The GitHub Action's outputs in the file given: `name=value` lines and `name<<DELIMITER` blocks.
+pub fn github_outputs(path: &std::path::Path) -> std::collections::BTreeMap<String, String> {
+    let text = std::fs::read_to_string(path).expect("outputs written");
+    let mut outputs = std::collections::BTreeMap::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        let Some((name, delimiter)) = line.split_once("<<") else {
+            let (name, value) = line.split_once('=').expect("name=value or name<<DELIMITER");
+            outputs.insert(name.to_string(), value.to_string());
+            continue;
+        };
+        let value: Vec<&str> = lines.by_ref().take_while(|l| *l != delimiter).collect();
+        outputs.insert(name.to_string(), value.join("\n"));
+    }
+    outputs
+}
+
+#[tokio::test]
+async fn github_output_gets_the_task_arn_and_the_result_document() {
+    let server = scenario(stopped(Some(3), Some(0))).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("github_output");
+    std::fs::write(&file, "earlier=kept\n").unwrap();
+    migrate(&server)
+        .env("ECS_SHIP_GITHUB_OUTPUT", file.display().to_string())
+        .run()
+        .await
+        .status(3)
+        .stdout_has(TASK);
+    let outputs = github_outputs(&file);
+    assert_eq!(outputs["earlier"], "kept", "appended, not overwritten");
+    assert_eq!(outputs["task-arn"], TASK);
+    assert_eq!(outputs["task-definition-arn"], TD);
+    assert_eq!(outputs["deployment-id"], "");
+    let result: Value = serde_json::from_str(&outputs["result"]).unwrap();
+    crate::support::check_schema(&result);
+    assert_eq!(result["exit_code"], 3);
+    assert_eq!(result["tasks"][0]["containers"][0]["exit_code"], 3);
+}
+
 #[tokio::test]
 async fn container_exit_code_becomes_the_exit_code() {
     let server = scenario(stopped(Some(3), Some(0))).await;
@@ -411,6 +451,64 @@ async fn image_runs_a_derived_revision_and_reuses_an_identical_latest() {
     );
 }
 
+/// `run-task --image` and `--container-image-name-updates` in the forms `deploy` takes; the
+/// registered revision's image, when ECS answers RegisterTaskDefinition.
+async fn registered_image(image_args: &[&str]) -> Value {
+    let server = MockServer::start().await;
+    mount(
+        &server,
+        ecs("DescribeTaskDefinition"),
+        ok(task_definition()),
+    )
+    .await;
+    let mut registered = task_definition();
+    registered["taskDefinition"]["revision"] = json!(8);
+    registered["taskDefinition"]["taskDefinitionArn"] = json!(TD.replace(":7", ":8"));
+    mount(&server, ecs("RegisterTaskDefinition"), ok(registered)).await;
+    mount(&server, ecs("RunTask"), started()).await;
+    let done = described(stopped(Some(0), None));
+    mount(&server, ecs("DescribeTasks"), done).await;
+    mount(&server, logs("GetLogEvents"), no_log_stream()).await;
+    run_task(&server)
+        .args(image_args.iter().copied())
+        .args(["--no-pin-digest", "--poll-interval", "100ms"])
+        .run()
+        .await
+        .status(0);
+    let sent = requests(&server, ECS, "RegisterTaskDefinition").await;
+    assert_eq!(sent.len(), 1, "{image_args:?} registers one revision");
+    assert_eq!(
+        sent[0]["containerDefinitions"][1]["image"], "datadog/agent:7",
+        "other containers keep their image"
+    );
+    sent[0]["containerDefinitions"][0]["image"].clone()
+}
+
+#[tokio::test]
+async fn image_with_only_a_tag_keeps_the_containers_repository() {
+    let repo = "123456789012.dkr.ecr.us-east-1.amazonaws.com/hoge";
+    assert_eq!(
+        registered_image(&["--image", "hoge-stg=:v2"]).await,
+        format!("{repo}:v2")
+    );
+    assert_eq!(
+        registered_image(&[
+            "--container-image-name-updates",
+            "container=hoge-stg,tag=v3"
+        ])
+        .await,
+        format!("{repo}:v3")
+    );
+    assert_eq!(
+        registered_image(&[
+            "--container-image-name-updates",
+            "container=hoge-stg,image-and-tag=other/hoge:v4"
+        ])
+        .await,
+        "other/hoge:v4"
+    );
+}
+
 #[cfg(unix)]
 #[tokio::test]
 async fn sigint_and_sigterm_stop_the_task_and_exit_130_143() {
@@ -477,7 +575,7 @@ mod bad_input {
                 "--overrides",
                 "{\"containerOverrides\": [\n  {\"name\": }\n]}",
             ],
-            1,
+            2,
             "--overrides: invalid JSON at line 2, column 12",
         )
         .await;
@@ -518,7 +616,35 @@ mod bad_input {
 
     #[tokio::test]
     async fn bad_duration() {
-        rejected(&["--timeout", "soon"], 1, "--timeout").await;
+        rejected(&["--timeout", "soon"], 2, "--timeout").await;
+    }
+
+    #[tokio::test]
+    async fn tag_only_image_for_unknown_container() {
+        rejected(
+            &["--image", "worker=:v2"],
+            1,
+            "--image names container `worker`",
+        )
+        .await;
+        rejected(
+            &["--container-image-name-updates", "container=worker,tag=v2"],
+            1,
+            "--container-image-name-updates names container `worker`",
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn malformed_image_values_are_usage_errors() {
+        rejected(&["--image", "hoge-stg=:"], 2, "is not CONTAINER=:TAG").await;
+        rejected(
+            &["--container-image-name-updates", "tag=v2"],
+            2,
+            "comes before any container=",
+        )
+        .await;
+        rejected(&["--command-json", "rails"], 2, "--command-json").await;
     }
 
     /// Runs `run-task args` against a server whose one answer is `answer` to `action`: exit 1

@@ -3,13 +3,13 @@
 
 use std::process::Stdio;
 
-use serde_json::json;
 use tokio::io::AsyncWriteExt;
 
 use crate::cli::{EcrCommand, EcrLoginArgs, EcrResolveArgs};
 use crate::context::Context;
 use crate::ecr::{self, ImageRef};
 use crate::error::{Error, Result};
+use crate::output::{self, EcrLoginResult, EcrResolveResult};
 use crate::report::Report;
 
 pub async fn run(context: &Context, command: &EcrCommand) -> Result<Report> {
@@ -31,12 +31,12 @@ async fn login(context: &Context, args: &EcrLoginArgs) -> Result<Report> {
     if !args.docker {
         // The password is the result: stdout only, as `aws ecr get-login-password` does.
         return Ok(Report {
-            json: json!({
-                "command": "ecr login",
-                "result": "succeeded",
-                "registry": registry,
-                "username": login.username,
-                "password": login.password,
+            json: output::to_value(&EcrLoginResult {
+                command: "ecr login",
+                result: "succeeded",
+                registry,
+                username: Some(login.username),
+                password: Some(login.password.clone()),
             }),
             stdout: vec![login.password],
             ..Report::default()
@@ -79,7 +79,13 @@ async fn login(context: &Context, args: &EcrLoginArgs) -> Result<Report> {
         .progress
         .say(format_args!("✓ logged in to {registry}"));
     Ok(Report {
-        json: json!({ "command": "ecr login", "result": "succeeded", "registry": registry }),
+        json: output::to_value(&EcrLoginResult {
+            command: "ecr login",
+            result: "succeeded",
+            registry: registry.clone(),
+            username: None,
+            password: None,
+        }),
         stdout: vec![registry],
         ..Report::default()
     })
@@ -111,14 +117,14 @@ async fn resolve(context: &Context, args: &EcrResolveArgs) -> Result<Report> {
         }
     };
     Ok(Report {
-        json: json!({
-            "command": "ecr resolve",
-            "result": "succeeded",
-            "image": args.image,
-            "repository": image.repository,
-            "tag": image.tag.as_deref().unwrap_or("latest"),
-            "digest": digest,
-            "pinned": image.with_digest(&digest),
+        json: output::to_value(&EcrResolveResult {
+            command: "ecr resolve",
+            result: "succeeded",
+            image: args.image.clone(),
+            repository: image.repository.clone(),
+            tag: image.tag.as_deref().unwrap_or("latest").to_string(),
+            digest: digest.clone(),
+            pinned: image.with_digest(&digest),
         }),
         stdout: vec![digest],
         ..Report::default()

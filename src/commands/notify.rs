@@ -11,6 +11,7 @@ use crate::ci_context::CiContext;
 use crate::cli::{Command, NotifyArgs, NotifyEvent, NotifyStatus};
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::output::{self, NotifyResult, PostedMessage};
 use crate::report::Report;
 use crate::secret::{redact, Secret};
 use crate::slack::message::{self, status_word, Summary};
@@ -41,13 +42,81 @@ pub async fn run(context: &Context, args: &NotifyArgs) -> Result<Report> {
         &process_env,
     )
     .await?;
-    let mut json = delivery.json();
-    json["command"] = json!("notify");
-    json["status"] = json!(status_word(status));
     Ok(Report {
-        json,
+        json: output::to_value(&NotifyResult {
+            command: "notify",
+            status: status_word(status),
+            delivery: delivery.output(),
+        }),
         ..Report::default()
     })
+}
+
+/// `--notify-start`: posts a `started` message before `run-task` or `deploy` begins, and hands
+/// back how that went (for the result's `notify_start`). A Slack failure is a warning; with
+/// `--notify-strict` it is an error, and the command stops before it changes anything.
+pub async fn before_command(context: &Context, command: &Command) -> Result<Option<Value>> {
+    if !context.global.notify_start {
+        return Ok(None);
+    }
+    let (name, dry_run) = match command {
+        Command::RunTask(args) => ("run-task", args.dry_run),
+        Command::Deploy(args) => ("deploy", args.dry_run),
+        other => {
+            context.progress.warn(format_args!(
+                "--notify-start applies to run-task and deploy, not {}; not posting",
+                other.config_section()
+            ));
+            return Ok(None);
+        }
+    };
+    if dry_run {
+        context
+            .progress
+            .say("--notify-start: not posting the start of a dry run");
+        return Ok(None);
+    }
+    let ci = CiContext::from_env(process_env);
+    let global = &context.global;
+    let summary = Summary {
+        command: Some(name.to_string()),
+        env: global.env.clone(),
+        cluster: global.cluster.clone(),
+        services: global.services.clone(),
+        ..Summary::default()
+    };
+    match deliver(
+        context,
+        &ci,
+        NotifyStatus::Started,
+        &summary,
+        None,
+        &process_env,
+    )
+    .await
+    {
+        Ok(delivery) => Ok(Some(delivery.json())),
+        Err(error) if global.notify_strict => Err(error),
+        Err(error) => {
+            let message = match &error {
+                Error::Other(message) => message.clone(),
+                other => format!("could not post to Slack: {other}"),
+            };
+            context.progress.warn(format_args!(
+                "{message} (going on; --notify-strict makes this stop the command)"
+            ));
+            Ok(Some(output::to_value(&output::Delivery::Failed {
+                reason: message,
+            })))
+        }
+    }
+}
+
+/// Records the `--notify-start` outcome in the result document.
+pub fn record_start(report: &mut Report, start: Option<Value>) {
+    if let (Some(start), Some(document)) = (start, report.json.as_object_mut()) {
+        document.insert("notify_start".into(), start);
+    }
 }
 
 /// `--notify`: posts the outcome in `report` and records how that went in its JSON. Only a
@@ -110,7 +179,7 @@ pub async fn after_command(context: &Context, command: &Command, mut report: Rep
                     }
                 ));
             }
-            json!({ "result": "failed", "reason": message })
+            output::to_value(&output::Delivery::Failed { reason: message })
         }
     };
     if let Some(document) = report.json.as_object_mut() {
@@ -274,18 +343,29 @@ enum Delivery {
 }
 
 impl Delivery {
-    fn json(&self) -> Value {
+    fn output(&self) -> output::Delivery {
         match self {
             Delivery::Posted {
                 destination,
                 messages,
-            } => json!({
-                "result": "posted",
-                "transport": destination.transport(),
-                "messages": messages.iter().map(|m| json!({ "channel": m.channel, "ts": m.ts })).collect::<Vec<_>>(),
-            }),
-            Delivery::Skipped(reason) => json!({ "result": "skipped", "reason": reason }),
+            } => output::Delivery::Posted {
+                transport: destination.transport(),
+                messages: messages
+                    .iter()
+                    .map(|m| PostedMessage {
+                        channel: m.channel.clone(),
+                        ts: m.ts.clone(),
+                    })
+                    .collect(),
+            },
+            Delivery::Skipped(reason) => output::Delivery::Skipped {
+                reason: reason.clone(),
+            },
         }
+    }
+
+    fn json(&self) -> Value {
+        output::to_value(&self.output())
     }
 }
 

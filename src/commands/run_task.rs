@@ -16,8 +16,10 @@ use crate::duration::human;
 use crate::ecr;
 use crate::ecs::{self, Failure, ServiceDescription, Task};
 use crate::error::{Error, Result};
+use crate::image_update::{self, ImageUpdate};
 use crate::logs::{self, Follower};
 use crate::lookup;
+use crate::output::{self, ContainerResult, RunTaskDryRun, RunTaskResult, TaskResult};
 use crate::poll::{self, Ended, Step};
 use crate::report::Report;
 use crate::task_definition::{self, Change, TaskDefinition};
@@ -32,6 +34,9 @@ const UNSEEN_GRACE: Duration = Duration::from_secs(60);
 /// The flags, checked before anything touches AWS.
 struct Plan {
     images: Vec<Change>,
+    /// `--image CONTAINER=:TAG` and `--container-image-name-updates`, applied to the images
+    /// the task definition has.
+    image_updates: Vec<ImageUpdate>,
     command: Option<Vec<String>>,
     set_env: Vec<Change>,
     overrides: Map<String, Value>,
@@ -68,12 +73,25 @@ impl Plan {
             },
             None => Map::new(),
         };
+        let mut images = vec![];
+        let mut image_updates = vec![];
+        for spec in args
+            .images
+            .iter()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+        {
+            match image_update::tag_only(spec)? {
+                Some(update) => image_updates.push(update),
+                None => images.push(Change::image(spec)?),
+            }
+        }
+        if let Some(text) = &args.container_image_name_updates {
+            image_updates.extend(image_update::parse_image_name_updates(text)?);
+        }
         Ok(Plan {
-            images: args
-                .images
-                .iter()
-                .map(|s| Change::image(s))
-                .collect::<Result<_>>()?,
+            images,
+            image_updates,
             command,
             set_env: args
                 .set_env
@@ -219,7 +237,8 @@ fn parse_capacity_provider_strategy(text: &str) -> Result<Value> {
 
 pub async fn run(context: &Context, args: &RunTaskArgs) -> Result<Report> {
     let started = Instant::now();
-    let plan = Plan::from_args(args)?;
+    // Every error here is a flag's value that does not parse: a usage error.
+    let plan = Plan::from_args(args).map_err(Error::invalid_value)?;
     let cluster = context.cluster()?;
     let aws = context.aws().await?;
     let progress = &context.progress;
@@ -251,17 +270,21 @@ pub async fn run(context: &Context, args: &RunTaskArgs) -> Result<Report> {
     let overrides = plan.overrides(&definition, watched.as_deref())?;
     let base = definition.clone();
     let mut needs_registration = false;
-    if !plan.images.is_empty() {
+    if !plan.images.is_empty() || !plan.image_updates.is_empty() {
+        let mut containers: Vec<String> = vec![];
         for change in &plan.images {
             definition.apply(change)?;
+            containers.push(change.container().to_string());
         }
+        for update in &plan.image_updates {
+            definition.require_container(&update.container, update.flag)?;
+        }
+        containers.extend(image_update::apply_all(
+            &mut definition,
+            &plan.image_updates,
+        )?);
         // Pinned exactly as `deploy` pins, so `deploy --image X` reuses this revision.
         if !args.no_pin_digest {
-            let containers: Vec<String> = plan
-                .images
-                .iter()
-                .map(|c| c.container().to_string())
-                .collect();
             ecr::pin_images(&aws, &mut definition, &containers, progress).await?;
         }
         if !args.dry_run {
@@ -546,15 +569,15 @@ fn dry_run_report(
         .progress
         .say("dry run: nothing was registered or started");
     Report {
-        json: json!({
-            "command": "run-task",
-            "result": "dry_run",
-            "exit_code": 0,
-            "dry_run": true,
-            "task_definition": request["taskDefinition"],
-            "registration": needs_registration.then(|| definition.registration()),
-            "diff": diff,
-            "run_task": request,
+        json: output::to_value(&RunTaskDryRun {
+            command: "run-task",
+            result: "dry_run",
+            exit_code: 0,
+            dry_run: true,
+            task_definition: request["taskDefinition"].clone(),
+            registration: needs_registration.then(|| definition.registration()),
+            diff,
+            run_task: request,
         }),
         stdout: lines,
         ..Report::default()
@@ -704,33 +727,40 @@ impl Outcome<'_> {
     }
 
     fn report(self, result: &str, failure: Option<Error>) -> Report {
-        let tasks: Vec<Value> = self
+        let tasks = self
             .tasks
             .iter()
-            .map(|task| {
-                json!({
-                    "task_arn": task.task_arn,
-                    "last_status": task.last_status,
-                    "stop_code": task.stop_code,
-                    "stopped_reason": task.stopped_reason,
-                    "containers": task.containers.iter().map(|c| json!({
-                        "name": c.name, "exit_code": c.exit_code, "reason": c.reason,
-                    })).collect::<Vec<_>>(),
-                    "console_url": ecs::console_url(self.aws.region(), self.cluster, &format!("tasks/{}", task.id())),
-                })
+            .map(|task| TaskResult {
+                task_arn: task.task_arn.clone(),
+                last_status: task.last_status.clone(),
+                stop_code: task.stop_code.clone(),
+                stopped_reason: task.stopped_reason.clone(),
+                containers: task
+                    .containers
+                    .iter()
+                    .map(|c| ContainerResult {
+                        name: c.name.clone(),
+                        exit_code: c.exit_code,
+                        reason: c.reason.clone(),
+                    })
+                    .collect(),
+                console_url: ecs::console_url(
+                    self.aws.region(),
+                    self.cluster,
+                    &format!("tasks/{}", task.id()),
+                ),
             })
             .collect();
-        let exit_code = failure.as_ref().map_or(0, Error::code);
-        let json = json!({
-            "command": "run-task",
-            "result": result,
-            "exit_code": exit_code,
-            "reason": failure.as_ref().map(ToString::to_string),
-            "cluster": self.cluster,
-            "region": self.aws.region(),
-            "task_definition": self.definition.arn(),
-            "tasks": tasks,
-            "duration_seconds": (self.started.elapsed().as_millis() as f64) / 1000.0,
+        let json = output::to_value(&RunTaskResult {
+            command: "run-task",
+            result: result.to_string(),
+            exit_code: failure.as_ref().map_or(0, Error::code),
+            reason: failure.as_ref().map(ToString::to_string),
+            cluster: self.cluster.to_string(),
+            region: self.aws.region().to_string(),
+            task_definition: self.definition.arn().to_string(),
+            tasks,
+            duration_seconds: (self.started.elapsed().as_millis() as f64) / 1000.0,
         });
         Report {
             json,

@@ -59,6 +59,7 @@ pub fn status_word(status: NotifyStatus) -> &'static str {
         NotifyStatus::Started => "started",
         NotifyStatus::Pass => "succeeded",
         NotifyStatus::Fail => "failed",
+        NotifyStatus::Cancelled => "cancelled",
     }
 }
 
@@ -67,6 +68,7 @@ fn status_emoji(status: NotifyStatus) -> &'static str {
         NotifyStatus::Started => "🚀",
         NotifyStatus::Pass => "✅",
         NotifyStatus::Fail => "❌",
+        NotifyStatus::Cancelled => "⚪",
     }
 }
 
@@ -561,6 +563,26 @@ mod tests {
         }
         let text = message.to_string();
         assert!(text.contains("19 xxx") && !text.contains("00 xxx"));
+    }
+
+    #[test]
+    fn cancelled_is_neutral_without_a_failure_section() {
+        let summary = Summary {
+            env: Some("stg".into()),
+            reason: Some("interrupted by SIGINT".into()),
+            ..Summary::default()
+        };
+        let message = build(NotifyStatus::Cancelled, &ci(), &summary, &[]);
+        assert_eq!(
+            message["blocks"][0]["text"]["text"],
+            "⚪ Deployment cancelled — hoge-inc/hoge (stg)"
+        );
+        assert_eq!(
+            message["text"],
+            "⚪ Deployment cancelled — hoge-inc/hoge (stg)"
+        );
+        let text = message.to_string();
+        assert!(!text.contains("❌") && !text.contains("✅"), "{text}");
     }
 
     #[test]

@@ -27,22 +27,9 @@ setup_file() {
   : >"$ROOT/nosum/SHA256SUMS"
 
   # Python's http.server on a free port of 127.0.0.1, logging each request.
-  cat >"$BATS_FILE_TMPDIR/server.py" <<'EOF'
-import functools, http.server, sys
-root, port_file, log_file = sys.argv[1:4]
-class Handler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, fmt, *args):
-        with open(log_file, "a") as f:
-            f.write(self.requestline + "\n")
-server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=root))
-with open(port_file + ".tmp", "w") as f:
-    f.write(str(server.server_address[1]))
-import os; os.replace(port_file + ".tmp", port_file)
-server.serve_forever()
-EOF
   export REQUEST_LOG="$BATS_FILE_TMPDIR/requests.log"
   : >"$REQUEST_LOG"
-  python3 "$BATS_FILE_TMPDIR/server.py" "$ROOT" "$BATS_FILE_TMPDIR/port" "$REQUEST_LOG" 3>&- &
+  python3 "$BATS_TEST_DIRNAME/fixtures/release_server.py" "$ROOT" "$BATS_FILE_TMPDIR/port" "$REQUEST_LOG" 3>&- &
   echo $! >"$BATS_FILE_TMPDIR/server.pid"
   for _ in $(seq 50); do
     [ -s "$BATS_FILE_TMPDIR/port" ] && break

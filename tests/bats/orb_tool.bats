@@ -49,7 +49,7 @@ YAML
 }
 
 @test "lint reports an invalid enum default and a camelCase name" {
-  sed -i 's/    enum: \[job, started, pass, fail\]/    enum: [started, pass, fail]/' \
+  sed -i 's/    enum: \[job, started, pass, fail, cancelled\]/    enum: [started, pass, fail, cancelled]/' \
     "$BATS_TEST_TMPDIR/src/commands/notify.yml"
   mv "$BATS_TEST_TMPDIR/src/examples/oidc_auth.yml" "$BATS_TEST_TMPDIR/src/examples/oidcAuth.yml"
   run "$PY" "$TOOL" lint "$BATS_TEST_TMPDIR/src"
@@ -81,4 +81,25 @@ YAML
   run "$PY" "$TOOL" versions "$BATS_TEST_TMPDIR/src" "$BATS_TEST_TMPDIR/Cargo.toml"
   [ "$status" -eq 1 ]
   [[ "$output" == *"commands/install.yml: version default is '0.1.0', the crate is '9.9.9'"* ]]
+  [[ "$output" == *"jobs/deploy.yml: version default is '0.1.0', the crate is '9.9.9'"* ]]
+  [[ "$output" == *"jobs/run_task.yml: version default is '0.1.0'"* ]]
+}
+
+@test "every job passes its version and base_url to the installer" {
+  for job in build_and_push_image deploy run_task; do
+    "$PY" - "$BATS_TEST_TMPDIR/orb.yml" "$job" <<'PY'
+import sys, yaml
+orb = yaml.safe_load(open(sys.argv[1]))
+job = orb["jobs"][sys.argv[2]]
+assert {"version", "base_url"} <= set(job["parameters"]), sys.argv[2]
+steps = [s for s in job["steps"] if isinstance(s, dict) and "install" in s]
+assert steps == [{"install": {"version": "<< parameters.version >>", "base_url": "<< parameters.base_url >>"}}], steps
+# The command the job calls does not install a second time.
+for step in job["steps"]:
+    if isinstance(step, dict):
+        for name, params in step.items():
+            if name in orb["commands"] and name != "install" and "install" in orb["commands"][name].get("parameters", {}):
+                assert params.get("install") is False, (sys.argv[2], name)
+PY
+  done
 }

@@ -32,6 +32,8 @@ pub struct Output {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
+    /// Set once stdout was validated against its command's JSON Schema.
+    schema_checked: std::cell::OnceCell<()>,
 }
 
 impl Output {
@@ -77,15 +79,18 @@ impl Output {
         self
     }
 
-    /// stdout parsed as the `--output json` document.
+    /// stdout parsed as the `--output json` document, which must match its command's published
+    /// schema (`docs/schema/<command>.v1.json`): every test that reads a result checks it.
     #[track_caller]
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+        let document = serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
             panic!(
                 "stdout is not JSON ({e}):\n{}\n--- stderr\n{}",
                 self.stdout, self.stderr
             )
-        })
+        });
+        self.schema_checked.get_or_init(|| check_schema(&document));
+        document
     }
 
     /// Both streams, for checks that something appears nowhere.
@@ -213,6 +218,7 @@ impl Test {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            schema_checked: std::cell::OnceCell::new(),
         }
     }
 
@@ -225,4 +231,55 @@ impl Test {
             .spawn()
             .expect("spawn ecs-ship")
     }
+}
+
+/// Validates a result document against `docs/schema/<command>.v1.json` with check-jsonschema
+/// (from the .venv scripts/test makes, or next to ECS_SHIP_TEST_PYTHON).
+#[track_caller]
+pub fn check_schema(document: &serde_json::Value) {
+    let Some(command) = document.get("command").and_then(serde_json::Value::as_str) else {
+        // iam-policy prints the policy itself, in IAM's own format.
+        assert!(
+            document.get("Statement").is_some(),
+            "a result document without `command`: {document:#}"
+        );
+        return;
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let schema = root
+        .join("docs/schema")
+        .join(format!("{}.v1.json", command.replace(' ', "-")));
+    assert!(
+        schema.exists(),
+        "no published schema {} for `{command}`",
+        schema.display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("result.json");
+    std::fs::write(&file, document.to_string()).unwrap();
+    let checker = check_jsonschema();
+    let output = Command::new(&checker)
+        .arg("--schemafile")
+        .arg(&schema)
+        .arg(&file)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", checker.display()));
+    assert!(
+        output.status.success(),
+        "the `{command}` result does not match {}:\n{}{}\n--- document\n{document:#}",
+        schema.display(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn check_jsonschema() -> PathBuf {
+    let beside_python = std::env::var_os("ECS_SHIP_TEST_PYTHON")
+        .map(PathBuf::from)
+        .and_then(|python| Some(python.parent()?.join("check-jsonschema")));
+    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/check-jsonschema");
+    beside_python
+        .filter(|p| p.exists())
+        .or_else(|| venv.exists().then_some(venv))
+        .expect("check-jsonschema is not installed: run `bash scripts/test` (it creates .venv) or set ECS_SHIP_TEST_PYTHON")
 }

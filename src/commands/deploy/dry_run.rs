@@ -12,6 +12,7 @@ use crate::cli::DeployArgs;
 use crate::context::Context;
 use crate::diff;
 use crate::ecs::ServiceDescription;
+use crate::output::{self, DeployDryRun, DeployStrategy, PlannedRevision};
 use crate::report::Report;
 use crate::task_definition::{Change, TaskDefinition};
 
@@ -101,13 +102,17 @@ pub fn report(run: DryRun<'_>) -> Report {
         let before = revision.before.as_ref().map(pretty).unwrap_or_default();
         let diff = diff::unified(&before, &pretty(&revision.derived), 3);
         lines.extend(diff.lines().map(str::to_string));
-        changes.push(json!({
-            "from": revision.label,
-            "action": match revision.action { Action::Unchanged => "unchanged", Action::Reuse => "reuse", Action::Register => "register" },
-            "task_definition": revision.target.as_ref().map(|t| t.arn().to_string()),
-            "registration": shown_registration(&revision.derived, &secret_values),
-            "diff": diff,
-        }));
+        changes.push(PlannedRevision {
+            from: revision.label.clone(),
+            action: match revision.action {
+                Action::Unchanged => "unchanged",
+                Action::Reuse => "reuse",
+                Action::Register => "register",
+            },
+            task_definition: revision.target.as_ref().map(|t| t.arn().to_string()),
+            registration: shown_registration(&revision.derived, &secret_values),
+            diff,
+        });
     }
     let mut updates = vec![];
     for (i, service) in services.iter().enumerate() {
@@ -149,20 +154,26 @@ pub fn report(run: DryRun<'_>) -> Report {
         .progress
         .say("dry run: nothing was registered or updated");
     Report {
-        json: json!({
-            "command": "deploy",
-            "result": "dry_run",
-            "exit_code": 0,
-            "dry_run": true,
-            "cluster": cluster,
-            "task_definitions": changes,
-            "updates": updates,
-            "strategies": services.iter().map(|s| json!({
-                "service": s.service_name,
-                "deployment_controller": s.deployment_controller.clone().unwrap_or_else(|| "ECS".into()),
-                "strategy": s.strategy.clone().unwrap_or_else(|| "ROLLING".into()),
-            })).collect::<Vec<_>>(),
-            "duration_seconds": (started.elapsed().as_millis() as f64) / 1000.0,
+        json: output::to_value(&DeployDryRun {
+            command: "deploy",
+            result: "dry_run",
+            exit_code: 0,
+            dry_run: true,
+            cluster: cluster.to_string(),
+            task_definitions: changes,
+            updates,
+            strategies: services
+                .iter()
+                .map(|s| DeployStrategy {
+                    service: s.service_name.clone(),
+                    deployment_controller: s
+                        .deployment_controller
+                        .clone()
+                        .unwrap_or_else(|| "ECS".into()),
+                    strategy: s.strategy.clone().unwrap_or_else(|| "ROLLING".into()),
+                })
+                .collect(),
+            duration_seconds: (started.elapsed().as_millis() as f64) / 1000.0,
         }),
         stdout: lines,
         ..Report::default()

@@ -2,8 +2,6 @@
 
 use std::time::Instant;
 
-use serde_json::{json, Value};
-
 use super::codedeploy::CodeDeploy;
 use super::plan::Revision;
 use super::service_deployment::{self, Native};
@@ -14,6 +12,7 @@ use crate::cli::OnPause;
 use crate::context::Context;
 use crate::ecs::{self, arn_name};
 use crate::error::{Error, Result, Signal};
+use crate::output::{self, CodeDeployResult, DeployResult, Paused, PinnedImage, ServiceResult};
 use crate::report::Report;
 use crate::service_deployment_verdict::Goal;
 
@@ -282,61 +281,85 @@ impl Outcome<'_> {
 
     pub fn report(self, watches: &[Watch], failure: Option<Error>) -> Report {
         let exit_code = failure.as_ref().map_or(0, Error::code);
-        let services: Vec<Value> = watches
+        let services = watches
             .iter()
             .enumerate()
             .map(|(i, watch)| {
                 let (result, reason) = self.results[i]
                     .clone()
-                    .map(|(status, reason)| (status.as_str(), reason))
+                    .map(|(status, reason)| (status.as_str().to_string(), reason))
                     .unwrap_or_default();
                 let rollback = self.rollbacks[i].as_ref();
                 let native = watch.follow.native();
                 let deployment = native.and_then(|n| n.last.as_ref());
                 let paused = match &watch.verdict {
-                    Some(Verdict::Paused(pause)) => json!({
-                        "stage": pause.stage,
-                        "hook_id": pause.hook_id,
-                        "expires_at": pause.expires_at.map(service_deployment::utc),
-                        "timeout_action": pause.timeout_action,
-                        "hooks_waiting": pause.waiting,
-                        "continue_command": native.map(|n| n.continue_command.clone()),
+                    Some(Verdict::Paused(pause)) => Some(Paused {
+                        stage: pause.stage.clone(),
+                        hook_id: pause.hook_id.clone(),
+                        expires_at: pause.expires_at.map(service_deployment::utc),
+                        timeout_action: pause.timeout_action.clone(),
+                        hooks_waiting: pause.waiting.clone(),
+                        continue_command: native.map(|n| n.continue_command.clone()).or_else(
+                            || {
+                                watch
+                                    .follow
+                                    .codedeploy()
+                                    .map(|c| c.continue_command.clone())
+                            },
+                        ),
                     }),
-                    _ => Value::Null,
+                    _ => None,
                 };
                 let not_waited_for = match &watch.verdict {
-                    Some(Verdict::TrafficShifted(text)) => json!(text),
-                    _ => Value::Null,
+                    Some(Verdict::TrafficShifted(text)) => Some(text.clone()),
+                    _ => None,
                 };
-                json!({
-                    "service": watch.name,
-                    "cluster": self.cluster,
-                    "deployment_id": watch.deployment_id,
-                    "rollout_state": watch.deployment().and_then(|d| d.rollout_state.clone()),
-                    "deployment_controller": watch.last.deployment_controller.clone().unwrap_or_else(|| "ECS".into()),
-                    "strategy": watch.last.strategy.clone().unwrap_or_else(|| "ROLLING".into()),
-                    "service_deployment_arn": native.map(|n| n.arn.clone()).or(watch.service_deployment_arn.clone()),
-                    "service_deployment_status": deployment.map(|d| d.status.clone()),
-                    "lifecycle_stage": deployment.and_then(|d| d.lifecycle_stage.clone()),
-                    "paused": paused,
-                    "codedeploy": watch.follow.codedeploy().map(|c| json!({
-                        "application": c.group.application,
-                        "deployment_group": c.group.name,
-                        "deployment_id": c.original_id,
-                        "status": c.last.as_ref().map(|d| d.status.clone()),
-                        "rollback_deployment_id": c.last.as_ref().and_then(|d| d.rollback_deployment_id.clone()),
-                    })),
-                    "not_waited_for": not_waited_for,
-                    "result": result,
-                    "reason": reason,
-                    "desired_count": watch.last.desired_count,
-                    "running_count": watch.last.running_count,
-                    "task_definition": watch.task_definition,
-                    "previous_task_definition": self.previous[i],
-                    "rolled_back_to": rollback.map(|(to, _, _)| to.clone()),
-                    "rollback_result": rollback.map(|(_, result, _)| result.as_str()),
-                    "console_url": ecs::console_url(self.aws.region(), self.cluster, &format!("services/{}/deployments", watch.name)),
-                })
+                ServiceResult {
+                    service: watch.name.clone(),
+                    cluster: self.cluster.to_string(),
+                    deployment_id: watch.deployment_id.clone(),
+                    rollout_state: watch.deployment().and_then(|d| d.rollout_state.clone()),
+                    result,
+                    reason,
+                    desired_count: watch.last.desired_count,
+                    running_count: watch.last.running_count,
+                    task_definition: watch.task_definition.clone(),
+                    previous_task_definition: self.previous[i].clone(),
+                    rolled_back_to: rollback.map(|(to, _, _)| to.clone()),
+                    rollback_result: rollback.map(|(_, result, _)| result.as_str().to_string()),
+                    console_url: ecs::console_url(
+                        self.aws.region(),
+                        self.cluster,
+                        &format!("services/{}/deployments", watch.name),
+                    ),
+                    deployment_controller: watch
+                        .last
+                        .deployment_controller
+                        .clone()
+                        .unwrap_or_else(|| "ECS".into()),
+                    strategy: watch
+                        .last
+                        .strategy
+                        .clone()
+                        .unwrap_or_else(|| "ROLLING".into()),
+                    service_deployment_arn: native
+                        .map(|n| n.arn.clone())
+                        .or(watch.service_deployment_arn.clone()),
+                    service_deployment_status: deployment.map(|d| d.status.clone()),
+                    lifecycle_stage: deployment.and_then(|d| d.lifecycle_stage.clone()),
+                    paused,
+                    not_waited_for,
+                    codedeploy: watch.follow.codedeploy().map(|c| CodeDeployResult {
+                        application: c.group.application.clone(),
+                        deployment_group: c.group.name.clone(),
+                        deployment_id: c.original_id.clone(),
+                        status: c.last.as_ref().map(|d| d.status.clone()),
+                        rollback_deployment_id: c
+                            .last
+                            .as_ref()
+                            .and_then(|d| d.rollback_deployment_id.clone()),
+                    }),
+                }
             })
             .collect();
         let mut arns: Vec<String> = vec![];
@@ -360,24 +383,28 @@ impl Outcome<'_> {
             Some(Error::Interrupted(_)) => "cancelled",
             Some(_) => "error",
         };
-        let pinned: Vec<Value> = self
+        let pinned_images = self
             .revisions
             .iter()
             .flat_map(|r| &r.pinned)
-            .map(|p| json!({ "container": p.container, "from": p.from, "to": p.to }))
+            .map(|p| PinnedImage {
+                container: p.container.clone(),
+                from: p.from.clone(),
+                to: p.to.clone(),
+            })
             .collect();
-        let json = json!({
-            "command": self.command,
-            "result": result,
-            "exit_code": exit_code,
-            "reason": failure.as_ref().map(ToString::to_string),
-            "cluster": self.cluster,
-            "region": self.aws.region(),
-            "task_definition": match arns.as_slice() { [one] => json!(one), many => json!(many) },
-            "pinned_images": pinned,
-            "services": services,
-            "api_calls": self.aws.calls(),
-            "duration_seconds": (self.started.elapsed().as_millis() as f64) / 1000.0,
+        let json = output::to_value(&DeployResult {
+            command: self.command,
+            result,
+            exit_code,
+            reason: failure.as_ref().map(ToString::to_string),
+            cluster: self.cluster.to_string(),
+            region: self.aws.region().to_string(),
+            task_definition: arns.clone().into(),
+            pinned_images,
+            services,
+            api_calls: self.aws.calls(),
+            duration_seconds: (self.started.elapsed().as_millis() as f64) / 1000.0,
         });
         let events = self.events.len().saturating_sub(EVENTS_KEPT);
         Report {

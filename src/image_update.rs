@@ -1,0 +1,258 @@
+//! Image changes relative to a container's current image, shared by `deploy` and `run-task`:
+//! the tag-only `--image CONTAINER=:TAG` and the aws-ecs orb's `--container-image-name-updates`
+//! (`container=web,tag=v2`). The repository comes from the task definition being derived.
+
+use crate::ecr::ImageRef;
+use crate::error::{Error, Result};
+use crate::task_definition::{Change, TaskDefinition};
+
+/// One entry of the aws-ecs orb's `container-image-name-updates`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ImageUpdate {
+    pub container: String,
+    pub image: Option<String>,
+    pub tag: Option<String>,
+    pub image_and_tag: Option<String>,
+    /// The flag it came from, for error messages.
+    pub flag: &'static str,
+}
+
+impl ImageUpdate {
+    /// The new image, given the container's current one: `image=` keeps the current tag,
+    /// `tag=` keeps the current image name (dropping a pinned digest), `image-and-tag=` replaces all.
+    pub fn apply_to(&self, current: &str) -> String {
+        if let Some(full) = &self.image_and_tag {
+            return full.clone();
+        }
+        let current = ImageRef::parse(current);
+        let name = self.image.clone().unwrap_or_else(|| current.name());
+        match (&self.tag, &self.image) {
+            (Some(tag), _) => format!("{name}:{tag}"),
+            (None, Some(_)) => match &current.tag {
+                Some(tag) => format!("{name}:{tag}"),
+                None => name,
+            },
+            (None, None) => current.to_string(),
+        }
+    }
+}
+
+/// `container=web,tag=v2 container=worker,image-and-tag=repo/worker:v2` — entries separated by
+/// spaces or commas, each starting at `container=`.
+pub fn parse_image_name_updates(text: &str) -> Result<Vec<ImageUpdate>> {
+    let bad = |detail: String| {
+        Error::input_with_hint(
+            format!("--container-image-name-updates `{text}`: {detail}"),
+            "expected container=NAME,tag=TAG (or image=IMAGE, or image-and-tag=IMAGE:TAG), several separated by spaces",
+        )
+    };
+    let mut updates: Vec<ImageUpdate> = vec![];
+    for pair in text
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|p| !p.is_empty())
+    {
+        let (key, value) = pair
+            .split_once('=')
+            .ok_or_else(|| bad(format!("`{pair}` is not key=value")))?;
+        if value.is_empty() {
+            return Err(bad(format!("`{key}` has no value")));
+        }
+        if key == "container" {
+            updates.push(ImageUpdate {
+                container: value.into(),
+                flag: "--container-image-name-updates",
+                ..ImageUpdate::default()
+            });
+            continue;
+        }
+        let current = updates
+            .last_mut()
+            .ok_or_else(|| bad(format!("`{pair}` comes before any container=")))?;
+        let slot = match key {
+            "image" => &mut current.image,
+            "tag" => &mut current.tag,
+            "image-and-tag" => &mut current.image_and_tag,
+            _ => {
+                return Err(bad(format!(
+                    "unknown key `{key}` (use container, image, tag or image-and-tag)"
+                )))
+            }
+        };
+        if slot.replace(value.into()).is_some() {
+            return Err(bad(format!(
+                "`{key}` given twice for container `{}`",
+                current.container
+            )));
+        }
+    }
+    if updates.is_empty() {
+        return Err(bad("no container=NAME entry".into()));
+    }
+    for update in &updates {
+        match update {
+            ImageUpdate {
+                image: None,
+                tag: None,
+                image_and_tag: None,
+                ..
+            } => {
+                return Err(bad(format!(
+                    "container `{}` has no image=, tag= or image-and-tag=",
+                    update.container
+                )))
+            }
+            ImageUpdate {
+                image_and_tag: Some(_),
+                ..
+            } if update.image.is_some() || update.tag.is_some() => {
+                return Err(bad(format!(
+                    "container `{}`: image-and-tag= cannot be combined with image= or tag=",
+                    update.container
+                )))
+            }
+            _ => {}
+        }
+    }
+    Ok(updates)
+}
+
+/// `--image CONTAINER=:TAG`: the tag-only form, resolved against the container's current
+/// repository. `None` for a full `CONTAINER=IMAGE` (a [`Change::image`]).
+pub fn tag_only(spec: &str) -> Result<Option<ImageUpdate>> {
+    let Some((container, tag)) = spec
+        .split_once('=')
+        .and_then(|(container, image)| Some((container, image.strip_prefix(':')?)))
+    else {
+        return Ok(None);
+    };
+    if container.is_empty() || tag.is_empty() || tag.contains([':', '/', '@']) {
+        return Err(Error::input_with_hint(
+            format!("--image `{spec}` is not CONTAINER=:TAG"),
+            "e.g. --image app=:v42 (keeps app's repository), or --image app=REPOSITORY:TAG",
+        ));
+    }
+    Ok(Some(ImageUpdate {
+        container: container.into(),
+        tag: Some(tag.into()),
+        flag: "--image",
+        ..ImageUpdate::default()
+    }))
+}
+
+/// Applies each update to its container in `definition`, skipping containers it does not
+/// have (callers check those first); returns the containers whose image changed.
+pub fn apply_all(definition: &mut TaskDefinition, updates: &[ImageUpdate]) -> Result<Vec<String>> {
+    let mut changed = vec![];
+    for update in updates {
+        let Some(current) = definition.image(&update.container).map(str::to_string) else {
+            continue;
+        };
+        definition.apply(&Change::Image {
+            container: update.container.clone(),
+            image: update.apply_to(&current),
+        })?;
+        changed.push(update.container.clone());
+    }
+    Ok(changed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REPO: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app";
+
+    #[test]
+    fn image_name_updates_in_the_orb_format() {
+        let updates = parse_image_name_updates(
+            "container=web,tag=v2 container=worker,image-and-tag=repo/w:3",
+        )
+        .unwrap();
+        assert_eq!(updates.len(), 2);
+        assert_eq!(updates[0].container, "web");
+        assert_eq!(updates[0].tag.as_deref(), Some("v2"));
+        assert_eq!(updates[1].image_and_tag.as_deref(), Some("repo/w:3"));
+        // The orb's own comma-only form.
+        let orb = parse_image_name_updates("container=a,image=x,container=b,tag=1").unwrap();
+        assert_eq!(
+            (orb[0].image.as_deref(), orb[1].tag.as_deref()),
+            (Some("x"), Some("1"))
+        );
+    }
+
+    #[test]
+    fn malformed_image_name_updates_are_rejected_with_the_reason() {
+        for (text, needle) in [
+            ("tag=v2", "before any container="),
+            ("container=web", "has no image="),
+            ("container=web,colour=blue", "unknown key `colour`"),
+            ("container=web,tag", "not key=value"),
+            ("container=web,tag=", "has no value"),
+            ("container=web,tag=1,tag=2", "given twice"),
+            (
+                "container=web,image-and-tag=a:1,tag=2",
+                "cannot be combined",
+            ),
+            ("", "no container=NAME"),
+        ] {
+            let error = parse_image_name_updates(text).unwrap_err().to_string();
+            assert!(error.contains(needle), "{text:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn tag_update_keeps_the_name_and_drops_a_pinned_digest() {
+        let update = ImageUpdate {
+            container: "app".into(),
+            tag: Some("v2".into()),
+            ..ImageUpdate::default()
+        };
+        assert_eq!(update.apply_to(&format!("{REPO}:v1")), format!("{REPO}:v2"));
+        assert_eq!(
+            update.apply_to(&format!("{REPO}@sha256:abc")),
+            format!("{REPO}:v2")
+        );
+    }
+
+    #[test]
+    fn image_update_keeps_the_tag() {
+        let update = ImageUpdate {
+            container: "app".into(),
+            image: Some("other/app".into()),
+            ..ImageUpdate::default()
+        };
+        assert_eq!(update.apply_to("app:v1"), "other/app:v1");
+        assert_eq!(update.apply_to("app"), "other/app");
+        let both = ImageUpdate {
+            tag: Some("v9".into()),
+            ..update.clone()
+        };
+        assert_eq!(both.apply_to("app:v1"), "other/app:v9");
+        let full = ImageUpdate {
+            container: "app".into(),
+            image_and_tag: Some("x/y:z".into()),
+            ..ImageUpdate::default()
+        };
+        assert_eq!(full.apply_to("app:v1"), "x/y:z");
+    }
+
+    #[test]
+    fn tag_only_image_keeps_the_repository() {
+        let update = tag_only("app=:v42").unwrap().unwrap();
+        assert_eq!(update.container, "app");
+        assert_eq!(update.flag, "--image");
+        assert_eq!(
+            update.apply_to(&format!("{REPO}:v1")),
+            format!("{REPO}:v42")
+        );
+        assert_eq!(
+            update.apply_to(&format!("{REPO}@sha256:abc")),
+            format!("{REPO}:v42")
+        );
+        assert_eq!(tag_only(&format!("app={REPO}:v1")).unwrap(), None);
+        for bad in ["app=:", "=:v1", "app=:a/b", "app=:v1:v2"] {
+            let error = tag_only(bad).unwrap_err().to_string();
+            assert!(error.contains("CONTAINER=:TAG"), "{bad}: {error}");
+        }
+    }
+}
