@@ -6,7 +6,7 @@
 #
 #   bash bench/deploy.sh [SIZES...]        # default: 1 10 50
 #
-# Needs: target/release/ecs-ship (built if missing) and .venv with moto, awscli, ecs-deploy
+# Needs: target/release/ecs-ship (built if missing; ECS_SHIP_BIN=PATH measures another build) and .venv with moto, awscli, ecs-deploy
 # (bash scripts/ensure-venv). Loopback only; dummy credentials.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +14,7 @@ ROOT=$PWD
 SIZES=("${@:-1 10 50}")
 read -r -a SIZES <<<"${SIZES[*]}"
 PY="$ROOT/.venv/bin/python"
-BIN="$ROOT/target/release/ecs-ship"
+BIN="${ECS_SHIP_BIN:-$ROOT/target/release/ecs-ship}"
 [ -x "$BIN" ] || cargo build --release --quiet
 
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1

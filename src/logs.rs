@@ -17,7 +17,7 @@ const FOLLOW_INTERVAL: Duration = Duration::from_secs(2);
 /// reports the task STOPPED, and those are the lines a failed migration is read for.
 pub const DEFAULT_SETTLE: Duration = Duration::from_secs(3);
 /// How often a stream is read again while waiting for it to settle.
-const SETTLE_POLL: Duration = Duration::from_millis(500);
+const SETTLE_POLL: Duration = Duration::from_secs(1);
 /// A page loop that never returns the same token twice is cut off here, and resumed next round.
 const MAX_PAGES_PER_FETCH: usize = 50;
 
