@@ -6,10 +6,11 @@
 use serde_json::{json, Map, Value};
 
 use super::service_deployment::pause_text;
-use super::waiter::{Verdict, Waiter};
-use crate::aws::{Aws, DeploymentGroup, ErrorKind};
-use crate::cli::{CodeDeployArgs, OnPause};
+use super::waiter::{Follow, Verdict, Waiter, Watch};
+use crate::aws::{Aws, DeploymentGroup, ErrorKind, NewDeployment};
+use crate::cli::{CodeDeployArgs, DeployArgs, OnPause, WaitUntil};
 use crate::codedeploy_verdict::{self, CodeDeployDeployment};
+use crate::context::Context;
 use crate::ecs::{arn_name, ServiceDescription};
 use crate::error::{Error, Result};
 use crate::service_deployment_verdict::{self as sd_verdict, Goal};
@@ -342,6 +343,65 @@ pub async fn active(aws: &Aws, group: &DeploymentGroup) -> Result<Option<CodeDep
         }
     }
     Ok(None)
+}
+
+/// CreateDeployment of `arn` for a CODE_DEPLOY service, and the watch that follows it.
+#[allow(clippy::too_many_arguments)]
+pub async fn start(
+    context: &Context,
+    aws: &Aws,
+    args: &DeployArgs,
+    cluster: &str,
+    service: &ServiceDescription,
+    group: &DeploymentGroup,
+    arn: &str,
+    hooks: &[(String, String)],
+) -> Result<Watch> {
+    if args.desired_count.is_some() || args.force_new_deployment {
+        context.progress.warn(format_args!(
+            "{}: --desired-count and --force-new-deployment do not apply to a CodeDeploy deployment; ignored",
+            service.service_name
+        ));
+    }
+    let request = NewDeployment {
+        application: group.application.clone(),
+        group: group.name.clone(),
+        config: args.codedeploy_config.clone(),
+        appspec: appspec(service, arn, hooks).to_string(),
+        auto_rollback: args.rollback_on_failure,
+    };
+    let id = aws
+        .create_deployment(&request)
+        .await
+        .map_err(|e| match e.kind() {
+            ErrorKind::NotFound | ErrorKind::Refused => Error::input(format!(
+                "CodeDeploy refused the deployment of `{}` to {}: {}: {}",
+                service.service_name,
+                arn_name(arn),
+                e.code,
+                e.message
+            )),
+            _ => e.into(),
+        })?;
+    context.progress.say(format_args!(
+        "{}: started CodeDeploy deployment {id} of {} (https://{region}.console.aws.amazon.com/codesuite/codedeploy/deployments/{id}?region={region})",
+        service.service_name,
+        arn_name(arn),
+        region = aws.region()
+    ));
+    let mut watch = Watch::new(service, id.clone(), arn.to_string());
+    watch.follow = Follow::CodeDeploy(Box::new(CodeDeploy::new(
+        group.clone(),
+        id,
+        cluster,
+        &service.service_name,
+        Goal::Forward {
+            traffic_shifted: args.follow.wait_until == WaitUntil::TrafficShifted,
+        },
+        args.follow.on_pause,
+        super::continue_command(context, cluster, &service.service_name),
+    )));
+    Ok(watch)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ mod plan;
 mod rolling;
 mod service_deployment;
 mod waiter;
+mod way;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -19,8 +20,10 @@ pub(crate) use outcome::{result_of, Outcome, Status};
 use plan::{Action, Plan, Revision, Source};
 pub(crate) use service_deployment::{in_progress, now, started_by_update, Native};
 pub(crate) use waiter::{Follow, Verdict, WaitEnd, Waiter, Watch};
+use way::check_controllers;
+pub(crate) use way::Way;
 
-use crate::aws::{Aws, DeploymentGroup, ErrorKind, NewDeployment, ServiceUpdate};
+use crate::aws::{Aws, DeploymentGroup, ErrorKind, ServiceUpdate};
 use crate::cli::{DeployArgs, WaitUntil};
 use crate::context::Context;
 use crate::duration::human;
@@ -35,42 +38,6 @@ use crate::task_definition::{self, TaskDefinition};
 
 /// How many UpdateService calls run at once.
 const UPDATE_CONCURRENCY: usize = 10;
-
-/// How a service deploys, from its `deploymentController` and `deploymentConfiguration.strategy`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Way {
-    /// ROLLING: DescribeServices `deployments[]`.
-    Rolling,
-    /// BLUE_GREEN, LINEAR, CANARY: the service deployments API.
-    Native,
-    CodeDeploy,
-    External,
-}
-
-impl Way {
-    pub(crate) fn of(service: &ServiceDescription) -> Way {
-        match service.deployment_controller.as_deref() {
-            Some("CODE_DEPLOY") => Way::CodeDeploy,
-            Some("EXTERNAL") => Way::External,
-            _ => match service.strategy.as_deref() {
-                Some("BLUE_GREEN" | "LINEAR" | "CANARY") => Way::Native,
-                _ => Way::Rolling,
-            },
-        }
-    }
-
-    pub(crate) fn describe(service: &ServiceDescription) -> String {
-        let strategy = service.strategy.as_deref().unwrap_or("ROLLING");
-        match Way::of(service) {
-            Way::Rolling => format!("{strategy} (followed through DescribeServices deployments)"),
-            Way::Native => {
-                format!("{strategy}, ECS-native (followed through the service deployments API)")
-            }
-            Way::CodeDeploy => "CODE_DEPLOY controller (a CodeDeploy deployment)".into(),
-            Way::External => "EXTERNAL controller".into(),
-        }
-    }
-}
 
 /// `--service` names, each once; at least one.
 pub(crate) fn service_names(context: &Context, command: &str) -> Result<Vec<String>> {
@@ -109,24 +76,6 @@ pub(crate) fn continue_command(context: &Context, cluster: &str, service: &str) 
     format!("ecs-ship continue{env} --cluster {cluster} --service {service}")
 }
 
-/// A service whose deployments ecs-ship cannot drive: before anything is registered.
-fn check_controllers(services: &[ServiceDescription]) -> Result<()> {
-    for service in services {
-        match Way::of(service) {
-            Way::External => {
-                return Err(Error::input_with_hint(
-                    format!(
-                        "service `{}` uses the EXTERNAL deployment controller: its deployments are task sets driven by another tool, which ecs-ship does not drive; nothing was registered or changed",
-                        service.service_name
-                    ),
-                    "deploy it with the tool that owns its task sets",
-                ))
-            }
-            Way::Rolling | Way::Native | Way::CodeDeploy => {}
-        }
-    }
-    Ok(())
-}
 /// Service events kept for notifications.
 pub(crate) const EVENTS_KEPT: usize = 10;
 
@@ -454,7 +403,7 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
         if let Some(group) = &groups[i] {
             let arn = revisions[revision_of(i)].arn();
             watches.push(
-                create_deployment(context, &aws, args, cluster, before, group, &arn, &hooks)
+                codedeploy::start(context, &aws, args, cluster, before, group, &arn, &hooks)
                     .await?,
             );
             continue;
@@ -598,65 +547,6 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
     Ok(report)
 }
 
-/// CreateDeployment of `arn` for a CODE_DEPLOY service, and the watch that follows it.
-#[allow(clippy::too_many_arguments)]
-async fn create_deployment(
-    context: &Context,
-    aws: &Aws,
-    args: &DeployArgs,
-    cluster: &str,
-    service: &ServiceDescription,
-    group: &DeploymentGroup,
-    arn: &str,
-    hooks: &[(String, String)],
-) -> Result<Watch> {
-    if args.desired_count.is_some() || args.force_new_deployment {
-        context.progress.warn(format_args!(
-            "{}: --desired-count and --force-new-deployment do not apply to a CodeDeploy deployment; ignored",
-            service.service_name
-        ));
-    }
-    let request = NewDeployment {
-        application: group.application.clone(),
-        group: group.name.clone(),
-        config: args.codedeploy_config.clone(),
-        appspec: codedeploy::appspec(service, arn, hooks).to_string(),
-        auto_rollback: args.rollback_on_failure,
-    };
-    let id = aws
-        .create_deployment(&request)
-        .await
-        .map_err(|e| match e.kind() {
-            ErrorKind::NotFound | ErrorKind::Refused => Error::input(format!(
-                "CodeDeploy refused the deployment of `{}` to {}: {}: {}",
-                service.service_name,
-                arn_name(arn),
-                e.code,
-                e.message
-            )),
-            _ => e.into(),
-        })?;
-    context.progress.say(format_args!(
-        "{}: started CodeDeploy deployment {id} of {} (https://{region}.console.aws.amazon.com/codesuite/codedeploy/deployments/{id}?region={region})",
-        service.service_name,
-        arn_name(arn),
-        region = aws.region()
-    ));
-    let mut watch = Watch::new(service, id.clone(), arn.to_string());
-    watch.follow = Follow::CodeDeploy(Box::new(codedeploy::CodeDeploy::new(
-        group.clone(),
-        id,
-        cluster,
-        &service.service_name,
-        Goal::Forward {
-            traffic_shifted: args.follow.wait_until == WaitUntil::TrafficShifted,
-        },
-        args.follow.on_pause,
-        continue_command(context, cluster, &service.service_name),
-    )));
-    Ok(watch)
-}
-
 pub(crate) fn update_request(
     args: &DeployArgs,
     cluster: &str,
@@ -669,48 +559,5 @@ pub(crate) fn update_request(
         task_definition: arn.to_string(),
         desired_count: args.desired_count.map(|n| n.try_into().unwrap_or(i32::MAX)),
         force_new_deployment: args.force_new_deployment,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn service(controller: Option<&str>, strategy: Option<&str>) -> ServiceDescription {
-        ServiceDescription {
-            deployment_controller: controller.map(Into::into),
-            strategy: strategy.map(Into::into),
-            ..ServiceDescription::default()
-        }
-    }
-
-    #[test]
-    fn the_follower_comes_from_controller_and_strategy() {
-        assert_eq!(Way::of(&service(None, None)), Way::Rolling);
-        assert_eq!(
-            Way::of(&service(Some("ECS"), Some("ROLLING"))),
-            Way::Rolling
-        );
-        for strategy in ["BLUE_GREEN", "LINEAR", "CANARY"] {
-            assert_eq!(
-                Way::of(&service(Some("ECS"), Some(strategy))),
-                Way::Native,
-                "{strategy}"
-            );
-        }
-        assert_eq!(
-            Way::of(&service(Some("CODE_DEPLOY"), None)),
-            Way::CodeDeploy
-        );
-        assert_eq!(Way::of(&service(Some("EXTERNAL"), None)), Way::External);
-    }
-
-    #[test]
-    fn an_external_service_is_refused_before_anything_is_registered() {
-        let error = check_controllers(&[service(Some("EXTERNAL"), None)])
-            .unwrap_err()
-            .to_string();
-        assert!(error.contains("EXTERNAL"), "{error}");
-        assert!(check_controllers(&[service(Some("CODE_DEPLOY"), None)]).is_ok());
     }
 }
