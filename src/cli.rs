@@ -33,6 +33,10 @@ pub enum Command {
     /// Register a new task-definition revision, update the service(s) and wait for this deployment.
     #[command(visible_alias = "update-service")]
     Deploy(DeployArgs),
+    /// Continue (or --rollback) a deployment waiting at a PAUSE hook, then wait for it.
+    Continue(ContinueArgs),
+    /// Roll back the deployment in progress, or return to the revision the service ran before.
+    Rollback(RollbackArgs),
     /// Post a status message to Slack.
     Notify(NotifyArgs),
     /// ECR helpers: docker login, resolve a tag to its digest.
@@ -50,6 +54,8 @@ impl Command {
         match self {
             Command::RunTask(_) => "run-task",
             Command::Deploy(_) => "deploy",
+            Command::Continue(_) => "continue",
+            Command::Rollback(_) => "rollback",
             Command::Notify(_) => "notify",
             Command::Ecr(_) => "ecr",
             Command::IamPolicy(_) => "iam-policy",
@@ -420,6 +426,109 @@ pub struct DeployArgs {
     /// Move rules and schedules before the services are updated, not after they succeeded.
     #[arg(long, env = "ECS_SHIP_SCHEDULES_FIRST")]
     pub schedules_first: bool,
+
+    #[command(flatten)]
+    pub follow: FollowArgs,
+
+    #[command(flatten)]
+    pub codedeploy: CodeDeployArgs,
+
+    /// CODE_DEPLOY services: an AppSpec lifecycle hook, STAGE=LAMBDA (BeforeInstall,
+    /// AfterInstall, AfterAllowTestTraffic, BeforeAllowTraffic, AfterAllowTraffic; repeatable).
+    #[arg(
+        long = "codedeploy-hook",
+        env = "ECS_SHIP_CODEDEPLOY_HOOK",
+        value_delimiter = ' '
+    )]
+    pub codedeploy_hooks: Vec<String>,
+
+    /// CODE_DEPLOY services: the deployment configuration (default: the deployment group's).
+    #[arg(long, env = "ECS_SHIP_CODEDEPLOY_CONFIG")]
+    pub codedeploy_config: Option<String>,
+}
+
+/// Which CodeDeploy deployment group deploys a CODE_DEPLOY service (default: the one whose
+/// ECS services include it).
+#[derive(Args, Debug, Clone, Default)]
+pub struct CodeDeployArgs {
+    /// CodeDeploy application of CODE_DEPLOY services.
+    #[arg(
+        long,
+        env = "ECS_SHIP_CODEDEPLOY_APPLICATION",
+        requires = "codedeploy_deployment_group"
+    )]
+    pub codedeploy_application: Option<String>,
+
+    /// CodeDeploy deployment group of CODE_DEPLOY services.
+    #[arg(
+        long,
+        env = "ECS_SHIP_CODEDEPLOY_DEPLOYMENT_GROUP",
+        requires = "codedeploy_application"
+    )]
+    pub codedeploy_deployment_group: Option<String>,
+}
+
+/// How far to follow an ECS-native (blue/green, linear, canary) deployment; shared by
+/// `deploy` and `continue`.
+#[derive(Args, Debug, Clone)]
+pub struct FollowArgs {
+    /// complete: until ECS calls the deployment done; traffic-shifted: until production traffic
+    /// is on the new revision (bake time and clean-up left to ECS).
+    #[arg(long, env = "ECS_SHIP_WAIT_UNTIL", value_enum, default_value_t = WaitUntil::Complete)]
+    pub wait_until: WaitUntil,
+
+    /// At a PAUSE lifecycle hook: exit (0, result `paused`; `ecs-ship continue` resumes it) or
+    /// wait for someone to continue it until --timeout.
+    #[arg(long, env = "ECS_SHIP_ON_PAUSE", value_enum, default_value_t = OnPause::Exit)]
+    pub on_pause: OnPause,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitUntil {
+    Complete,
+    TrafficShifted,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnPause {
+    Exit,
+    Wait,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ContinueArgs {
+    /// Roll the paused deployment back instead of letting it go on.
+    #[arg(long, env = "ECS_SHIP_ROLLBACK")]
+    pub rollback: bool,
+
+    /// The lifecycle hook to continue, when several wait.
+    #[arg(long, env = "ECS_SHIP_HOOK")]
+    pub hook: Option<String>,
+
+    /// Give up after this many polls (with --poll-interval).
+    #[arg(long, env = "ECS_SHIP_MAX_POLL_ATTEMPTS", conflicts_with = "timeout")]
+    pub max_poll_attempts: Option<u32>,
+
+    #[command(flatten)]
+    pub follow: FollowArgs,
+
+    #[command(flatten)]
+    pub codedeploy: CodeDeployArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RollbackArgs {
+    /// With no deployment in progress, roll back to this FAMILY[:REVISION] or ARN instead of
+    /// the revision the service ran before.
+    #[arg(long, env = "ECS_SHIP_TASK_DEFINITION")]
+    pub task_definition: Option<String>,
+
+    /// Give up after this many polls (with --poll-interval).
+    #[arg(long, env = "ECS_SHIP_MAX_POLL_ATTEMPTS", conflicts_with = "timeout")]
+    pub max_poll_attempts: Option<u32>,
+
+    #[command(flatten)]
+    pub codedeploy: CodeDeployArgs,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -474,7 +583,7 @@ pub struct EcrResolveArgs {
 #[derive(Args, Debug, Clone)]
 pub struct IamPolicyArgs {
     /// Only the permissions of these commands (run-task, deploy, scheduled-tasks = deploy --rule /
-    /// --schedule, notify, ecr), comma-separated.
+    /// --schedule, continue, rollback, notify, ecr), comma-separated.
     #[arg(long = "command", env = "ECS_SHIP_IAM_COMMANDS", value_delimiter = ',')]
     pub commands: Vec<String>,
 

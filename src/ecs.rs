@@ -73,6 +73,28 @@ pub struct ServiceDescription {
     pub network_configuration: Option<Value>,
     pub deployments: Vec<Deployment>,
     pub events: Vec<ServiceEvent>,
+    /// `ECS`, `CODE_DEPLOY` or `EXTERNAL`; `None` when ECS did not say (then it is `ECS`).
+    pub deployment_controller: Option<String>,
+    /// `deploymentConfiguration.strategy`: `ROLLING`, `BLUE_GREEN`, `LINEAR`, `CANARY`.
+    pub strategy: Option<String>,
+    /// The ARN of the service deployment ECS is running or ran last.
+    pub current_service_deployment: Option<String>,
+    /// (container name, container port) of each load balancer (target group) of the service.
+    pub load_balancers: Vec<(String, i32)>,
+    /// CODE_DEPLOY and EXTERNAL services: the PRIMARY task set.
+    pub primary_task_set: Option<TaskSet>,
+}
+
+/// A task set of a CODE_DEPLOY or EXTERNAL service.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TaskSet {
+    pub id: String,
+    pub task_definition: String,
+    pub launch_type: Option<String>,
+    pub platform_version: Option<String>,
+    pub capacity_provider_strategy: Option<Value>,
+    pub network_configuration: Option<Value>,
+    pub load_balancers: Vec<(String, i32)>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -95,6 +117,57 @@ pub struct ServiceEvent {
     pub id: String,
     pub created_at: Option<f64>,
     pub message: String,
+}
+
+/// One service deployment (DescribeServiceDeployments): what ECS-native blue/green, linear and
+/// canary deployments — and rolling ones since 2024 — are followed by.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ServiceDeployment {
+    pub arn: String,
+    pub service_arn: String,
+    /// `PENDING`, `IN_PROGRESS`, `SUCCESSFUL`, `STOPPED`, `STOP_REQUESTED`, `ROLLBACK_*`.
+    pub status: String,
+    pub status_reason: Option<String>,
+    /// `SCALE_UP`, `TEST_TRAFFIC_SHIFT`, `PRODUCTION_TRAFFIC_SHIFT`, `BAKE_TIME`, `CLEAN_UP`, …
+    pub lifecycle_stage: Option<String>,
+    pub strategy: Option<String>,
+    pub bake_time_minutes: Option<i32>,
+    pub created_at: Option<f64>,
+    pub updated_at: Option<f64>,
+    /// The service revision being deployed.
+    pub target: Option<RevisionSummary>,
+    pub sources: Vec<RevisionSummary>,
+    pub hooks: Vec<LifecycleHook>,
+    /// `rollback.reason`, when ECS rolled it back.
+    pub rollback_reason: Option<String>,
+    /// Circuit breaker: status (`MONITORING`, `TRIGGERED`, …), failed tasks and threshold.
+    pub circuit_breaker: Option<(String, i32, i32)>,
+    /// Alarms: status and the names of those that went off.
+    pub alarms_status: Option<String>,
+    pub triggered_alarms: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RevisionSummary {
+    pub arn: String,
+    pub requested: i32,
+    pub running: i32,
+    pub pending: i32,
+    pub test_traffic_weight: Option<f64>,
+    pub production_traffic_weight: Option<f64>,
+}
+
+/// A lifecycle hook of a service deployment as it runs (`lifecycleHookDetails`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LifecycleHook {
+    pub hook_id: String,
+    /// `PAUSE` or `AWS_LAMBDA`.
+    pub target_type: Option<String>,
+    /// `IN_PROGRESS`, `AWAITING_ACTION`, `SUCCEEDED`, `FAILED`, `TIMED_OUT`.
+    pub status: String,
+    pub expires_at: Option<f64>,
+    /// What ECS does when the hook expires: `CONTINUE` or `ROLLBACK`.
+    pub timeout_action: Option<String>,
 }
 
 /// The last part of an ARN (`family:7` of a task definition, the id of a task, a cluster's

@@ -85,12 +85,13 @@ pub struct RunTaskDryRun {
     pub run_task: Value,
 }
 
-/// `deploy`: the deployment of each service.
+/// `deploy`, `continue` and `rollback`: the deployment of each service.
 #[derive(Serialize, Debug)]
 pub struct DeployResult {
-    /// Always `deploy`.
+    /// `deploy`, `continue` or `rollback`.
     pub command: &'static str,
-    /// `succeeded`, `started` (--no-wait), `failed`, `timed_out`, `cancelled`, `error`.
+    /// `succeeded`, `started` (--no-wait), `paused` (at a lifecycle hook), `failed`,
+    /// `timed_out`, `cancelled`, `error`.
     pub result: &'static str,
     pub exit_code: i32,
     pub reason: Option<String>,
@@ -143,6 +144,49 @@ pub struct ServiceResult {
     pub rolled_back_to: Option<String>,
     pub rollback_result: Option<String>,
     pub console_url: String,
+    /// `ECS`, `CODE_DEPLOY` or `EXTERNAL`.
+    pub deployment_controller: String,
+    /// `ROLLING`, `BLUE_GREEN`, `LINEAR` or `CANARY`.
+    pub strategy: String,
+    pub service_deployment_arn: Option<String>,
+    pub service_deployment_status: Option<String>,
+    pub lifecycle_stage: Option<String>,
+    /// Where the deployment waits for someone (`--on-pause exit`).
+    pub paused: Option<Paused>,
+    /// `--wait-until traffic-shifted`: what was left to ECS.
+    pub not_waited_for: Option<String>,
+    pub codedeploy: Option<CodeDeployResult>,
+}
+
+/// A deployment waiting at a PAUSE lifecycle hook, or a CodeDeploy deployment Ready.
+#[derive(Serialize, Debug)]
+pub struct Paused {
+    pub stage: String,
+    pub hook_id: String,
+    /// RFC 3339.
+    pub expires_at: Option<String>,
+    /// `CONTINUE` or `ROLLBACK`, what ECS does at expiry.
+    pub timeout_action: Option<String>,
+    pub hooks_waiting: Vec<String>,
+    pub continue_command: Option<String>,
+}
+
+/// The CodeDeploy deployment of a CODE_DEPLOY service.
+#[derive(Serialize, Debug)]
+pub struct CodeDeployResult {
+    pub application: String,
+    pub deployment_group: String,
+    pub deployment_id: String,
+    pub status: Option<String>,
+    pub rollback_deployment_id: Option<String>,
+}
+
+/// How a service deploys, as `deploy --dry-run` found it.
+#[derive(Serialize, Debug)]
+pub struct DeployStrategy {
+    pub service: String,
+    pub deployment_controller: String,
+    pub strategy: String,
 }
 
 /// `deploy --dry-run`: each task definition's fate and the UpdateService requests.
@@ -155,8 +199,10 @@ pub struct DeployDryRun {
     pub dry_run: bool,
     pub cluster: String,
     pub task_definitions: Vec<PlannedRevision>,
-    /// The UpdateService requests.
-    pub updates: Vec<crate::aws::ServiceUpdate>,
+    /// The UpdateService requests (CreateDeployment with its AppSpec for CODE_DEPLOY services),
+    /// as AWS takes them.
+    pub updates: Vec<Value>,
+    pub strategies: Vec<DeployStrategy>,
     pub duration_seconds: f64,
 }
 

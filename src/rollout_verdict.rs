@@ -168,7 +168,8 @@ fn describe_stopped(tasks: &[&Task], task_definition: &str) -> String {
     text
 }
 
-fn with_stopped(reason: &str, stopped: &[Task]) -> String {
+/// `reason; a task stopped: …` when one of `stopped` counts as a failure.
+pub fn with_stopped(reason: &str, stopped: &[Task]) -> String {
     let failed: Vec<&Task> = stopped.iter().filter(|t| counts_as_failure(t)).collect();
     match failed.first() {
         Some(task) => format!("{reason}; a task stopped: {}", task_reason(task)),

@@ -207,6 +207,8 @@ async fn dispatch(context: &Context, command: &Command) -> Result<Report, Error>
         Command::RunTask(args) => commands::run_task::run(context, args).await,
         Command::Notify(args) => commands::notify::run(context, args).await,
         Command::Deploy(args) => commands::deploy::run(context, args).await,
+        Command::Continue(args) => commands::continue_::run(context, args).await,
+        Command::Rollback(args) => commands::rollback::run(context, args).await,
         Command::Ecr(command) => commands::ecr::run(context, command).await,
         Command::IamPolicy(args) => commands::iam_policy::run(args),
         Command::Completions(args) => {

@@ -5,6 +5,8 @@ mod support;
 mod aws_layer;
 mod cli;
 mod deploy;
+mod deploy_codedeploy;
+mod deploy_strategies;
 mod ecr;
 mod moto;
 mod notify;

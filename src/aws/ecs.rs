@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::raw::{replace_body, RawResponse};
 use super::{Aws, AwsError, Service};
-use crate::ecs::{Container, Deployment, Failure, ServiceDescription, ServiceEvent, Task};
+use crate::ecs::{Container, Deployment, Failure, ServiceDescription, ServiceEvent, Task, TaskSet};
 
 /// One UpdateService request; serialized as AWS spells it, for `--dry-run`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -202,11 +202,11 @@ fn json_body(raw: RawResponse, operation: &'static str) -> Result<Value, AwsErro
         .ok_or_else(|| AwsError::unreadable(Service::Ecs, operation))
 }
 
-fn seconds(time: Option<&DateTime>) -> Option<f64> {
+pub(super) fn seconds(time: Option<&DateTime>) -> Option<f64> {
     time.map(DateTime::as_secs_f64)
 }
 
-fn owned(text: Option<&str>) -> String {
+pub(super) fn owned(text: Option<&str>) -> String {
     text.unwrap_or_default().to_string()
 }
 
@@ -265,8 +265,46 @@ impl From<&sdk::Service> for ServiceDescription {
             network_configuration: service.network_configuration().map(network_json),
             deployments: service.deployments().iter().map(Deployment::from).collect(),
             events: service.events().iter().map(ServiceEvent::from).collect(),
+            deployment_controller: service
+                .deployment_controller()
+                .map(|c| c.r#type().as_str().to_string()),
+            strategy: service
+                .deployment_configuration()
+                .and_then(|c| c.strategy())
+                .map(|s| s.as_str().to_string()),
+            current_service_deployment: service.current_service_deployment().map(str::to_string),
+            load_balancers: service
+                .load_balancers()
+                .iter()
+                .filter_map(load_balancer)
+                .collect(),
+            primary_task_set: service
+                .task_sets()
+                .iter()
+                .find(|t| t.status() == Some("PRIMARY"))
+                .map(|t| {
+                    let strategy = t.capacity_provider_strategy();
+                    TaskSet {
+                        id: owned(t.id()),
+                        task_definition: owned(t.task_definition()),
+                        launch_type: t.launch_type().map(|l| l.as_str().to_string()),
+                        platform_version: t.platform_version().map(str::to_string),
+                        capacity_provider_strategy: (!strategy.is_empty())
+                            .then(|| Value::Array(strategy.iter().map(strategy_json).collect())),
+                        network_configuration: t.network_configuration().map(network_json),
+                        load_balancers: t
+                            .load_balancers()
+                            .iter()
+                            .filter_map(load_balancer)
+                            .collect(),
+                    }
+                }),
         }
     }
+}
+
+fn load_balancer(lb: &sdk::LoadBalancer) -> Option<(String, i32)> {
+    Some((lb.container_name()?.to_string(), lb.container_port()?))
 }
 
 /// As RunTask takes it: a service's capacity providers go into the one-off task's request.

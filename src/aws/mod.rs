@@ -10,6 +10,7 @@
 //! pipeline, so fields newer than the compiled-in SDK survive, while signing, retries and
 //! endpoints stay the SDK's.
 
+mod codedeploy;
 mod config;
 mod ecr;
 mod ecs;
@@ -18,6 +19,7 @@ mod events;
 mod logs;
 mod raw;
 mod scheduler;
+mod service_deployments;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -29,6 +31,7 @@ use raw::CallLog;
 
 use crate::progress::Progress;
 
+pub use codedeploy::{DeploymentGroup, NewDeployment};
 pub use config::AwsOptions;
 pub use ecr::ImageLookup;
 pub use ecs::ServiceUpdate;
@@ -45,6 +48,7 @@ struct Inner {
     sdk: SdkConfig,
     region: String,
     ecs: aws_sdk_ecs::Client,
+    codedeploy: aws_sdk_codedeploy::Client,
     /// EventBridge rules and EventBridge Scheduler, for the scheduled tasks `deploy` moves.
     events: aws_sdk_eventbridge::Client,
     scheduler: aws_sdk_scheduler::Client,
@@ -66,6 +70,11 @@ impl Aws {
                 .interceptor(CallLog::new(calls.clone(), progress.clone()))
                 .build(),
         );
+        let codedeploy = aws_sdk_codedeploy::Client::from_conf(
+            aws_sdk_codedeploy::config::Builder::from(&sdk)
+                .interceptor(CallLog::new(calls.clone(), progress.clone()))
+                .build(),
+        );
         let events = aws_sdk_eventbridge::Client::from_conf(
             aws_sdk_eventbridge::config::Builder::from(&sdk)
                 .interceptor(CallLog::new(calls.clone(), progress.clone()))
@@ -81,6 +90,7 @@ impl Aws {
                 sdk,
                 region,
                 ecs,
+                codedeploy,
                 events,
                 scheduler,
                 logs: Mutex::new(HashMap::new()),

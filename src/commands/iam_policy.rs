@@ -10,7 +10,15 @@ use crate::report::Report;
 
 /// `scheduled-tasks` is `deploy --rule / --schedule`: apart, so a deploy without scheduled
 /// tasks is not allowed to rewrite every rule's targets.
-const COMMANDS: [&str; 5] = ["run-task", "deploy", "scheduled-tasks", "ecr", "notify"];
+const COMMANDS: [&str; 7] = [
+    "run-task",
+    "deploy",
+    "scheduled-tasks",
+    "continue",
+    "rollback",
+    "ecr",
+    "notify",
+];
 
 pub fn run(args: &IamPolicyArgs) -> Result<Report> {
     let mut commands = selected(&args.commands)?;
@@ -49,6 +57,8 @@ fn selected(given: &[String]) -> Result<Vec<&'static str>> {
         let canonical = match name {
             "run-task" | "migrate" => "run-task",
             "deploy" | "update-service" => "deploy",
+            "continue" => "continue",
+            "rollback" => "rollback",
             "ecr" => "ecr",
             "notify" => "notify",
             "scheduled-tasks" | "rule" | "schedule" => "scheduled-tasks",
@@ -98,6 +108,64 @@ pub fn policy(commands: &[&str], task_role: Option<&str>, execution_role: Option
                     "ecs:RegisterTaskDefinition",
                     "ecs:TagResource",
                     "ecs:UpdateService",
+                    // ECS-native blue/green, linear, canary: the service deployment it follows;
+                    // --rollback-on-failure stops it with rollback.
+                    "ecs:ListServiceDeployments",
+                    "ecs:DescribeServiceDeployments",
+                    "ecs:StopServiceDeployment",
+                    // CODE_DEPLOY services: find the deployment group, deploy, follow, stop.
+                    "codedeploy:ListApplications",
+                    "codedeploy:ListDeploymentGroups",
+                    "codedeploy:BatchGetDeploymentGroups",
+                    "codedeploy:GetDeploymentGroup",
+                    "codedeploy:GetDeploymentConfig",
+                    "codedeploy:CreateDeployment",
+                    "codedeploy:RegisterApplicationRevision",
+                    "codedeploy:GetDeployment",
+                    "codedeploy:GetDeploymentTarget",
+                    "codedeploy:StopDeployment",
+                ],
+            ),
+            "continue" => (
+                "EcsShipContinue",
+                &[
+                    "ecs:DescribeServices",
+                    "ecs:ListServiceDeployments",
+                    "ecs:DescribeServiceDeployments",
+                    "ecs:ContinueServiceDeployment",
+                    "codedeploy:ListApplications",
+                    "codedeploy:ListDeploymentGroups",
+                    "codedeploy:BatchGetDeploymentGroups",
+                    "codedeploy:GetDeploymentGroup",
+                    "codedeploy:ListDeployments",
+                    "codedeploy:GetDeployment",
+                    "codedeploy:GetDeploymentTarget",
+                    "codedeploy:ContinueDeployment",
+                    "codedeploy:StopDeployment",
+                ],
+            ),
+            "rollback" => (
+                "EcsShipRollback",
+                &[
+                    "ecs:DescribeServices",
+                    "ecs:DescribeTasks",
+                    "ecs:ListTasks",
+                    "ecs:UpdateService",
+                    "ecs:ListServiceDeployments",
+                    "ecs:DescribeServiceDeployments",
+                    "ecs:DescribeServiceRevisions",
+                    "ecs:StopServiceDeployment",
+                    "codedeploy:ListApplications",
+                    "codedeploy:ListDeploymentGroups",
+                    "codedeploy:BatchGetDeploymentGroups",
+                    "codedeploy:GetDeploymentGroup",
+                    "codedeploy:GetDeploymentConfig",
+                    "codedeploy:CreateDeployment",
+                    "codedeploy:RegisterApplicationRevision",
+                    "codedeploy:ListDeployments",
+                    "codedeploy:GetDeployment",
+                    "codedeploy:GetDeploymentTarget",
+                    "codedeploy:StopDeployment",
                 ],
             ),
             // deploy --rule / --schedule: read and move the targets.
@@ -189,6 +257,8 @@ mod tests {
                 "EcsShipRunTask",
                 "EcsShipDeploy",
                 "EcsShipScheduledTasks",
+                "EcsShipContinue",
+                "EcsShipRollback",
                 "EcsShipEcr",
                 "EcsShipPassTaskRoles"
             ]
@@ -212,6 +282,29 @@ mod tests {
             .iter()
             .any(|a| a == "ecs:RunTask" || a.ends_with('*')));
         assert!(policy.to_string().contains("iam:PassRole"));
+    }
+
+    #[test]
+    fn continue_and_rollback_get_the_service_deployment_and_codedeploy_calls() {
+        let policy = policy(&["continue", "rollback"], None, None);
+        let resume = actions(&policy, "EcsShipContinue");
+        for needed in [
+            "ecs:ContinueServiceDeployment",
+            "ecs:DescribeServiceDeployments",
+            "codedeploy:ContinueDeployment",
+        ] {
+            assert!(resume.contains(&needed.to_string()), "{needed} missing");
+        }
+        let rollback = actions(&policy, "EcsShipRollback");
+        for needed in [
+            "ecs:StopServiceDeployment",
+            "ecs:DescribeServiceRevisions",
+            "ecs:UpdateService",
+            "codedeploy:StopDeployment",
+        ] {
+            assert!(rollback.contains(&needed.to_string()), "{needed} missing");
+        }
+        assert!(!resume.iter().any(|a| a == "ecs:UpdateService"));
     }
 
     #[test]

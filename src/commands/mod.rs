@@ -1,7 +1,9 @@
 //! One file per command, each holding that command's whole story.
 
+pub mod continue_;
 pub mod deploy;
 pub mod ecr;
 pub mod iam_policy;
 pub mod notify;
+pub mod rollback;
 pub mod run_task;

@@ -128,6 +128,8 @@ pub async fn after_command(context: &Context, command: &Command, mut report: Rep
     let name = match command {
         Command::RunTask(_) => "run-task",
         Command::Deploy(_) => "deploy",
+        Command::Continue(_) => "continue",
+        Command::Rollback(_) => "rollback",
         Command::Notify(_) => return report,
         other => {
             context.progress.warn(format_args!(
@@ -232,6 +234,18 @@ fn outcome(context: &Context, command: &str, report: &Report) -> (NotifyStatus, 
                                 message::revision(&to)
                             ));
                         }
+                        if let Some(stage) = text(&entry["paused"]["stage"]) {
+                            let hook = text(&entry["paused"]["hook_id"]).unwrap_or_default();
+                            let command = text(&entry["paused"]["continue_command"])
+                                .map(|c| format!("; continue: `{c}`, or `{c} --rollback`"))
+                                .unwrap_or_default();
+                            details.push(format!(
+                                "{service}: paused at {stage} (hook {hook}){command}"
+                            ));
+                        }
+                        if let Some(left) = text(&entry["not_waited_for"]) {
+                            details.push(format!("{service}: {left}"));
+                        }
                         if entries.len() > 1 {
                             if let (Some(result), Some(reason)) =
                                 (text(&entry["result"]), text(&entry["reason"]))
@@ -313,6 +327,7 @@ fn outcome(context: &Context, command: &str, report: &Report) -> (NotifyStatus, 
         log_tail: report.log_tail.clone(),
         events: report.events.clone(),
         console_url,
+        result: text(&json["result"]).filter(|r| r == "paused"),
         scheduled,
     };
     (status, summary)

@@ -36,6 +36,8 @@ pub struct Summary {
     pub log_tail: Vec<String>,
     pub events: Vec<String>,
     pub console_url: Option<String>,
+    /// The command's own result when it says more than pass or fail (`paused`).
+    pub result: Option<String>,
     /// Scheduled tasks moved to the new revision (`rule default/nightly target job: web:7 →
     /// web:8`), one line each.
     pub scheduled: Vec<String>,
@@ -46,6 +48,7 @@ impl Summary {
         match self.command.as_deref() {
             Some("run-task") => "Migration task",
             Some("deploy") => "Deploy",
+            Some("rollback") => "Rollback",
             _ => "Deployment",
         }
     }
@@ -130,11 +133,16 @@ pub fn revision(task_definition: &str) -> &str {
 
 /// One line for notifications and the `text` fallback of block messages.
 pub fn headline(status: NotifyStatus, ci: &CiContext, summary: &Summary) -> String {
+    let paused = status == NotifyStatus::Pass && summary.result.as_deref() == Some("paused");
     let mut line = format!(
         "{} {} {}",
-        status_emoji(status),
+        if paused { "⏸" } else { status_emoji(status) },
         summary.subject(),
-        status_word(status)
+        if paused {
+            "paused, waiting for approval"
+        } else {
+            status_word(status)
+        }
     );
     match (&ci.project, &summary.env) {
         (Some(project), Some(env)) => line.push_str(&format!(" — {project} ({env})")),
@@ -169,6 +177,13 @@ pub fn build(
     }
     if status == NotifyStatus::Fail {
         blocks.extend(failure_blocks(summary));
+    } else if !summary.details.is_empty() {
+        let details: Vec<String> = summary
+            .details
+            .iter()
+            .map(|d| format!("• {}", escape(d)))
+            .collect();
+        blocks.push(section(&details.join("\n")));
     }
     let mut context = vec![format!("ecs-ship {}", env!("CARGO_PKG_VERSION"))];
     context.push(ci.provider.name().to_string());

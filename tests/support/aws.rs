@@ -12,6 +12,7 @@ use wiremock::{Mock, MockBuilder, MockServer, Request, Respond, ResponseTemplate
 pub const ECS: &str = "AmazonEC2ContainerServiceV20141113";
 pub const LOGS: &str = "Logs_20140328";
 pub const ECR: &str = "AmazonEC2ContainerRegistry_V20150921";
+pub const CODEDEPLOY: &str = "CodeDeploy_20141006";
 /// EventBridge (rules and their targets).
 pub const EVENTS: &str = "AWSEvents";
 
@@ -25,6 +26,10 @@ pub fn logs(action: &str) -> MockBuilder {
 
 pub fn ecr(action: &str) -> MockBuilder {
     target(ECR, action)
+}
+
+pub fn codedeploy(action: &str) -> MockBuilder {
+    target(CODEDEPLOY, action)
 }
 
 pub fn events(action: &str) -> MockBuilder {

@@ -1,0 +1,418 @@
+//! What deploy knows at the end, and the report made of it: stdout, JSON, notifications.
+
+use std::time::Instant;
+
+use super::codedeploy::CodeDeploy;
+use super::plan::Revision;
+use super::service_deployment::{self, Native};
+use super::waiter::{Follow, Verdict, WaitEnd, Waiter, Watch};
+use super::{update_service, EVENTS_KEPT};
+use crate::aws::{Aws, ServiceUpdate};
+use crate::cli::OnPause;
+use crate::context::Context;
+use crate::ecs::{self, arn_name};
+use crate::error::{Error, Result, Signal};
+use crate::output::{self, CodeDeployResult, DeployResult, Paused, PinnedImage, ServiceResult};
+use crate::report::Report;
+use crate::service_deployment_verdict::Goal;
+
+/// How one service's deployment (or its rollback) came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Started,
+    Succeeded,
+    Paused,
+    Failed,
+    Superseded,
+    TimedOut,
+    Cancelled,
+}
+
+impl Status {
+    /// As `--output json` and notifications spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Started => "started",
+            Status::Succeeded => "succeeded",
+            Status::Paused => "paused",
+            Status::Failed => "failed",
+            Status::Superseded => "superseded",
+            Status::TimedOut => "timed_out",
+            Status::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// A service's result and its reason, from how its wait ended.
+pub fn result_of(verdict: Option<&Verdict>, end: &WaitEnd) -> (Status, Option<String>) {
+    match (verdict, end) {
+        (Some(Verdict::Completed | Verdict::TrafficShifted(_)), _) => (Status::Succeeded, None),
+        (Some(Verdict::Paused(pause)), _) => (
+            Status::Paused,
+            Some(format!(
+                "paused at {} (hook {})",
+                pause.stage, pause.hook_id
+            )),
+        ),
+        (Some(Verdict::Failed(reason)), _) => (Status::Failed, Some(reason.clone())),
+        (Some(Verdict::Superseded(reason)), _) => (Status::Superseded, Some(reason.clone())),
+        (None, WaitEnd::Cancelled(signal)) => (
+            Status::Cancelled,
+            Some(format!("interrupted by {}", signal.name())),
+        ),
+        (None, _) => (Status::TimedOut, None),
+    }
+}
+
+/// What deploy knows at the end, for stdout, JSON and notifications.
+pub struct Outcome<'a> {
+    /// `deploy`, `continue` or `rollback`.
+    pub command: &'static str,
+    pub context: &'a Context,
+    pub aws: &'a Aws,
+    pub cluster: &'a str,
+    pub started: Instant,
+    pub revisions: &'a [Revision],
+    /// The task definition each service ran before this deploy.
+    pub previous: Vec<String>,
+    pub events: Vec<String>,
+    /// (result, reason) per service.
+    pub results: Vec<Option<(Status, Option<String>)>>,
+    /// (rolled back to, result, reason) per service.
+    pub rollbacks: Vec<Option<(String, Status, Option<String>)>>,
+}
+
+impl Outcome<'_> {
+    fn failed(&self, index: usize) -> bool {
+        matches!(
+            &self.results[index],
+            Some((Status::Failed | Status::TimedOut | Status::Superseded, _))
+        )
+    }
+
+    /// Points failed services back at their previous revision and waits for that.
+    pub async fn roll_back(&mut self, waiter: &Waiter<'_>, watches: &[Watch]) -> Result<()> {
+        let progress = &self.context.progress;
+        let mut rollback_watches = vec![];
+        let mut indexes = vec![];
+        for (i, watch) in watches.iter().enumerate() {
+            if !self.failed(i) {
+                continue;
+            }
+            if let Follow::CodeDeploy(ours) = &watch.follow {
+                let id = &ours.original_id;
+                match ours.last.as_ref().map(|d| d.status.as_str()) {
+                    Some("Failed" | "Stopped") => progress.say(format_args!(
+                        "{}: CodeDeploy deployment {id} ended; following its rollback",
+                        watch.name
+                    )),
+                    _ => {
+                        progress.say(format_args!(
+                            "{}: stopping CodeDeploy deployment {id} with rollback",
+                            watch.name
+                        ));
+                        self.aws.stop_codedeploy_deployment(id).await?;
+                    }
+                }
+                let mut rollback = Watch::new(&watch.last, id.clone(), self.previous[i].clone());
+                rollback.seen_events = watch.seen_events.clone();
+                rollback.follow = Follow::CodeDeploy(Box::new(CodeDeploy::new(
+                    ours.group.clone(),
+                    id.clone(),
+                    self.cluster,
+                    &watch.name,
+                    Goal::RolledBack,
+                    OnPause::Wait,
+                    ours.continue_command.clone(),
+                )));
+                rollback_watches.push(rollback);
+                indexes.push(i);
+                continue;
+            }
+            if let Follow::ServiceDeployment(native) = &watch.follow {
+                let rolling_back = native
+                    .last
+                    .as_ref()
+                    .is_some_and(|d| d.status.starts_with("ROLLBACK"));
+                if rolling_back {
+                    progress.say(format_args!(
+                        "{}: ECS is already rolling back service deployment {}; waiting for it",
+                        watch.name,
+                        arn_name(&native.arn)
+                    ));
+                } else {
+                    progress.say(format_args!(
+                        "{}: stopping service deployment {} with rollback",
+                        watch.name,
+                        arn_name(&native.arn)
+                    ));
+                    self.aws.stop_service_deployment(&native.arn).await?;
+                }
+                let mut rollback = Watch::new(
+                    &watch.last,
+                    watch.deployment_id.clone(),
+                    self.previous[i].clone(),
+                );
+                rollback.seen_events = watch.seen_events.clone();
+                rollback.follow = Follow::ServiceDeployment(Box::new(Native::new(
+                    native.arn.clone(),
+                    Goal::RolledBack,
+                    OnPause::Wait,
+                    native.continue_command.clone(),
+                )));
+                rollback_watches.push(rollback);
+                indexes.push(i);
+                continue;
+            }
+            let previous = self.previous[i].clone();
+            if previous == watch.task_definition {
+                progress.warn(format_args!(
+                    "{}: nothing to roll back to (it ran {} before this deploy too)",
+                    watch.name,
+                    arn_name(&previous)
+                ));
+                continue;
+            }
+            let already = watch
+                .last
+                .deployments
+                .iter()
+                .find(|d| d.status == "PRIMARY" && d.task_definition == previous);
+            let (service, deployment_id) = match already {
+                Some(deployment) => {
+                    progress.say(format_args!(
+                        "{}: ECS is already rolling back to {} (deployment {}); waiting for it",
+                        watch.name,
+                        arn_name(&previous),
+                        deployment.id
+                    ));
+                    (watch.last.clone(), deployment.id.clone())
+                }
+                None => {
+                    progress.say(format_args!(
+                        "{}: rolling back to {}",
+                        watch.name,
+                        arn_name(&previous)
+                    ));
+                    let update = ServiceUpdate {
+                        cluster: self.cluster.to_string(),
+                        service: watch.name.clone(),
+                        task_definition: previous.clone(),
+                        desired_count: None,
+                        force_new_deployment: false,
+                    };
+                    update_service(self.aws, &update).await?
+                }
+            };
+            let mut rollback = Watch::new(&watch.last, deployment_id, previous.clone());
+            rollback.seen_events = watch.seen_events.clone();
+            rollback.last = service;
+            rollback_watches.push(rollback);
+            indexes.push(i);
+        }
+        if rollback_watches.is_empty() {
+            return Ok(());
+        }
+        let (finished, end) = waiter.wait(rollback_watches, &mut self.events).await?;
+        for (watch, i) in finished.iter().zip(indexes) {
+            let (result, reason) = match result_of(watch.verdict.as_ref(), &end) {
+                (Status::TimedOut, None) => (
+                    Status::TimedOut,
+                    Some("the rollback did not finish in time".to_string()),
+                ),
+                other => other,
+            };
+            self.rollbacks[i] = Some((watch.task_definition.clone(), result, reason));
+        }
+        Ok(())
+    }
+
+    /// The worst outcome decides the exit code: a failure (3) over a timeout (124).
+    pub fn failure(&self, watches: &[Watch], cancelled: Option<Signal>) -> Option<Error> {
+        if let Some(signal) = cancelled {
+            return Some(Error::Interrupted(signal));
+        }
+        let describe = |wanted: Status| -> Vec<String> {
+            watches
+                .iter()
+                .enumerate()
+                .filter_map(|(i, watch)| {
+                    let (result, reason) = self.results[i].as_ref()?;
+                    if *result != wanted {
+                        return None;
+                    }
+                    let mut text = match (watches.len(), reason) {
+                        (1, Some(reason)) => reason.clone(),
+                        (_, Some(reason)) => format!("{}: {reason}", watch.name),
+                        (_, None) => watch.name.clone(),
+                    };
+                    if let Some((to, result, reason)) = &self.rollbacks[i] {
+                        text.push_str(&match result {
+                            Status::Succeeded => format!("; rolled back to {}", arn_name(to)),
+                            _ => format!(
+                                "; the rollback to {} {}{}",
+                                arn_name(to),
+                                result.as_str().replace('_', " "),
+                                reason
+                                    .as_ref()
+                                    .map(|r| format!(": {r}"))
+                                    .unwrap_or_default()
+                            ),
+                        });
+                    }
+                    Some(text)
+                })
+                .collect()
+        };
+        let mut failed = describe(Status::Failed);
+        failed.extend(describe(Status::Superseded));
+        if !failed.is_empty() {
+            return Some(Error::DeploymentFailed(failed.join("; ")));
+        }
+        let timed_out = describe(Status::TimedOut);
+        if !timed_out.is_empty() {
+            return Some(Error::TimedOut(format!(
+                "waiting for the deployment: {}",
+                timed_out.join("; ")
+            )));
+        }
+        None
+    }
+
+    pub fn report(self, watches: &[Watch], failure: Option<Error>) -> Report {
+        let exit_code = failure.as_ref().map_or(0, Error::code);
+        let services = watches
+            .iter()
+            .enumerate()
+            .map(|(i, watch)| {
+                let (result, reason) = self.results[i]
+                    .clone()
+                    .map(|(status, reason)| (status.as_str().to_string(), reason))
+                    .unwrap_or_default();
+                let rollback = self.rollbacks[i].as_ref();
+                let native = watch.follow.native();
+                let deployment = native.and_then(|n| n.last.as_ref());
+                let paused = match &watch.verdict {
+                    Some(Verdict::Paused(pause)) => Some(Paused {
+                        stage: pause.stage.clone(),
+                        hook_id: pause.hook_id.clone(),
+                        expires_at: pause.expires_at.map(service_deployment::utc),
+                        timeout_action: pause.timeout_action.clone(),
+                        hooks_waiting: pause.waiting.clone(),
+                        continue_command: native.map(|n| n.continue_command.clone()).or_else(
+                            || {
+                                watch
+                                    .follow
+                                    .codedeploy()
+                                    .map(|c| c.continue_command.clone())
+                            },
+                        ),
+                    }),
+                    _ => None,
+                };
+                let not_waited_for = match &watch.verdict {
+                    Some(Verdict::TrafficShifted(text)) => Some(text.clone()),
+                    _ => None,
+                };
+                ServiceResult {
+                    service: watch.name.clone(),
+                    cluster: self.cluster.to_string(),
+                    deployment_id: watch.deployment_id.clone(),
+                    rollout_state: watch.deployment().and_then(|d| d.rollout_state.clone()),
+                    result,
+                    reason,
+                    desired_count: watch.last.desired_count,
+                    running_count: watch.last.running_count,
+                    task_definition: watch.task_definition.clone(),
+                    previous_task_definition: self.previous[i].clone(),
+                    rolled_back_to: rollback.map(|(to, _, _)| to.clone()),
+                    rollback_result: rollback.map(|(_, result, _)| result.as_str().to_string()),
+                    console_url: ecs::console_url(
+                        self.aws.region(),
+                        self.cluster,
+                        &format!("services/{}/deployments", watch.name),
+                    ),
+                    deployment_controller: watch
+                        .last
+                        .deployment_controller
+                        .clone()
+                        .unwrap_or_else(|| "ECS".into()),
+                    strategy: watch
+                        .last
+                        .strategy
+                        .clone()
+                        .unwrap_or_else(|| "ROLLING".into()),
+                    service_deployment_arn: native
+                        .map(|n| n.arn.clone())
+                        .or(watch.service_deployment_arn.clone()),
+                    service_deployment_status: deployment.map(|d| d.status.clone()),
+                    lifecycle_stage: deployment.and_then(|d| d.lifecycle_stage.clone()),
+                    paused,
+                    not_waited_for,
+                    codedeploy: watch.follow.codedeploy().map(|c| CodeDeployResult {
+                        application: c.group.application.clone(),
+                        deployment_group: c.group.name.clone(),
+                        deployment_id: c.original_id.clone(),
+                        status: c.last.as_ref().map(|d| d.status.clone()),
+                        rollback_deployment_id: c
+                            .last
+                            .as_ref()
+                            .and_then(|d| d.rollback_deployment_id.clone()),
+                    }),
+                }
+            })
+            .collect();
+        let mut arns: Vec<String> = vec![];
+        for watch in watches {
+            if !arns.contains(&watch.task_definition) {
+                arns.push(watch.task_definition.clone());
+            }
+        }
+        let result = match &failure {
+            None if self.context.global.no_wait => "started",
+            None if self
+                .results
+                .iter()
+                .any(|r| matches!(r, Some((Status::Paused, _)))) =>
+            {
+                "paused"
+            }
+            None => "succeeded",
+            Some(Error::DeploymentFailed(_)) => "failed",
+            Some(Error::TimedOut(_)) => "timed_out",
+            Some(Error::Interrupted(_)) => "cancelled",
+            Some(_) => "error",
+        };
+        let pinned_images = self
+            .revisions
+            .iter()
+            .flat_map(|r| &r.pinned)
+            .map(|p| PinnedImage {
+                container: p.container.clone(),
+                from: p.from.clone(),
+                to: p.to.clone(),
+            })
+            .collect();
+        let json = output::to_value(&DeployResult {
+            command: self.command,
+            result,
+            exit_code,
+            reason: failure.as_ref().map(ToString::to_string),
+            cluster: self.cluster.to_string(),
+            region: self.aws.region().to_string(),
+            task_definition: arns.clone().into(),
+            pinned_images,
+            services,
+            api_calls: self.aws.calls(),
+            duration_seconds: (self.started.elapsed().as_millis() as f64) / 1000.0,
+        });
+        let events = self.events.len().saturating_sub(EVENTS_KEPT);
+        Report {
+            json,
+            stdout: arns,
+            failure,
+            log_tail: vec![],
+            events: self.events[events..].to_vec(),
+        }
+    }
+}
