@@ -158,7 +158,7 @@ async fn update_all(
 pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
     let started = Instant::now();
     let plan = Plan::from_args(args)?;
-    // [scheduled tasks] --rule / --schedule, checked before anything touches AWS.
+    // --rule / --schedule, checked before anything touches AWS.
     let scheduled_refs = scheduled::references(&args.rules, &args.schedules)?;
     let names = named_services(context);
     if names.is_empty() && scheduled_refs.is_empty() {
@@ -173,7 +173,7 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
             "--rollback-on-failure needs to wait for the deployment; drop --no-wait".into(),
         ));
     }
-    // [scheduled tasks] targets name their own cluster: a batch-only deploy needs none.
+    // Scheduled targets name their own cluster: a batch-only deploy needs none.
     let cluster = match names.is_empty() {
         true => context.global.cluster.as_deref().unwrap_or_default(),
         false => context.cluster()?,
@@ -187,7 +187,7 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
         false => lookup::services(&aws, cluster, &names).await?,
     };
     check_controllers(&services)?;
-    // [scheduled tasks] Every rule's targets and every schedule, read before anything changes.
+    // Every rule's targets and every schedule, read before anything changes.
     let targets = scheduled::read(&aws, &scheduled_refs, progress).await?;
     let mut groups: Vec<Option<DeploymentGroup>> = vec![];
     for service in &services {
@@ -225,7 +225,7 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
             keys.push(key.clone());
         }
     }
-    // [scheduled tasks] One revision per family, shared with the services: each target's key.
+    // One revision per family, shared with the services: each target's key.
     let given = match &plan.source {
         Source::Live => None,
         Source::Reference(reference) => Some((
@@ -244,7 +244,7 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
             _ => task_definition::describe(&aws, key).await?,
         });
     }
-    // [scheduled tasks] A target the changes would not touch is an error, naming the target.
+    // A target the changes would not touch is an error, naming the target.
     let target_bases: Vec<&TaskDefinition> = target_keys
         .iter()
         .map(|key| &bases[keys.iter().position(|k| k == key).expect("keyed")])
@@ -296,7 +296,7 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
             .expect("every service has a revision")
     };
 
-    // [scheduled tasks] The revision each target moves to.
+    // The revision each scheduled target moves to.
     let target_arns = |revisions: &[Revision]| -> Vec<String> {
         target_keys
             .iter()
@@ -342,7 +342,7 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
         }
     }
 
-    // [scheduled tasks] Moved after the services succeeded, unless --schedules-first (or there
+    // Moved after the services succeeded, unless --schedules-first (or there
     // is no service).
     let mut moves = scheduled::Moves::new(targets, target_arns(&revisions));
     if args.schedules_first || services.is_empty() {
@@ -462,7 +462,7 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
             ));
         }
         outcome.results = vec![Some((Status::Started, None)); services.len()];
-        // [scheduled tasks] With --no-wait, once UpdateService accepted the new revision.
+        // With --no-wait, once UpdateService accepted the new revision.
         let failure = moves.after_deploy(&aws, progress, None).await;
         let mut report = outcome.report(&watches, failure);
         moves.annotate(&mut report);
@@ -523,7 +523,7 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
     let paused = watches
         .iter()
         .any(|w| matches!(w.verdict, Some(Verdict::Paused(_))));
-    // [scheduled tasks] Only after the services succeeded: a failed deploy leaves them be; a
+    // Only after the services succeeded: a failed deploy leaves them be; a
     // paused one has not succeeded yet either.
     let failure = match (paused, failure) {
         (true, None) if !moves.is_empty() => {
