@@ -150,12 +150,10 @@ enum Exit {
 /// Parses twice: once to learn `--env` and `--config` (and to let --help / --version exit
 /// before any file is read), then again with the config file's values appended.
 fn parse(argv: Vec<OsString>) -> Result<Cli, Exit> {
+    // Matching in place builds the command tree once; a clone of the built tree (every global
+    // flag copied into every subcommand) doubled the start-up of `--version` on musl's malloc.
     let mut root = Cli::command();
-    root.build();
-    let matches = root
-        .clone()
-        .try_get_matches_from(&argv)
-        .map_err(Exit::Clap)?;
+    let matches = root.try_get_matches_from_mut(&argv).map_err(Exit::Clap)?;
     let Some((name, sub)) = matches.subcommand() else {
         return Cli::from_arg_matches(&matches).map_err(Exit::Clap);
     };
