@@ -42,6 +42,9 @@ pub enum Command {
     /// ECR helpers: docker login, resolve a tag to its digest.
     #[command(subcommand)]
     Ecr(EcrCommand),
+    /// Read-only preflight of what `deploy` with the same flags would ship: images and their
+    /// platforms, roles and their trust, secrets, log groups, Fargate size, load balancers.
+    Verify(DeployArgs),
     /// Print the least-privilege IAM policy the other commands need.
     IamPolicy(IamPolicyArgs),
     /// Print shell completions.
@@ -58,6 +61,8 @@ impl Command {
             Command::Rollback(_) => "rollback",
             Command::Notify(_) => "notify",
             Command::Ecr(_) => "ecr",
+            // It checks what `deploy` would ship, so it reads deploy's settings.
+            Command::Verify(_) => "deploy",
             Command::IamPolicy(_) => "iam-policy",
             Command::Completions(_) => "completions",
         }
@@ -320,6 +325,10 @@ pub struct RunTaskArgs {
     /// Print the revision it would register and the RunTask request; start nothing.
     #[arg(long, env = "ECS_SHIP_DRY_RUN")]
     pub dry_run: bool,
+
+    /// Run `verify` on the revision first; on any ✗ nothing is registered or started (exit 1).
+    #[arg(long, env = "ECS_SHIP_VERIFY")]
+    pub verify: bool,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -400,6 +409,14 @@ pub struct DeployArgs {
     /// Print what would change and change nothing.
     #[arg(long, env = "ECS_SHIP_DRY_RUN")]
     pub dry_run: bool,
+
+    /// Run `verify` on the revision first; on any ✗ nothing is registered or updated (exit 1).
+    #[arg(long, env = "ECS_SHIP_VERIFY")]
+    pub verify: bool,
+
+    /// Set for `ecs-ship verify`: stop after the checks.
+    #[arg(skip)]
+    pub verify_only: bool,
 
     /// EventBridge rule [BUS/]NAME whose ECS targets move to the new revision (repeatable; bus
     /// `default` unless given; a comma-separated list in the env var).
@@ -594,6 +611,10 @@ pub struct IamPolicyArgs {
     /// Execution role ARN the tasks use (scopes iam:PassRole).
     #[arg(long, env = "ECS_SHIP_EXECUTION_ROLE_ARN")]
     pub execution_role_arn: Option<String>,
+
+    /// Add the read-only statements `verify` and `--verify` need.
+    #[arg(long, env = "ECS_SHIP_IAM_VERIFY")]
+    pub verify: bool,
 
     /// Role(s) the EventBridge rule targets and schedules run tasks with (scopes their
     /// iam:PassRole), comma-separated.

@@ -81,6 +81,8 @@ pub struct ServiceDescription {
     pub current_service_deployment: Option<String>,
     /// (container name, container port) of each load balancer (target group) of the service.
     pub load_balancers: Vec<(String, i32)>,
+    /// The port names the PRIMARY deployment's Service Connect configuration publishes.
+    pub service_connect_ports: Vec<String>,
     /// CODE_DEPLOY and EXTERNAL services: the PRIMARY task set.
     pub primary_task_set: Option<TaskSet>,
 }

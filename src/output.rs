@@ -308,7 +308,14 @@ mod tests {
     #[test]
     fn every_command_with_a_result_document_has_its_published_schema() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        for command in ["run-task", "deploy", "notify", "ecr login", "ecr resolve"] {
+        for command in [
+            "run-task",
+            "deploy",
+            "notify",
+            "ecr login",
+            "ecr resolve",
+            "verify",
+        ] {
             let path = root.join(format!("docs/schema/{}.v1.json", command.replace(' ', "-")));
             let text = std::fs::read_to_string(&path)
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()));

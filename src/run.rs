@@ -208,6 +208,7 @@ async fn dispatch(context: &Context, command: &Command) -> Result<Report, Error>
         Command::Continue(args) => commands::continue_::run(context, args).await,
         Command::Rollback(args) => commands::rollback::run(context, args).await,
         Command::Ecr(command) => commands::ecr::run(context, command).await,
+        Command::Verify(args) => commands::verify::run(context, args).await,
         Command::IamPolicy(args) => commands::iam_policy::run(args),
         Command::Completions(args) => {
             let mut stdout = std::io::stdout().lock();
@@ -235,6 +236,7 @@ fn command_name(command: &Command) -> &'static str {
     match command {
         Command::Ecr(EcrCommand::Login(_)) => "ecr login",
         Command::Ecr(EcrCommand::Resolve(_)) => "ecr resolve",
+        Command::Verify(_) => "verify",
         other => other.config_section(),
     }
 }

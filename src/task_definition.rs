@@ -177,7 +177,7 @@ impl TaskDefinition {
         crate::ecs::arn_name(self.arn()).to_string()
     }
 
-    fn containers(&self) -> impl Iterator<Item = &Map<String, Value>> {
+    pub fn containers(&self) -> impl Iterator<Item = &Map<String, Value>> {
         self.json
             .get("containerDefinitions")
             .and_then(Value::as_array)

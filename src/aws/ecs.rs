@@ -278,6 +278,18 @@ impl From<&sdk::Service> for ServiceDescription {
                 .iter()
                 .filter_map(load_balancer)
                 .collect(),
+            service_connect_ports: service
+                .deployments()
+                .iter()
+                .find(|d| d.status() == Some("PRIMARY"))
+                .and_then(|d| d.service_connect_configuration())
+                .map(|c| {
+                    c.services()
+                        .iter()
+                        .map(|s| s.port_name().to_string())
+                        .collect()
+                })
+                .unwrap_or_default(),
             primary_task_set: service
                 .task_sets()
                 .iter()

@@ -16,6 +16,9 @@ pub enum Service {
     CodeDeploy,
     Events,
     Scheduler,
+    Iam,
+    SecretsManager,
+    Ssm,
 }
 
 impl Service {
@@ -39,6 +42,9 @@ impl Service {
             Service::CodeDeploy => "codedeploy",
             Service::Events => "events",
             Service::Scheduler => "scheduler",
+            Service::Iam => "iam",
+            Service::SecretsManager => "secretsmanager",
+            Service::Ssm => "ssm",
         }
     }
 }
@@ -77,6 +83,8 @@ const CODES: &[(&str, ErrorKind)] = &[
     ("DeploymentDoesNotExistException", ErrorKind::NotFound),
     ("DeploymentConfigDoesNotExistException", ErrorKind::NotFound),
     ("DeploymentTargetDoesNotExistException", ErrorKind::NotFound),
+    // IAM (query protocol): GetRole of a role that does not exist.
+    ("NoSuchEntity", ErrorKind::NotFound),
     ("ClientException", ErrorKind::Refused),
     ("InvalidParameterException", ErrorKind::Refused),
     ("InvalidParameterValueException", ErrorKind::Refused),

@@ -9,6 +9,18 @@ pub struct LogPage {
 }
 
 impl Aws {
+    /// The CloudWatch Logs client of `region` (default: the configured one).
+    fn logs(&self, region: Option<&str>) -> aws_sdk_cloudwatchlogs::Client {
+        self.regional(&self.inner.logs, region, |region, log| {
+            aws_sdk_cloudwatchlogs::Client::from_conf(
+                aws_sdk_cloudwatchlogs::config::Builder::from(&self.inner.sdk)
+                    .region(region)
+                    .interceptor(log)
+                    .build(),
+            )
+        })
+    }
+
     /// The events after `token` (from the head without one), at most `limit`, in `region` when
     /// the log group lives outside the client's own.
     pub async fn get_log_events(
@@ -19,14 +31,7 @@ impl Aws {
         token: Option<&str>,
         limit: i32,
     ) -> Result<LogPage, AwsError> {
-        let client = self.regional(&self.inner.logs, region, |region, log| {
-            aws_sdk_cloudwatchlogs::Client::from_conf(
-                aws_sdk_cloudwatchlogs::config::Builder::from(&self.inner.sdk)
-                    .region(region)
-                    .interceptor(log)
-                    .build(),
-            )
-        });
+        let client = self.logs(region);
         let output = client
             .get_log_events()
             .log_group_name(group)
@@ -46,5 +51,26 @@ impl Aws {
                 .collect(),
             next_forward_token: output.next_forward_token,
         })
+    }
+    /// Whether log group `name` exists in `region` (default: the configured one).
+    pub async fn log_group_exists(
+        &self,
+        name: &str,
+        region: Option<&str>,
+    ) -> Result<bool, AwsError> {
+        let client = self.logs(region);
+        // Groups come in name order: the exact name, when it exists, is the first with it as
+        // a prefix.
+        let output = client
+            .describe_log_groups()
+            .log_group_name_prefix(name)
+            .limit(1)
+            .send()
+            .await
+            .map_err(Service::Logs.failed("DescribeLogGroups"))?;
+        Ok(output
+            .log_groups()
+            .iter()
+            .any(|group| group.log_group_name() == Some(name)))
     }
 }

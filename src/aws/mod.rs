@@ -16,10 +16,13 @@ mod ecr;
 mod ecs;
 mod error;
 mod events;
+mod iam;
 mod logs;
 mod raw;
 mod scheduler;
+mod secretsmanager;
 mod service_deployments;
+mod ssm;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -33,9 +36,10 @@ use crate::progress::Progress;
 
 pub use codedeploy::{DeploymentGroup, NewDeployment};
 pub use config::AwsOptions;
-pub use ecr::ImageLookup;
+pub use ecr::{ImageLookup, ImageManifest};
 pub use ecs::ServiceUpdate;
 pub use error::{AwsError, ErrorKind, Service};
+pub use iam::Role;
 pub use scheduler::SCHEDULE_READ_ONLY_FIELDS;
 
 /// The SDK clients, cheap to clone and shared by every concurrent poll.
@@ -56,6 +60,10 @@ struct Inner {
     /// group, an image may live in another region's registry.
     logs: Mutex<HashMap<String, aws_sdk_cloudwatchlogs::Client>>,
     ecr: Mutex<HashMap<String, aws_sdk_ecr::Client>>,
+    /// `verify`'s read-only clients: IAM is global; a secret or parameter names its region.
+    iam: aws_sdk_iam::Client,
+    secretsmanager: Mutex<HashMap<String, aws_sdk_secretsmanager::Client>>,
+    ssm: Mutex<HashMap<String, aws_sdk_ssm::Client>>,
     calls: Arc<AtomicUsize>,
     progress: Progress,
 }
@@ -85,6 +93,11 @@ impl Aws {
                 .interceptor(CallLog::new(calls.clone(), progress.clone()))
                 .build(),
         );
+        let iam = aws_sdk_iam::Client::from_conf(
+            aws_sdk_iam::config::Builder::from(&sdk)
+                .interceptor(CallLog::new(calls.clone(), progress.clone()))
+                .build(),
+        );
         Ok(Aws {
             inner: Arc::new(Inner {
                 sdk,
@@ -95,6 +108,9 @@ impl Aws {
                 scheduler,
                 logs: Mutex::new(HashMap::new()),
                 ecr: Mutex::new(HashMap::new()),
+                iam,
+                secretsmanager: Mutex::new(HashMap::new()),
+                ssm: Mutex::new(HashMap::new()),
                 calls,
                 progress,
             }),

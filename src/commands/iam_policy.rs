@@ -31,6 +31,10 @@ pub fn run(args: &IamPolicyArgs) -> Result<Report> {
     if !events_roles.is_empty() && !commands.contains(&"scheduled-tasks") {
         commands.push("scheduled-tasks");
     }
+    // Not in the default set: teams with tight policies opt in to verify's extra reads.
+    if args.verify && !commands.contains(&"verify") {
+        commands.push("verify");
+    }
     let mut policy = policy(
         &commands,
         args.task_role_arn.as_deref(),
@@ -62,6 +66,7 @@ fn selected(given: &[String]) -> Result<Vec<&'static str>> {
             "ecr" => "ecr",
             "notify" => "notify",
             "scheduled-tasks" | "rule" | "schedule" => "scheduled-tasks",
+            "verify" => "verify",
             _ => {
                 return Err(Error::input_with_hint(
                     format!("--command `{name}` is not an ecs-ship command with AWS permissions"),
@@ -181,6 +186,19 @@ pub fn policy(commands: &[&str], task_role: Option<&str>, execution_role: Option
             "ecr" => (
                 "EcsShipEcr",
                 &["ecr:DescribeImages", "ecr:GetAuthorizationToken"],
+            ),
+            // `verify` and `--verify`: reads only (values of secrets and parameters never).
+            "verify" => (
+                "EcsShipVerify",
+                &[
+                    "ecs:DescribeServices",
+                    "ecs:DescribeTaskDefinition",
+                    "ecr:BatchGetImage",
+                    "iam:GetRole",
+                    "secretsmanager:DescribeSecret",
+                    "ssm:GetParameters",
+                    "logs:DescribeLogGroups",
+                ],
             ),
             // Slack only: no AWS permission.
             _ => continue,
@@ -365,6 +383,7 @@ mod tests {
             task_role_arn: None,
             execution_role_arn: None,
             events_role_arn: vec!["arn:aws:iam::123456789012:role/ecsEventsRole".into()],
+            verify: false,
         };
         let policy = run(&args).unwrap().json;
         let pass = policy["Statement"]
@@ -382,6 +401,42 @@ mod tests {
             json!(["events.amazonaws.com", "scheduler.amazonaws.com"])
         );
         assert!(actions(&policy, "EcsShipScheduledTasks").contains(&"events:PutTargets".into()));
+    }
+
+    #[test]
+    fn verify_reads_are_added_only_when_asked_and_read_no_secret_value() {
+        let args = |verify, commands: Vec<String>| IamPolicyArgs {
+            commands,
+            task_role_arn: None,
+            execution_role_arn: None,
+            events_role_arn: vec![],
+            verify,
+        };
+        let policy = run(&args(false, vec![])).unwrap().json;
+        let sids: Vec<&Value> = policy["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| &s["Sid"])
+            .collect();
+        assert!(!sids.contains(&&json!("EcsShipVerify")), "{sids:?}");
+        let policy = run(&args(true, vec!["deploy".into()])).unwrap().json;
+        let verify = actions(&policy, "EcsShipVerify");
+        for action in [
+            "iam:GetRole",
+            "secretsmanager:DescribeSecret",
+            "ssm:GetParameters",
+            "ecr:BatchGetImage",
+            "logs:DescribeLogGroups",
+        ] {
+            assert!(verify.contains(&action.to_string()), "{action}");
+        }
+        assert!(!verify
+            .iter()
+            .any(|a| a == "secretsmanager:GetSecretValue" || a == "ssm:GetParameter"));
+        assert!(!actions(&policy, "EcsShipDeploy").is_empty());
+        let only = run(&args(false, vec!["verify".into()])).unwrap().json;
+        assert_eq!(only["Statement"].as_array().unwrap().len(), 1, "{only}");
     }
 
     #[test]

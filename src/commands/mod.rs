@@ -7,3 +7,4 @@ pub mod iam_policy;
 pub mod notify;
 pub mod rollback;
 pub mod run_task;
+pub mod verify;

@@ -25,6 +25,7 @@ pub(crate) use way::Way;
 
 use crate::aws::{Aws, DeploymentGroup, ErrorKind, ServiceUpdate};
 use crate::cli::{DeployArgs, WaitUntil};
+use crate::commands::verify;
 use crate::context::Context;
 use crate::duration::human;
 use crate::ecr;
@@ -303,6 +304,29 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
             .map(|key| revisions[keys.iter().position(|k| k == key).expect("keyed")].arn())
             .collect()
     };
+
+    if args.verify || args.verify_only {
+        let subjects: Vec<verify::Subject> =
+            (services.iter().map(|s| (s.service_name.clone(), Some(s))))
+                .enumerate()
+                .map(|(i, (label, service))| (label, service, &revisions[revision_of(i)]))
+                .chain(targets.iter().zip(&target_keys).map(|(target, key)| {
+                    let revision = &revisions[keys.iter().position(|k| k == key).expect("keyed")];
+                    (target.label(), None, revision)
+                }))
+                .map(|(label, service, revision)| verify::Subject {
+                    label,
+                    task_definition: revision.arn(),
+                    revision: &revision.derived,
+                    service,
+                })
+                .collect();
+        if let Some(report) =
+            verify::before_changes(context, &aws, cluster, &subjects, args.verify_only).await?
+        {
+            return Ok(report);
+        }
+    }
 
     if args.dry_run {
         let mut report = dry_run::report(dry_run::DryRun {

@@ -1,0 +1,132 @@
+//! One line of the checklist: what was checked, how it came out, and on ✗ what to do.
+
+use serde::Serialize;
+
+/// The check families, as the JSON document names them.
+#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Image,
+    Role,
+    Secret,
+    LogGroup,
+    FargateSize,
+    LoadBalancer,
+    ServiceConnect,
+}
+
+impl Kind {
+    fn label(self) -> &'static str {
+        match self {
+            Kind::Image => "image",
+            Kind::Role => "role",
+            Kind::Secret => "secret",
+            Kind::LogGroup => "log group",
+            Kind::FargateSize => "Fargate size",
+            Kind::LoadBalancer => "load balancer",
+            Kind::ServiceConnect => "Service Connect",
+        }
+    }
+}
+
+#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    Passed,
+    Failed,
+    /// Could not be asked (a missing read permission): a warning, never a failure.
+    Skipped,
+    /// Outside what verify can see (an image outside ECR).
+    NotChecked,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub kind: Kind,
+    /// What was checked: `app: 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v42`.
+    pub subject: String,
+    pub state: State,
+    /// What was found, what is wrong, or why it was not checked.
+    pub detail: String,
+    /// On ✗: what to do about it.
+    pub fix: Option<String>,
+}
+
+impl Check {
+    pub fn passed(kind: Kind, subject: impl Into<String>, detail: impl Into<String>) -> Self {
+        Check::new(kind, subject, State::Passed, detail, None)
+    }
+
+    pub fn failed(
+        kind: Kind,
+        subject: impl Into<String>,
+        detail: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
+        Check::new(kind, subject, State::Failed, detail, Some(fix.into()))
+    }
+
+    pub fn skipped(kind: Kind, subject: impl Into<String>, detail: impl Into<String>) -> Self {
+        Check::new(kind, subject, State::Skipped, detail, None)
+    }
+
+    pub fn not_checked(kind: Kind, subject: impl Into<String>, detail: impl Into<String>) -> Self {
+        Check::new(kind, subject, State::NotChecked, detail, None)
+    }
+
+    fn new(
+        kind: Kind,
+        subject: impl Into<String>,
+        state: State,
+        detail: impl Into<String>,
+        fix: Option<String>,
+    ) -> Self {
+        Check {
+            kind,
+            subject: subject.into(),
+            state,
+            detail: detail.into(),
+            fix,
+        }
+    }
+
+    /// The checklist line: `✓ image app: … has linux/amd64`, `✗ … (fix: …)`,
+    /// `- role …: skipped (needs iam:GetRole)`.
+    pub fn line(&self) -> String {
+        let (kind, subject, detail) = (self.kind.label(), &self.subject, &self.detail);
+        match self.state {
+            State::Passed => format!("✓ {kind} {subject}: {detail}"),
+            State::Failed => match &self.fix {
+                Some(fix) => format!("✗ {kind} {subject}: {detail} (fix: {fix})"),
+                None => format!("✗ {kind} {subject}: {detail}"),
+            },
+            State::Skipped => format!("- {kind} {subject}: skipped ({detail})"),
+            State::NotChecked => format!("· {kind} {subject}: not checked ({detail})"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_state_has_its_mark_and_a_failure_says_what_to_do() {
+        assert_eq!(
+            Check::passed(Kind::LogGroup, "app", "/ecs/app exists").line(),
+            "✓ log group app: /ecs/app exists"
+        );
+        assert_eq!(
+            Check::failed(Kind::Secret, "app DB", "does not exist", "create it").line(),
+            "✗ secret app DB: does not exist (fix: create it)"
+        );
+        assert_eq!(
+            Check::skipped(Kind::Role, "execution", "needs iam:GetRole").line(),
+            "- role execution: skipped (needs iam:GetRole)"
+        );
+        assert_eq!(
+            Check::not_checked(Kind::Image, "app: nginx", "not in ECR").line(),
+            "· image app: nginx: not checked (not in ECR)"
+        );
+    }
+}
