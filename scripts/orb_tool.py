@@ -39,7 +39,8 @@ ORB_SECTIONS = ("commands", "jobs", "executors", "examples")
 SCRIPT_PREFIXES = ("ECS_SHIP_INSTALL_", "ECS_SHIP_BUILD_")
 OUTPUT_PREFIXES = ("ECS_SHIP_PUSHED_",)
 SUBCOMMANDS = (
-    "run-task", "deploy", "continue", "rollback", "notify", "ecr login", "ecr resolve", "iam-policy",
+    "run-task", "deploy", "verify", "continue", "rollback", "notify", "ecr login", "ecr resolve",
+    "iam-policy",
 )
 INCLUDE_RE = re.compile(r"<<\s*include\(([-\w/.]+)\)\s*>>")
 PARAM_RE = re.compile(r"<<\s*parameters\.([A-Za-z0-9_-]+)\s*>>")

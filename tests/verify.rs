@@ -9,6 +9,7 @@ use wiremock::matchers::{body_string_contains, method};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::support::aws::{aws_error, ecr, ecs, logs, mount, ok, requests, ECR, ECS, LOGS};
+use crate::support::moto::Moto;
 use crate::support::{Output, Test};
 
 const ACCOUNT: &str = "123456789012";
@@ -387,7 +388,7 @@ async fn every_check_passes_and_a_shared_role_is_asked_once() {
         .await;
     human.status(0);
     for line in [
-        "web (arn:aws:ecs:us-east-1:123456789012:task-definition/web:7)",
+        "web → arn:aws:ecs:us-east-1:123456789012:task-definition/web:7",
         &format!("  ✓ image app: {REPO}:v1: exists, has linux/amd64"),
         "  ✓ role execution arn:aws:iam::123456789012:role/web-exec: exists and trusts ecs-tasks.amazonaws.com",
         &format!("  ✓ secret app DATABASE_URL: {SECRET}: Secrets Manager secret exists"),
@@ -395,7 +396,7 @@ async fn every_check_passes_and_a_shared_role_is_asked_once() {
         "  ✓ log group app: /ecs/web (us-east-1): exists",
         "  ✓ Fargate size task: cpu 512, memory 1024 MiB",
         "  ✓ load balancer app:8080: container and port exist",
-        "worker (arn:aws:ecs:us-east-1:123456789012:task-definition/web:7)",
+        "worker → arn:aws:ecs:us-east-1:123456789012:task-definition/web:7",
     ] {
         human.stdout_has(line);
     }
@@ -630,5 +631,148 @@ async fn deploy_with_verify_that_fails_registers_and_updates_nothing() {
         images[0]["imageIds"][0]["imageDigest"],
         json!(DIGEST),
         "{images:?}"
+    );
+}
+
+#[tokio::test]
+async fn run_task_with_verify_that_fails_registers_and_starts_nothing() {
+    let mut world = World::sound();
+    world.log_groups.clear();
+    let server = world.serve().await;
+    mount(&server, ecs("RegisterTaskDefinition"), ok(json!({}))).await;
+    mount(
+        &server,
+        ecs("RunTask"),
+        ok(json!({"tasks": [], "failures": []})),
+    )
+    .await;
+    let output = Test::new()
+        .endpoint(&server.uri())
+        .args([
+            "run-task",
+            "--cluster",
+            "prod",
+            "--task-definition",
+            "web:7",
+            "--verify",
+        ])
+        .args(["--image", &format!("app={REPO}:v1"), "--no-pin-digest"])
+        .run()
+        .await;
+    output
+        .status(1)
+        .stderr_has("web → web (new revision)")
+        .stderr_has("✗ log group app: /ecs/web (us-east-1): does not exist")
+        .stderr_has("nothing was changed");
+    assert!(requests(&server, ECS, "RegisterTaskDefinition")
+        .await
+        .is_empty());
+    assert!(requests(&server, ECS, "RunTask").await.is_empty());
+}
+
+/// An IAM (query protocol) call to moto; the raw XML.
+async fn moto_iam(moto: &Moto, params: &[(&str, &str)]) -> String {
+    let response = reqwest::Client::new()
+        .post(&moto.url)
+        .header(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0",
+        )
+        .form(&[params, &[("Version", "2010-05-08")]].concat())
+        .send()
+        .await
+        .expect("moto answers");
+    assert!(response.status().is_success(), "{params:?}");
+    response.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn moto_end_to_end_roles_secrets_parameters_log_groups_and_images() {
+    let moto = Moto::start();
+    for (name, trust) in [("web-exec", ECS_TRUST), ("web-task", EC2_TRUST)] {
+        let params = [
+            ("Action", "CreateRole"),
+            ("RoleName", name),
+            ("AssumeRolePolicyDocument", trust),
+        ];
+        moto_iam(&moto, &params).await;
+    }
+    let secret = moto
+        .call(
+            SECRETS,
+            "CreateSecret",
+            json!({"Name": "prod/db", "SecretString": "{\"password\":\"hunter2\"}"}),
+        )
+        .await["ARN"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let parameter = json!({"Name": PARAMETER, "Value": "s3cr3t-value", "Type": "SecureString"});
+    moto.call(SSM, "PutParameter", parameter).await;
+    moto.logs("CreateLogGroup", json!({"logGroupName": "/ecs/web"}))
+        .await;
+    moto.ecr("CreateRepository", json!({"repositoryName": "app"}))
+        .await;
+    let manifest = json!({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 7023,
+            "digest": "sha256:b5b2b2c507a0944348e0303114d8d93aaaa081732b86451d9bce1f432a537bc7"},
+        "layers": []});
+    let image =
+        json!({"repositoryName": "app", "imageTag": "v1", "imageManifest": manifest.to_string()});
+    moto.ecr("PutImage", image).await;
+    moto.ecs("CreateCluster", json!({"clusterName": "prod"}))
+        .await;
+    let awslogs = |group: &str| {
+        json!({"logDriver": "awslogs", "options": {
+        "awslogs-group": group, "awslogs-region": "us-east-1", "awslogs-stream-prefix": "ecs"}})
+    };
+    moto.ecs(
+        "RegisterTaskDefinition",
+        json!({
+            "family": "web",
+            "executionRoleArn": role_arn("web-exec"), "taskRoleArn": role_arn("web-task"),
+            "containerDefinitions": [
+                {"name": "app", "image": format!("{REPO}:v1"), "memory": 512, "essential": true,
+                 "secrets": [{"name": "DB_PASSWORD", "valueFrom": format!("{secret}:password::")},
+                             {"name": "API_KEY", "valueFrom": PARAMETER},
+                             {"name": "GONE", "valueFrom": "/prod/web/gone"}],
+                 "logConfiguration": awslogs("/ecs/web")},
+                {"name": "sidecar", "image": "public.example.com/sidecar:1", "memory": 128,
+                 "essential": false, "logConfiguration": awslogs("/ecs/sidecar")}
+            ]
+        }),
+    )
+    .await;
+    let service = json!({"cluster": "prod", "serviceName": "web", "taskDefinition": "web",
+        "desiredCount": 0, "launchType": "EC2"});
+    moto.ecs("CreateService", service).await;
+
+    let output = Test::new()
+        .endpoint(&moto.url)
+        .args([
+            "verify",
+            "--cluster",
+            "prod",
+            "--service",
+            "web",
+            "--output",
+            "json",
+        ])
+        .run()
+        .await;
+    output.status(1);
+    assert_check(&output, "image", "app:", "passed");
+    assert_check(&output, "image", "sidecar", "not_checked");
+    assert_check(&output, "role", "web-exec", "passed");
+    assert_check(&output, "role", "web-task", "failed");
+    assert_check(&output, "secret", "DB_PASSWORD", "passed");
+    assert_check(&output, "secret", "API_KEY", "passed");
+    assert_check(&output, "secret", "GONE", "failed");
+    assert_check(&output, "log_group", "/ecs/web ", "passed");
+    assert_check(&output, "log_group", "/ecs/sidecar", "failed");
+    let all = output.all();
+    assert!(
+        !all.contains("hunter2") && !all.contains("s3cr3t-value"),
+        "{all}"
     );
 }

@@ -68,6 +68,8 @@ impl Moto {
             super::aws::LOGS => "logs",
             super::aws::ECR => "ecr",
             super::aws::EVENTS => "events",
+            "secretsmanager" => "secretsmanager",
+            "AmazonSSM" => "ssm",
             _ => "ecs",
         };
         let response = self

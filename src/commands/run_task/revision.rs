@@ -5,6 +5,7 @@
 use super::plan::Plan;
 use crate::aws::Aws;
 use crate::cli::RunTaskArgs;
+use crate::commands::verify;
 use crate::context::Context;
 use crate::ecr;
 use crate::ecs::ServiceDescription;
@@ -70,7 +71,8 @@ impl Revision {
     ) -> Result<Self> {
         let mut definition = base.clone();
         let mut needs_registration = false;
-        if !plan.images.is_empty() || !plan.image_updates.is_empty() {
+        let changed = !plan.images.is_empty() || !plan.image_updates.is_empty();
+        if changed {
             let mut containers: Vec<String> = vec![];
             for change in &plan.images {
                 definition.apply(change)?;
@@ -87,6 +89,15 @@ impl Revision {
             if !args.no_pin_digest {
                 ecr::pin_images(aws, &mut definition, &containers, &context.progress).await?;
             }
+        }
+        if args.verify {
+            let label = match changed {
+                true => format!("{} (new revision)", definition.family()),
+                false => base.name(),
+            };
+            verify::before_task(context, aws, &definition, label).await?;
+        }
+        if changed {
             if !args.dry_run {
                 definition =
                     task_definition::register_or_reuse(aws, &definition, &context.progress).await?;

@@ -135,6 +135,24 @@ pub async fn before_changes(
     }))
 }
 
+/// `run-task --verify`: the checks of the one revision the task would run.
+pub async fn before_task(
+    context: &Context,
+    aws: &Aws,
+    revision: &TaskDefinition,
+    task_definition: String,
+) -> Result<()> {
+    let subject = Subject {
+        label: revision.family().to_string(),
+        task_definition,
+        revision,
+        // A one-off task is in no load balancer: only the revision is checked.
+        service: None,
+    };
+    before_changes(context, aws, "", &[subject], false).await?;
+    Ok(())
+}
+
 /// Exit 1 naming every failed check, or `None` when none failed.
 fn failure(checklists: &[Checklist]) -> Option<Error> {
     let failed: Vec<String> = checklists

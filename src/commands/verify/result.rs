@@ -36,7 +36,7 @@ impl Checklist {
 
     /// The human checklist: a heading, then one line per check.
     pub fn lines(&self) -> Vec<String> {
-        let mut lines = vec![format!("{} ({})", self.name, self.task_definition)];
+        let mut lines = vec![format!("{} → {}", self.name, self.task_definition)];
         lines.extend(self.checks.iter().map(|c| format!("  {}", c.line())));
         lines
     }
