@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use serde_json::{json, Value};
-use wiremock::matchers::{body_string_contains, method};
+use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::support::aws::{aws_error, ecr, ecs, logs, mount, ok, requests, ECR, ECS, LOGS};
@@ -594,6 +594,12 @@ async fn deploy_with_verify_that_fails_registers_and_updates_nothing() {
     let mut world = World::sound();
     world.secrets.clear();
     let server = world.serve().await;
+    let slack = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/services/T000/B000/XXXX"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
+        .mount(&slack)
+        .await;
     // Whatever the checks say, the stand-in would accept a registration and an update.
     mount(&server, ecs("RegisterTaskDefinition"), ok(json!({}))).await;
     mount(&server, ecs("UpdateService"), ok(json!({}))).await;
@@ -601,14 +607,12 @@ async fn deploy_with_verify_that_fails_registers_and_updates_nothing() {
         "registryId": ACCOUNT, "repositoryName": "app", "imageDigest": DIGEST, "imageTags": ["v1"]}]}))).await;
     let output = Test::new()
         .endpoint(&server.uri())
-        .args([
-            "deploy",
-            "--cluster",
-            "prod",
-            "--service",
-            "web",
-            "--verify",
-        ])
+        .env(
+            "SLACK_WEBHOOK_URL",
+            format!("{}/services/T000/B000/XXXX", slack.uri()),
+        )
+        .args(["deploy", "--cluster", "prod", "--service", "web"])
+        .args(["--verify", "--notify"])
         .args([
             "--image",
             &format!("app={REPO}:v1"),
@@ -625,6 +629,21 @@ async fn deploy_with_verify_that_fails_registers_and_updates_nothing() {
         .await
         .is_empty());
     assert!(requests(&server, ECS, "UpdateService").await.is_empty());
+    // Slack names what failed.
+    let posted: Vec<String> = slack
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| String::from_utf8_lossy(&r.body).to_string())
+        .collect();
+    assert_eq!(posted.len(), 1, "{posted:?}");
+    assert!(
+        posted[0].contains("secret app DATABASE_URL"),
+        "{}",
+        posted[0]
+    );
+    assert!(posted[0].contains("nothing was changed"), "{}", posted[0]);
     // It checked the revision that would have shipped: the pinned digest.
     let images = requests(&server, ECR, "BatchGetImage").await;
     assert_eq!(

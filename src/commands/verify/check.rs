@@ -90,6 +90,12 @@ impl Check {
         }
     }
 
+    /// What went wrong, without the fix: `✗ secret app DB: does not exist` (the error that
+    /// ends a failed verify lists these; the checklist above it has the fixes).
+    pub fn problem(&self) -> String {
+        format!("✗ {} {}: {}", self.kind.label(), self.subject, self.detail)
+    }
+
     /// The checklist line: `✓ image app: … has linux/amd64`, `✗ … (fix: …)`,
     /// `- role …: skipped (needs iam:GetRole)`.
     pub fn line(&self) -> String {
@@ -97,8 +103,8 @@ impl Check {
         match self.state {
             State::Passed => format!("✓ {kind} {subject}: {detail}"),
             State::Failed => match &self.fix {
-                Some(fix) => format!("✗ {kind} {subject}: {detail} (fix: {fix})"),
-                None => format!("✗ {kind} {subject}: {detail}"),
+                Some(fix) => format!("{} (fix: {fix})", self.problem()),
+                None => self.problem(),
             },
             State::Skipped => format!("- {kind} {subject}: skipped ({detail})"),
             State::NotChecked => format!("· {kind} {subject}: not checked ({detail})"),

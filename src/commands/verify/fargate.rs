@@ -1,11 +1,13 @@
 //! Fargate task sizes: the cpu/memory pairs Fargate offers, in one table.
 //!
-//! Source: "Task CPU and memory", Amazon ECS Developer Guide,
-//! <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html#fargate-tasks-size>
-//! (also the RegisterTaskDefinition `memory` reference). Windows needs at least 1 vCPU and has
+//! Source: "Task CPU and memory", Amazon ECS Developer Guide (`SOURCE`; also the
+//! RegisterTaskDefinition `memory` reference). Windows needs at least 1 vCPU and has
 //! no 8 / 16 vCPU sizes; Fargate runs ARM64 on Linux only, with the same sizes as X86_64.
 
 use serde_json::Value;
+
+/// Where the table comes from, for the fix people read.
+const SOURCE: &str = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html#fargate-tasks-size";
 
 use super::check::{Check, Kind};
 use super::Subject;
@@ -96,10 +98,11 @@ pub fn problem(cpu: u32, memory: u32, arm64: bool, windows: bool) -> Option<Stri
         return Some(format!("Fargate has no cpu {cpu} size for Windows"));
     }
     (!memory_fits(size, memory)).then(|| {
-        format!(
-            "memory {memory} MiB does not go with cpu {cpu} (Fargate: {}–{} MiB in steps of {})",
-            size.min, size.max, size.step
-        )
+        let offered = match size.cpu {
+            256 => "512, 1024 or 2048 MiB".to_string(),
+            _ => format!("{}–{} MiB in steps of {}", size.min, size.max, size.step),
+        };
+        format!("memory {memory} MiB does not go with cpu {cpu} (Fargate offers {offered})")
     })
 }
 
@@ -160,12 +163,16 @@ pub fn checks(subject: &Subject<'_>) -> Vec<Check> {
     let what = "task";
     let check = match (cpu, memory) {
         (Some(cpu), Some(memory)) => match problem(cpu, memory, arm64, windows) {
-            None => Check::passed(Kind::FargateSize, what, format!("cpu {cpu}, memory {memory} MiB")),
+            None => Check::passed(
+                Kind::FargateSize,
+                what,
+                format!("cpu {cpu}, memory {memory} MiB"),
+            ),
             Some(problem) => Check::failed(
                 Kind::FargateSize,
                 what,
                 problem,
-                "pick a cpu/memory pair from the Fargate table (AWS docs: Fargate task CPU and memory)",
+                format!("set a cpu/memory pair Fargate offers: {SOURCE}"),
             ),
         },
         _ => Check::failed(

@@ -159,7 +159,7 @@ fn failure(checklists: &[Checklist]) -> Option<Error> {
         .iter()
         .flat_map(|list| {
             list.failed()
-                .map(move |c| format!("  {}: {}", list.name, c.line()))
+                .map(move |c| format!("  {}: {}", list.name, c.problem()))
         })
         .collect();
     (!failed.is_empty()).then(|| {
