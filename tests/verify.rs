@@ -95,7 +95,9 @@ impl World {
             "deployments": [{
                 "id": "ecs-svc/1", "status": "PRIMARY", "taskDefinition": TD, "desiredCount": 2,
                 "runningCount": 2, "pendingCount": 0, "failedTasks": 0, "rolloutState": "COMPLETED",
-                "createdAt": 1700000000.0, "updatedAt": 1700000000.0
+                "createdAt": 1700000000.0, "updatedAt": 1700000000.0,
+                "serviceConnectConfiguration": {"enabled": true, "namespace": "prod.local",
+                    "services": [{"portName": "http", "clientAliases": [{"port": 80}]}]}
             }],
             "events": []
         })
@@ -396,6 +398,7 @@ async fn every_check_passes_and_a_shared_role_is_asked_once() {
         "  ✓ log group app: /ecs/web (us-east-1): exists",
         "  ✓ Fargate size task: cpu 512, memory 1024 MiB",
         "  ✓ load balancer app:8080: container and port exist",
+        "  ✓ Service Connect http: port name exists",
         "worker → arn:aws:ecs:us-east-1:123456789012:task-definition/web:7",
     ] {
         human.stdout_has(line);
@@ -429,7 +432,7 @@ async fn every_check_passes_and_a_shared_role_is_asked_once() {
             .all(|(_, state, _)| state == "passed"),
         "{document:#}"
     );
-    assert_eq!(states(&output).len(), 8, "{document:#}");
+    assert_eq!(states(&output).len(), 9, "{document:#}");
 }
 
 #[tokio::test]
@@ -793,5 +796,24 @@ async fn moto_end_to_end_roles_secrets_parameters_log_groups_and_images() {
     assert!(
         !all.contains("hunter2") && !all.contains("s3cr3t-value"),
         "{all}"
+    );
+}
+
+#[tokio::test]
+async fn an_image_tag_that_is_not_in_ecr_fails_before_anything_is_registered() {
+    let server = World::sound().serve().await;
+    let output = verify(&server)
+        .args(["--image", &format!("app={REPO}:v9")])
+        .run()
+        .await;
+    output
+        .status(1)
+        .stdout_has("web → web (new revision)")
+        .stdout_has(&format!("✗ image app: {REPO}:v9: app has no image v9"));
+    let asked = requests(&server, ECR, "BatchGetImage").await;
+    assert_eq!(
+        asked[0]["imageIds"][0]["imageTag"],
+        json!("v9"),
+        "{asked:?}"
     );
 }

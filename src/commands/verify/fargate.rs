@@ -132,7 +132,7 @@ fn scalar(value: &Value) -> Option<String> {
     }
 }
 
-/// On Fargate: the task or the service says so.
+/// On Fargate: the task, the service's launch type or its capacity providers say so.
 fn on_fargate(subject: &Subject<'_>) -> bool {
     let compatible = subject
         .revision
@@ -140,10 +140,19 @@ fn on_fargate(subject: &Subject<'_>) -> bool {
         .get("requiresCompatibilities")
         .and_then(Value::as_array)
         .is_some_and(|list| list.iter().any(|c| c == "FARGATE"));
-    let launched = subject
-        .service
-        .and_then(|s| s.launch_type.as_deref())
-        .is_some_and(|t| t == "FARGATE");
+    let launched = subject.service.is_some_and(|s| {
+        s.launch_type.as_deref() == Some("FARGATE")
+            || s.capacity_provider_strategy
+                .as_ref()
+                .and_then(Value::as_array)
+                .is_some_and(|strategy| {
+                    strategy.iter().any(|item| {
+                        item.get("capacityProvider")
+                            .and_then(Value::as_str)
+                            .is_some_and(|name| name.starts_with("FARGATE"))
+                    })
+                })
+    });
     compatible || launched
 }
 
