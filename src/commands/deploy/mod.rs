@@ -305,22 +305,26 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
             .collect()
     };
 
+    // --verify (and `ecs-ship verify`): what each service and target would run, checked
+    // before anything is registered or updated.
     if args.verify || args.verify_only {
-        let subjects: Vec<verify::Subject> =
-            (services.iter().map(|s| (s.service_name.clone(), Some(s))))
-                .enumerate()
-                .map(|(i, (label, service))| (label, service, &revisions[revision_of(i)]))
-                .chain(targets.iter().zip(&target_keys).map(|(target, key)| {
-                    let revision = &revisions[keys.iter().position(|k| k == key).expect("keyed")];
-                    (target.label(), None, revision)
-                }))
-                .map(|(label, service, revision)| verify::Subject {
-                    label,
-                    task_definition: revision.arn(),
-                    revision: &revision.derived,
-                    service,
-                })
-                .collect();
+        let of_services = services.iter().enumerate().map(|(i, service)| {
+            let revision = &revisions[revision_of(i)];
+            (service.service_name.clone(), Some(service), revision)
+        });
+        let of_targets = targets.iter().zip(&target_keys).map(|(target, key)| {
+            let revision = &revisions[keys.iter().position(|k| k == key).expect("keyed")];
+            (target.label(), None, revision)
+        });
+        let subjects: Vec<verify::Subject> = of_services
+            .chain(of_targets)
+            .map(|(label, service, revision)| verify::Subject {
+                label,
+                task_definition: revision.arn(),
+                revision: &revision.derived,
+                service,
+            })
+            .collect();
         if let Some(report) =
             verify::before_changes(context, &aws, cluster, &subjects, args.verify_only).await?
         {
