@@ -575,10 +575,14 @@ async fn access_denied_on_get_role_is_skipped_not_failed() {
     let output = verify(&server).args(["--output", "json"]).run().await;
     output.status(0);
     assert_check(&output, "role", "web-exec", "skipped");
-    let human = verify(&server).run().await;
-    human.status(0).stdout_has(
-        "- role execution arn:aws:iam::123456789012:role/web-exec: skipped (needs iam:GetRole)",
-    );
+    // A warning, shown even with -q, naming what to grant.
+    let human = verify(&server).arg("-q").run().await;
+    human
+        .status(0)
+        .stdout_has(
+            "- role execution arn:aws:iam::123456789012:role/web-exec: skipped (needs iam:GetRole)",
+        )
+        .stderr_has("warning: verify skipped what it may not read (needs iam:GetRole)");
 }
 
 #[tokio::test]

@@ -27,6 +27,7 @@ mod secrets;
 
 use std::time::Instant;
 
+use check::State;
 use result::{Checklist, VerifyResult};
 
 use crate::aws::Aws;
@@ -103,6 +104,7 @@ pub async fn before_changes(
     let checklists = check(aws, subjects).await;
     let failure = failure(&checklists);
     let lines: Vec<String> = checklists.iter().flat_map(Checklist::lines).collect();
+    warn_skipped(context, &checklists);
     if !verify_only {
         for line in &lines {
             context.progress.say(line);
@@ -151,6 +153,25 @@ pub async fn before_task(
     };
     before_changes(context, aws, "", &[subject], false).await?;
     Ok(())
+}
+
+/// A check skipped for a missing permission is a warning (shown even with `-q`), naming the
+/// permissions and where to get them.
+fn warn_skipped(context: &Context, checklists: &[Checklist]) {
+    let mut needed: Vec<&str> = checklists
+        .iter()
+        .flat_map(|list| &list.checks)
+        .filter(|c| c.state == State::Skipped)
+        .map(|c| c.detail.as_str())
+        .collect();
+    needed.sort_unstable();
+    needed.dedup();
+    if !needed.is_empty() {
+        context.progress.warn(format_args!(
+            "verify skipped what it may not read ({}): `ecs-ship iam-policy --verify` prints the statements",
+            needed.join(", ")
+        ));
+    }
 }
 
 /// Exit 1 naming every failed check, or `None` when none failed.
