@@ -208,7 +208,7 @@ async fn dispatch(context: &Context, command: &Command) -> Result<Report, Error>
         Command::Continue(args) => commands::continue_::run(context, args).await,
         Command::Rollback(args) => commands::rollback::run(context, args).await,
         Command::Ecr(command) => commands::ecr::run(context, command).await,
-        Command::Verify(args) => commands::verify::run(context, args).await,
+        Command::Verify(args) => commands::deploy::run_verify(context, args).await,
         Command::IamPolicy(args) => commands::iam_policy::run(args),
         Command::Completions(args) => {
             let mut stdout = std::io::stdout().lock();

@@ -156,6 +156,17 @@ async fn update_all(
 
 // ---------------------------------------------------------------------------------------------
 
+/// `ecs-ship verify`: this derivation with the same flags, stopped after the checks.
+pub async fn run_verify(context: &Context, args: &DeployArgs) -> Result<Report> {
+    let args = DeployArgs {
+        verify_only: true,
+        // A tag that does not exist is the image check's ✗, not an error before the checklist.
+        no_pin_digest: true,
+        ..args.clone()
+    };
+    run(context, &args).await
+}
+
 pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
     let started = Instant::now();
     let plan = Plan::from_args(args)?;

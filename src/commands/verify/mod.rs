@@ -8,6 +8,7 @@
 //! 1. The command derives its revisions as it would to deploy (every `--image`, `--set-env`,
 //!    `--secret`, `--task-definition-file` applied) and hands one [`Subject`] per service,
 //!    scheduled target or task to [`before_changes`], before anything is registered or updated.
+//!    `ecs-ship verify` itself is deploy's derivation stopped here (`deploy::run_verify`).
 //! 2. Each check family says which AWS resources it needs (`answers::Needs`); they are asked
 //!    about concurrently, each once per run (`answers.rs`).
 //! 3. Each family then judges from those answers alone (pure functions: `images`, `roles`,
@@ -31,7 +32,6 @@ use check::State;
 use result::{Checklist, VerifyResult};
 
 use crate::aws::Aws;
-use crate::cli::DeployArgs;
 use crate::context::Context;
 use crate::ecs::ServiceDescription;
 use crate::error::{Error, Result};
@@ -47,17 +47,6 @@ pub struct Subject<'a> {
     pub revision: &'a TaskDefinition,
     /// The service, for its load balancers, Service Connect and launch type.
     pub service: Option<&'a ServiceDescription>,
-}
-
-/// `ecs-ship verify`: deploy's derivation with the same flags, stopping after the checks.
-pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
-    let args = DeployArgs {
-        verify_only: true,
-        // A tag that does not exist is the image check's ✗, not an error before the checklist.
-        no_pin_digest: true,
-        ..args.clone()
-    };
-    crate::commands::deploy::run(context, &args).await
 }
 
 /// The checks of every subject; AWS is asked about each resource once.
