@@ -1,0 +1,300 @@
+//! Client-side token buckets, one per region and ECS action group, shared by every call in the
+//! process: a request waits here until its bucket allows it, instead of being sent into an
+//! empty bucket and retried. Each bucket starts at ECS's published burst and sustained rates
+//! and learns from throttles (AIMD): a throttle halves its rate and empties it, throttle-free
+//! time brings the rate back to the published one within seconds.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// A bucket's published capacity: burst (maximum tokens) and sustained (tokens per second).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rates {
+    pub burst: f64,
+    pub sustained: f64,
+}
+
+const fn rates(burst: f64, sustained: f64) -> Rates {
+    Rates { burst, sustained }
+}
+
+/// ECS's action groups and their buckets, per account and region, from the ECS API reference,
+/// "Request throttling for the Amazon ECS API"
+/// (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/request-throttling.html>).
+/// Actions ecs-ship does not call share one generous bucket per service.
+const ECS_GROUPS: &[(&[&str], Rates)] = &[
+    (&["DescribeClusters", "ListClusters"], rates(50.0, 20.0)),
+    (
+        &["RegisterTaskDefinition", "DeregisterTaskDefinition"],
+        rates(20.0, 1.0),
+    ),
+    (
+        &[
+            "DescribeTaskDefinition",
+            "ListTaskDefinitions",
+            "ListTaskDefinitionFamilies",
+        ],
+        rates(50.0, 20.0),
+    ),
+    (&["DeleteTaskDefinitions"], rates(5.0, 1.0)),
+    (&["DescribeCapacityProviders"], rates(50.0, 20.0)),
+    (&["TagResource", "UntagResource"], rates(20.0, 10.0)),
+    (&["ListTagsForResource"], rates(50.0, 20.0)),
+    (
+        &["RunTask", "StartTask", "StopTask", "ExecuteCommand"],
+        rates(100.0, 40.0),
+    ),
+    (
+        &[
+            "DescribeTasks",
+            "ListTasks",
+            "DescribeContainerInstances",
+            "ListContainerInstances",
+        ],
+        rates(100.0, 20.0),
+    ),
+    (
+        &["CreateService", "DeleteService", "UpdateService"],
+        rates(50.0, 5.0),
+    ),
+    (&["DescribeServices", "ListServices"], rates(100.0, 20.0)),
+    (
+        &["DescribeServiceDeployments", "ListServiceDeployments"],
+        rates(50.0, 20.0),
+    ),
+    (&["DescribeServiceRevisions"], rates(50.0, 20.0)),
+    (&["ListServicesByNamespace"], rates(10.0, 1.0)),
+];
+
+/// Other services' actions (and ECS actions not in the table): paced only once they throttle.
+const UNLISTED: Rates = rates(50.0, 20.0);
+
+/// The learned rate never drops below this: a poll every couple of seconds stays possible.
+const MIN_RATE: f64 = 0.5;
+/// One throttle cuts the rate at most once per this long: requests already in flight when the
+/// bucket emptied come back throttled together, and count as one signal.
+const CUT_EVERY: Duration = Duration::from_secs(1);
+/// After a throttle the rate holds this long (so steady throttling walks it down to what the
+/// server allows), then climbs back to the published rate over `RECOVERY`.
+const HOLD: Duration = Duration::from_secs(2);
+const RECOVERY: Duration = Duration::from_secs(4);
+
+/// Which bucket an action draws from: the service's group for it, else the service's own.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BucketKey {
+    region: String,
+    service: String,
+    group: usize,
+}
+
+impl BucketKey {
+    pub fn new(region: &str, service: &str, operation: &str) -> Self {
+        let group = if service == "ecs" {
+            ECS_GROUPS
+                .iter()
+                .position(|(actions, _)| actions.contains(&operation))
+                .unwrap_or(ECS_GROUPS.len())
+        } else {
+            ECS_GROUPS.len()
+        };
+        BucketKey {
+            region: region.to_string(),
+            service: service.to_string(),
+            group,
+        }
+    }
+
+    fn rates(&self) -> Rates {
+        ECS_GROUPS
+            .get(self.group)
+            .map_or(UNLISTED, |(_, rates)| *rates)
+    }
+}
+
+#[derive(Debug)]
+struct Bucket {
+    published: Rates,
+    /// May go negative: requests that reserved a token not there yet wait for it.
+    tokens: f64,
+    at: Instant,
+    /// The last throttle, and the rate set then; the rate climbs back from it.
+    throttle: Option<(Instant, f64)>,
+    last_cut: Option<Instant>,
+}
+
+impl Bucket {
+    fn new(published: Rates, now: Instant) -> Self {
+        Bucket {
+            published,
+            tokens: published.burst,
+            at: now,
+            throttle: None,
+            last_cut: None,
+        }
+    }
+
+    /// Tokens per second at `now`: the published rate, or less for a few seconds after a throttle.
+    fn rate(&self, now: Instant) -> f64 {
+        let sustained = self.published.sustained;
+        match self.throttle {
+            None => sustained,
+            Some((at, rate)) => {
+                let calm = now.saturating_duration_since(at + HOLD).as_secs_f64();
+                (rate + sustained * calm / RECOVERY.as_secs_f64()).min(sustained)
+            }
+        }
+    }
+
+    /// The burst scales with the learned rate, so a bucket found smaller than published is
+    /// not emptied again in one go right after a throttle.
+    fn capacity(&self, rate: f64) -> f64 {
+        (self.published.burst * rate / self.published.sustained).max(1.0)
+    }
+
+    fn refill(&mut self, now: Instant) -> f64 {
+        let rate = self.rate(now);
+        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * rate).min(self.capacity(rate));
+        self.at = self.at.max(now);
+        rate
+    }
+
+    /// Takes a token; how long to wait before sending.
+    fn reserve(&mut self, now: Instant) -> Duration {
+        let rate = self.refill(now);
+        self.tokens -= 1.0;
+        if self.tokens >= 0.0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64(-self.tokens / rate)
+        }
+    }
+
+    fn throttled(&mut self, now: Instant) {
+        let rate = self.refill(now);
+        let cut = self
+            .last_cut
+            .is_none_or(|cut| now.saturating_duration_since(cut) >= CUT_EVERY);
+        if cut {
+            self.last_cut = Some(now);
+            // The server's bucket is empty: what this one thought it held is not there.
+            self.tokens = self.tokens.min(0.0);
+        }
+        let rate = if cut {
+            (rate / 2.0).max(MIN_RATE)
+        } else {
+            rate
+        };
+        self.throttle = Some((now, rate));
+    }
+}
+
+/// Every bucket of the process.
+#[derive(Debug, Default)]
+pub struct Pacer {
+    buckets: Mutex<HashMap<BucketKey, Bucket>>,
+}
+
+impl Pacer {
+    /// Reserves a token in `key`'s bucket; how long the caller waits before sending.
+    pub fn reserve(&self, key: &BucketKey, now: Instant) -> Duration {
+        self.with(key, now, |bucket| bucket.reserve(now))
+    }
+
+    /// AWS throttled a request of `key`'s bucket.
+    pub fn throttled(&self, key: &BucketKey, now: Instant) {
+        self.with(key, now, |bucket| bucket.throttled(now));
+    }
+
+    /// The rate `key`'s bucket allows now (tokens per second).
+    #[cfg(test)]
+    pub fn rate(&self, key: &BucketKey, now: Instant) -> f64 {
+        self.with(key, now, |bucket| bucket.rate(now))
+    }
+
+    fn with<T>(&self, key: &BucketKey, now: Instant, f: impl FnOnce(&mut Bucket) -> T) -> T {
+        let mut buckets = self.buckets.lock().expect("pacer lock");
+        let bucket = buckets
+            .entry(key.clone())
+            .or_insert_with(|| Bucket::new(key.rates(), now));
+        f(bucket)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(operation: &str) -> BucketKey {
+        BucketKey::new("us-east-1", "ecs", operation)
+    }
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[test]
+    fn actions_of_one_group_share_a_bucket_per_region() {
+        assert_eq!(key("DescribeTasks"), key("ListTasks"));
+        assert_ne!(key("DescribeTasks"), key("DescribeServices"));
+        assert_ne!(
+            key("UpdateService"),
+            BucketKey::new("eu-west-1", "ecs", "UpdateService")
+        );
+        assert_eq!(key("UpdateService").rates(), rates(50.0, 5.0));
+        assert_eq!(key("RegisterTaskDefinition").rates(), rates(20.0, 1.0));
+        assert_eq!(key("SomethingNew").rates(), UNLISTED);
+        assert_eq!(
+            BucketKey::new("us-east-1", "logs", "GetLogEvents").rates(),
+            UNLISTED
+        );
+    }
+
+    #[test]
+    fn the_burst_goes_at_once_then_requests_are_spaced_at_the_sustained_rate() {
+        let pacer = Pacer::default();
+        let start = Instant::now();
+        let key = key("UpdateService");
+        let waits: Vec<Duration> = (0..52).map(|_| pacer.reserve(&key, start)).collect();
+        assert!(waits[..50].iter().all(|w| w.is_zero()));
+        assert_eq!(waits[50], ms(200));
+        assert_eq!(waits[51], ms(400));
+    }
+
+    #[test]
+    fn a_throttle_halves_the_rate_and_empties_the_bucket_once_per_second() {
+        let pacer = Pacer::default();
+        let start = Instant::now();
+        let key = key("DescribeServices");
+        pacer.reserve(&key, start);
+        for _ in 0..5 {
+            pacer.throttled(&key, start);
+        }
+        assert_eq!(pacer.rate(&key, start), 10.0);
+        assert_eq!(pacer.reserve(&key, start), ms(100));
+        let later = start + CUT_EVERY;
+        pacer.throttled(&key, later);
+        assert!(
+            pacer.rate(&key, later) < 10.0,
+            "{}",
+            pacer.rate(&key, later)
+        );
+    }
+
+    #[test]
+    fn the_rate_never_drops_below_the_floor_and_recovers_within_seconds() {
+        let pacer = Pacer::default();
+        let mut now = Instant::now();
+        let key = key("DescribeTasks");
+        for _ in 0..10 {
+            pacer.throttled(&key, now);
+            now += CUT_EVERY;
+        }
+        let last = now - CUT_EVERY;
+        assert_eq!(pacer.rate(&key, last), MIN_RATE);
+        assert_eq!(pacer.rate(&key, last + HOLD), MIN_RATE);
+        assert!(pacer.rate(&key, last + HOLD + RECOVERY / 2) < 20.0);
+        assert_eq!(pacer.rate(&key, last + HOLD + RECOVERY), 20.0);
+    }
+}
