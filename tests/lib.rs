@@ -10,6 +10,7 @@ mod deploy_strategies;
 mod ecr;
 mod moto;
 mod notify;
+mod pacing;
 
 mod run_task;
 mod scheduled;
