@@ -2,6 +2,7 @@
 
 mod support;
 
+mod assume_role;
 mod aws_layer;
 mod cli;
 mod deploy;
