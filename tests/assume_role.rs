@@ -247,3 +247,23 @@ async fn malformed_assume_role_flags_are_usage_errors_before_any_call() {
     }
     assert!(server.received_requests().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn the_role_can_come_from_the_environments_section_of_the_config_file() {
+    let server = finishing_task().await;
+    Sessions::new("AssumeRole", "ASIAPROD", Duration::from_secs(3600))
+        .mount(&server)
+        .await;
+    let config =
+        format!("[env.prod]\nassume-role-arn = \"{TARGET_ROLE}\"\nexternal-id = \"team-a\"\n");
+    migrate(&server)
+        .file("ecs-ship.toml", &config)
+        .args(["--env", "prod"])
+        .run()
+        .await
+        .status(0);
+    let (ecs, sts) = signers(&server, "AssumeRole").await;
+    assert_eq!(sts.len(), 1, "{sts:?}");
+    assert!(sts[0].0.contains("ExternalId=team-a"), "{}", sts[0].0);
+    assert_eq!(ecs, HashSet::from(["ASIAPROD0001".to_string()]));
+}
