@@ -267,3 +267,17 @@ async fn the_role_can_come_from_the_environments_section_of_the_config_file() {
     assert!(sts[0].0.contains("ExternalId=team-a"), "{}", sts[0].0);
     assert_eq!(ecs, HashSet::from(["ASIAPROD0001".to_string()]));
 }
+
+#[tokio::test]
+async fn iam_policy_notes_the_trust_policy_the_target_role_needs() {
+    Test::new()
+        .args(["iam-policy", "--assume-role-arn", TARGET_ROLE])
+        .args(["--external-id", "team-a"])
+        .run()
+        .await
+        .status(0)
+        .stdout_has("ecs:UpdateService")
+        .stderr_has(&format!("the policy on stdout goes on {TARGET_ROLE}"))
+        .stderr_has(r#""sts:ExternalId": "team-a""#)
+        .stderr_has(&format!(r#""Resource": "{TARGET_ROLE}""#));
+}
