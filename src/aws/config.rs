@@ -9,6 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use aws_config::identity::IdentityCache;
 use aws_config::retry::RetryConfig;
+use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{AppName, BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::error::CredentialsError;
@@ -45,6 +46,12 @@ pub async fn load(options: &AwsOptions) -> Result<(SdkConfig, String, Pacing), A
         .build_https();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(pacing.http_client(http_client))
+        // The pacer holds a request before its body is sent: that is not a stalled upload.
+        .stalled_stream_protection(
+            StalledStreamProtectionConfig::enabled()
+                .upload_enabled(false)
+                .build(),
+        )
         .app_name(AppName::new("ecs-ship").expect("a valid app name"))
         // Standard retries, never adaptive: the pacer does the rate limiting (`pacing.rs`).
         .retry_config(

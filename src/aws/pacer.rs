@@ -3,8 +3,8 @@
 //! empty bucket and retried. A bucket paces nothing until AWS first throttles one of its
 //! requests (an account's quotas may be raised above the published ones); from then on it
 //! paces, seeded with ECS's published burst and sustained rates, and learns (AIMD): a throttle
-//! halves its rate and empties it, throttle-free time brings the rate back to the published one
-//! within seconds.
+//! halves its burst and rate and empties it; each call that succeeds gives a little back, up to
+//! the published rates.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -74,13 +74,9 @@ const UNLISTED: Rates = rates(50.0, 20.0);
 
 /// The learned rate never drops below this: a poll every couple of seconds stays possible.
 const MIN_RATE: f64 = 0.5;
-/// One throttle cuts the rate at most once per this long: requests already in flight when the
-/// bucket emptied come back throttled together, and count as one signal.
-const CUT_EVERY: Duration = Duration::from_secs(1);
-/// After a throttle the rate holds this long (so steady throttling walks it down to what the
-/// server allows), then climbs back to the published rate over `RECOVERY`.
-const HOLD: Duration = Duration::from_secs(2);
-const RECOVERY: Duration = Duration::from_secs(4);
+/// What one success gives back, as a share of the published rates: a bucket cut to its floor
+/// is back at full speed after this many calls have gone through.
+const SUCCESSES_TO_RECOVER: f64 = 40.0;
 
 /// Which bucket an action draws from: the service's group for it, else the service's own.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -117,11 +113,14 @@ impl BucketKey {
 #[derive(Debug)]
 struct Bucket {
     published: Rates,
+    /// The share of the published burst and rate this bucket allows now; `None` until AWS first
+    /// throttled it (no pacing before that).
+    scale: Option<f64>,
     /// May go negative: requests that reserved a token not there yet wait for it.
     tokens: f64,
     at: Instant,
-    /// The last throttle, and the rate set then; the rate climbs back from it.
-    throttle: Option<(Instant, f64)>,
+    /// When the last cut happened: requests sent before it that come back throttled were
+    /// sent into the bucket the cut already accounts for, and do not cut again.
     last_cut: Option<Instant>,
 }
 
@@ -129,69 +128,59 @@ impl Bucket {
     fn new(published: Rates, now: Instant) -> Self {
         Bucket {
             published,
-            tokens: published.burst,
+            scale: None,
+            tokens: 0.0,
             at: now,
-            throttle: None,
             last_cut: None,
         }
     }
 
-    /// Tokens per second at `now`: the published rate, or less for a few seconds after a throttle.
-    fn rate(&self, now: Instant) -> f64 {
-        let sustained = self.published.sustained;
-        match self.throttle {
-            None => sustained,
-            Some((at, rate)) => {
-                let calm = now.saturating_duration_since(at + HOLD).as_secs_f64();
-                (rate + sustained * calm / RECOVERY.as_secs_f64()).min(sustained)
-            }
-        }
+    /// Tokens per second now.
+    fn rate(&self) -> f64 {
+        self.published.sustained * self.scale.unwrap_or(1.0)
     }
 
-    /// The burst scales with the learned rate, so a bucket found smaller than published is
-    /// not emptied again in one go right after a throttle.
-    fn capacity(&self, rate: f64) -> f64 {
-        (self.published.burst * rate / self.published.sustained).max(1.0)
+    fn capacity(&self) -> f64 {
+        (self.published.burst * self.scale.unwrap_or(1.0)).max(1.0)
     }
 
-    fn refill(&mut self, now: Instant) -> f64 {
-        let rate = self.rate(now);
+    fn refill(&mut self, now: Instant) {
         let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
-        self.tokens = (self.tokens + elapsed * rate).min(self.capacity(rate));
+        self.tokens = (self.tokens + elapsed * self.rate()).min(self.capacity());
         self.at = self.at.max(now);
-        rate
     }
 
     /// Takes a token; how long to wait before sending.
     fn reserve(&mut self, now: Instant) -> Duration {
-        if self.throttle.is_none() {
+        if self.scale.is_none() {
             return Duration::ZERO;
         }
-        let rate = self.refill(now);
+        self.refill(now);
         self.tokens -= 1.0;
         if self.tokens >= 0.0 {
             Duration::ZERO
         } else {
-            Duration::from_secs_f64(-self.tokens / rate)
+            Duration::from_secs_f64(-self.tokens / self.rate())
         }
     }
 
-    fn throttled(&mut self, now: Instant) {
-        let rate = self.refill(now);
-        let cut = self
-            .last_cut
-            .is_none_or(|cut| now.saturating_duration_since(cut) >= CUT_EVERY);
-        if cut {
-            self.last_cut = Some(now);
-            // The server's bucket is empty: what this one thought it held is not there.
-            self.tokens = self.tokens.min(0.0);
+    /// A request sent at `sent` came back throttled at `now`.
+    fn throttled(&mut self, sent: Instant, now: Instant) {
+        self.refill(now);
+        if self.last_cut.is_some_and(|cut| sent < cut) {
+            return;
         }
-        let rate = if cut {
-            (rate / 2.0).max(MIN_RATE)
-        } else {
-            rate
-        };
-        self.throttle = Some((now, rate));
+        let floor = (MIN_RATE / self.published.sustained).min(1.0);
+        self.scale = Some((self.scale.unwrap_or(1.0) / 2.0).max(floor));
+        self.last_cut = Some(now);
+        // The server's bucket is empty: what this one thought it held is not there.
+        self.tokens = self.tokens.min(0.0);
+    }
+
+    fn succeeded(&mut self) {
+        if let Some(scale) = self.scale {
+            self.scale = Some((scale + 1.0 / SUCCESSES_TO_RECOVER).min(1.0));
+        }
     }
 }
 
@@ -207,15 +196,20 @@ impl Pacer {
         self.with(key, now, |bucket| bucket.reserve(now))
     }
 
-    /// AWS throttled a request of `key`'s bucket.
-    pub fn throttled(&self, key: &BucketKey, now: Instant) {
-        self.with(key, now, |bucket| bucket.throttled(now));
+    /// AWS throttled a request of `key`'s bucket sent at `sent`.
+    pub fn throttled(&self, key: &BucketKey, sent: Instant, now: Instant) {
+        self.with(key, now, |bucket| bucket.throttled(sent, now));
+    }
+
+    /// A request of `key`'s bucket went through.
+    pub fn succeeded(&self, key: &BucketKey, now: Instant) {
+        self.with(key, now, Bucket::succeeded);
     }
 
     /// The rate `key`'s bucket allows now (tokens per second).
     #[cfg(test)]
     pub fn rate(&self, key: &BucketKey, now: Instant) -> f64 {
-        self.with(key, now, |bucket| bucket.rate(now))
+        self.with(key, now, |bucket| bucket.rate())
     }
 
     fn with<T>(&self, key: &BucketKey, now: Instant, f: impl FnOnce(&mut Bucket) -> T) -> T {
@@ -262,44 +256,44 @@ mod tests {
         let start = Instant::now();
         let key = key("UpdateService");
         assert!((0..200).all(|_| pacer.reserve(&key, start).is_zero()));
-        pacer.throttled(&key, start);
+        pacer.throttled(&key, start, start);
         // Half the published 5/s, from an empty bucket.
         assert_eq!(pacer.reserve(&key, start), ms(400));
         assert_eq!(pacer.reserve(&key, start), ms(800));
     }
 
     #[test]
-    fn a_throttle_halves_the_rate_and_empties_the_bucket_once_per_second() {
+    fn requests_sent_before_a_cut_do_not_cut_again() {
         let pacer = Pacer::default();
         let start = Instant::now();
         let key = key("DescribeServices");
         for _ in 0..5 {
-            pacer.throttled(&key, start);
+            pacer.throttled(&key, start, start + ms(10));
         }
         assert_eq!(pacer.rate(&key, start), 10.0);
-        assert_eq!(pacer.reserve(&key, start), ms(100));
-        let later = start + CUT_EVERY;
-        pacer.throttled(&key, later);
-        assert!(
-            pacer.rate(&key, later) < 10.0,
-            "{}",
-            pacer.rate(&key, later)
-        );
+        // A request sent after the cut and throttled again: the bucket is smaller still.
+        pacer.throttled(&key, start + ms(20), start + ms(30));
+        assert_eq!(pacer.rate(&key, start), 5.0);
     }
 
     #[test]
-    fn the_rate_never_drops_below_the_floor_and_recovers_within_seconds() {
+    fn the_rate_never_drops_below_the_floor_and_successes_bring_it_back() {
         let pacer = Pacer::default();
         let mut now = Instant::now();
         let key = key("DescribeTasks");
         for _ in 0..10 {
-            pacer.throttled(&key, now);
-            now += CUT_EVERY;
+            pacer.throttled(&key, now, now);
+            now += ms(1);
         }
-        let last = now - CUT_EVERY;
-        assert_eq!(pacer.rate(&key, last), MIN_RATE);
-        assert_eq!(pacer.rate(&key, last + HOLD), MIN_RATE);
-        assert!(pacer.rate(&key, last + HOLD + RECOVERY / 2) < 20.0);
-        assert_eq!(pacer.rate(&key, last + HOLD + RECOVERY), 20.0);
+        assert_eq!(pacer.rate(&key, now), MIN_RATE);
+        for _ in 0..SUCCESSES_TO_RECOVER as usize / 2 {
+            pacer.succeeded(&key, now);
+        }
+        let halfway = pacer.rate(&key, now);
+        assert!(halfway > 5.0 && halfway < 20.0, "{halfway}");
+        for _ in 0..SUCCESSES_TO_RECOVER as usize {
+            pacer.succeeded(&key, now);
+        }
+        assert_eq!(pacer.rate(&key, now), 20.0);
     }
 }

@@ -5,7 +5,7 @@
 //! signing, endpoints and standard retries are its own.
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use aws_config::retry::RetryConfig;
@@ -21,7 +21,7 @@ use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse, Me
 use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::retries::classifiers::{ClassifyRetry, RetryAction};
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-use aws_smithy_types::config_bag::ConfigBag;
+use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 
 use super::error::{kind_of, ErrorKind};
 use super::pacer::{BucketKey, Pacer};
@@ -34,7 +34,7 @@ use super::pacer::{BucketKey, Pacer};
 const POLL: (u32, Duration) = (2, Duration::from_secs(1));
 const READ: (u32, Duration) = (10, Duration::from_secs(2));
 const CHANGE: (u32, Duration) = (30, Duration::from_secs(5));
-const INITIAL_BACKOFF: Duration = Duration::from_millis(200);
+const INITIAL_BACKOFF: Duration = Duration::from_millis(50);
 
 tokio::task_local! {
     /// Set while a wait looks at AWS (`poll.rs`): reads made then are polls.
@@ -138,25 +138,60 @@ impl Pacing {
         }
     }
 
-    /// Before each attempt is sent: names the bucket the HTTP client waits for.
-    pub fn tag(&self, context: &mut BeforeTransmitInterceptorContextMut<'_>, cfg: &ConfigBag) {
+    /// Before each attempt is sent: names the bucket the HTTP client waits for, and where it
+    /// notes when the request really left (after that wait).
+    pub fn tag(&self, context: &mut BeforeTransmitInterceptorContextMut<'_>, cfg: &mut ConfigBag) {
         if let Some(key) = bucket(cfg) {
+            let sent = SentAt::default();
             context.request_mut().add_extension(key);
+            context.request_mut().add_extension(sent.clone());
+            cfg.interceptor_state().store_put(sent);
         }
     }
 
-    /// After each attempt: a throttle slows its bucket down.
+    /// After each attempt: a throttle slows its bucket down, a success speeds it up again.
     pub fn learn(&self, context: &FinalizerInterceptorContextRef<'_>, cfg: &ConfigBag) {
-        let (Some(key), Some(response)) = (bucket(cfg), context.response()) else {
+        let (Some(key), Some(sent), Some(response)) =
+            (bucket(cfg), cfg.load::<SentAt>(), context.response())
+        else {
             return;
         };
-        let throttled = response.status().as_u16() == 429
+        let sent = sent.get();
+        let now = Instant::now();
+        if response.status().is_success() {
+            self.pacer.succeeded(&key, now);
+        } else if response.status().as_u16() == 429
             || answer(response)
-                .is_some_and(|(code, _)| kind_of(&code, None) == ErrorKind::Throttled);
-        if throttled {
-            self.pacer.throttled(&key, Instant::now());
+                .is_some_and(|(code, _)| kind_of(&code, None) == ErrorKind::Throttled)
+        {
+            self.pacer.throttled(&key, sent, now);
         }
     }
+}
+
+/// When an attempt left the HTTP client, after the pacer's wait: a throttle of a request sent
+/// before the bucket's last cut says nothing new.
+#[derive(Debug, Clone)]
+struct SentAt(Arc<Mutex<Instant>>);
+
+impl Default for SentAt {
+    fn default() -> Self {
+        SentAt(Arc::new(Mutex::new(Instant::now())))
+    }
+}
+
+impl SentAt {
+    fn get(&self) -> Instant {
+        *self.0.lock().expect("sent-at lock")
+    }
+
+    fn now(&self) {
+        *self.0.lock().expect("sent-at lock") = Instant::now();
+    }
+}
+
+impl Storable for SentAt {
+    type Storer = StoreReplace<Self>;
 }
 
 /// The bucket of the operation being called, in the client's region.
@@ -251,16 +286,19 @@ impl HttpConnector for PacedConnector {
             .unwrap_or_default();
         let deadline = self.pacing.hard_stop();
         let inner = self.inner.clone();
+        let sent = request.extension::<SentAt>().cloned();
         HttpConnectorFuture::new(async move {
             let too_late = || ConnectorError::other(Box::new(DeadlineReached), None);
-            let Some(deadline) = deadline else {
-                tokio::time::sleep(wait).await;
-                return inner.call(request).await;
-            };
-            if Instant::now() + wait >= deadline {
+            if deadline.is_some_and(|deadline| Instant::now() + wait >= deadline) {
                 return Err(too_late());
             }
             tokio::time::sleep(wait).await;
+            if let Some(sent) = sent {
+                sent.now();
+            }
+            let Some(deadline) = deadline else {
+                return inner.call(request).await;
+            };
             tokio::time::timeout_at(deadline.into(), inner.call(request))
                 .await
                 .map_err(|_| too_late())?
