@@ -281,3 +281,41 @@ async fn iam_policy_notes_the_trust_policy_the_target_role_needs() {
         .stderr_has(r#""sts:ExternalId": "team-a""#)
         .stderr_has(&format!(r#""Resource": "{TARGET_ROLE}""#));
 }
+
+/// moto's own STS and its accounts: a session assumed into account 123456789012 sees the
+/// repository there; one assumed into another account does not, so the calls really were
+/// signed by the assumed session.
+#[tokio::test]
+async fn moto_end_to_end_every_call_goes_out_as_the_assumed_role() {
+    let moto = crate::support::moto::Moto::start();
+    moto.ecr("CreateRepository", json!({"repositoryName": "app"}))
+        .await;
+    let manifest = json!({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 7023,
+                   "digest": "sha256:b5b2b2c507a0944348e0303114d8d93aaaa081732b86451d9bce1f432a537bc7"},
+        "layers": []});
+    moto.ecr(
+        "PutImage",
+        json!({"repositoryName": "app", "imageTag": "v2", "imageManifest": manifest.to_string()}),
+    )
+    .await;
+    let resolve = |role: &str| {
+        Test::new().endpoint(&moto.url).args([
+            "ecr",
+            "resolve",
+            "app:v2",
+            "--assume-role-arn",
+            role,
+        ])
+    };
+    resolve("arn:aws:iam::123456789012:role/deploy")
+        .run()
+        .await
+        .status(0)
+        .stdout_has("sha256:");
+    resolve("arn:aws:iam::111111111111:role/deploy")
+        .run()
+        .await
+        .status(1)
+        .stderr_has("ECR repository `app` not found");
+}
