@@ -77,10 +77,9 @@ fn cross_account_note(role: &str, external_id: Option<&str>) -> String {
     });
     let pretty =
         |value: &Value| serde_json::to_string_pretty(value).expect("JSON values serialize");
+    let who = "the base identity (the keys, profile or --role-arn role ecs-ship starts with; replace the Principal)";
     format!(
-        "--assume-role-arn: the policy on stdout goes on {role} (account {account}). Its trust \
-         policy must let the base identity (the keys, profile or --role-arn role ecs-ship starts \
-         with; replace the Principal) assume it:\n{}\nand the base identity needs:\n{}",
+        "--assume-role-arn: the policy on stdout goes on {role} (account {account}). Its trust policy must let {who} assume it:\n{}\nand the base identity needs:\n{}",
         pretty(&trust),
         pretty(&base)
     )
