@@ -63,7 +63,7 @@ impl Failure {
 pub struct ServiceDescription {
     pub service_name: String,
     pub service_arn: String,
-    pub status: String,
+    pub status: ServiceStatus,
     pub task_definition: String,
     pub desired_count: i64,
     pub running_count: i64,
@@ -100,7 +100,7 @@ pub struct TaskSet {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Deployment {
     pub id: String,
-    pub status: String,
+    pub status: DeploymentStatus,
     pub task_definition: String,
     pub desired_count: i64,
     pub running_count: i64,
@@ -125,8 +125,7 @@ pub struct ServiceEvent {
 pub struct ServiceDeployment {
     pub arn: String,
     pub service_arn: String,
-    /// `PENDING`, `IN_PROGRESS`, `SUCCESSFUL`, `STOPPED`, `STOP_REQUESTED`, `ROLLBACK_*`.
-    pub status: String,
+    pub status: ServiceDeploymentStatus,
     pub status_reason: Option<String>,
     /// `SCALE_UP`, `TEST_TRAFFIC_SHIFT`, `PRODUCTION_TRAFFIC_SHIFT`, `BAKE_TIME`, `CLEAN_UP`, …
     pub lifecycle_stage: Option<String>,
@@ -163,11 +162,129 @@ pub struct LifecycleHook {
     pub hook_id: String,
     /// `PAUSE` or `AWS_LAMBDA`.
     pub target_type: Option<String>,
-    /// `IN_PROGRESS`, `AWAITING_ACTION`, `SUCCEEDED`, `FAILED`, `TIMED_OUT`.
-    pub status: String,
+    pub status: HookStatus,
     pub expires_at: Option<f64>,
     /// What ECS does when the hook expires: `CONTINUE` or `ROLLBACK`.
     pub timeout_action: Option<String>,
+}
+
+/// An AWS status as ecs-ship tells them apart: the values it acts on are variants, any other
+/// (a newer API's) is kept as AWS spelled it, and `as_str` gives back AWS's spelling for output.
+macro_rules! aws_status {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal,)* }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Default, PartialEq, Eq)]
+        pub enum $name {
+            $($(#[$vdoc])* $variant,)*
+            /// A status ecs-ship does not act on, as AWS spelled it (empty when AWS gave none).
+            #[default]
+            Unknown,
+            Other(String),
+        }
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $($name::$variant => $text,)*
+                    $name::Unknown => "",
+                    $name::Other(text) => text,
+                }
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(text: &str) -> Self {
+                match text {
+                    $($text => $name::$variant,)*
+                    "" => $name::Unknown,
+                    other => $name::Other(other.to_string()),
+                }
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(text: String) -> Self {
+                $name::from(text.as_str())
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+pub(crate) use aws_status;
+
+aws_status! {
+    /// A service's `status` (DescribeServices).
+    ServiceStatus {
+        Active = "ACTIVE",
+        /// Being deleted.
+        Draining = "DRAINING",
+        /// Deleted.
+        Inactive = "INACTIVE",
+    }
+}
+
+aws_status! {
+    /// A lifecycle hook's `status` as a service deployment runs it.
+    HookStatus {
+        InProgress = "IN_PROGRESS",
+        /// A PAUSE hook waiting for someone to continue or roll back.
+        AwaitingAction = "AWAITING_ACTION",
+        Succeeded = "SUCCEEDED",
+        Failed = "FAILED",
+        TimedOut = "TIMED_OUT",
+    }
+}
+
+aws_status! {
+    /// A DescribeServices deployment's `status`.
+    DeploymentStatus {
+        /// The newest deployment: the one the service is heading to.
+        Primary = "PRIMARY",
+        /// An older deployment still running tasks.
+        Active = "ACTIVE",
+        Inactive = "INACTIVE",
+    }
+}
+
+aws_status! {
+    /// A service deployment's `status` (DescribeServiceDeployments).
+    ServiceDeploymentStatus {
+        Pending = "PENDING",
+        InProgress = "IN_PROGRESS",
+        Successful = "SUCCESSFUL",
+        Stopped = "STOPPED",
+        StopRequested = "STOP_REQUESTED",
+        RollbackRequested = "ROLLBACK_REQUESTED",
+        RollbackInProgress = "ROLLBACK_IN_PROGRESS",
+        RollbackSuccessful = "ROLLBACK_SUCCESSFUL",
+        RollbackFailed = "ROLLBACK_FAILED",
+    }
+}
+
+impl ServiceDeploymentStatus {
+    /// ECS is rolling it back, or has.
+    pub fn is_rollback(&self) -> bool {
+        matches!(
+            self,
+            Self::RollbackRequested
+                | Self::RollbackInProgress
+                | Self::RollbackSuccessful
+                | Self::RollbackFailed
+        )
+    }
+
+    /// Not ended yet: paused, going on, or rolling back.
+    pub fn in_progress(&self) -> bool {
+        matches!(
+            self,
+            Self::Pending | Self::InProgress | Self::RollbackRequested | Self::RollbackInProgress
+        )
+    }
 }
 
 /// The last part of an ARN (`family:7` of a task definition, the id of a task, a cluster's

@@ -17,13 +17,13 @@ use crate::ecr;
 use crate::ecs::{self, Failure, ServiceDescription, Task};
 use crate::error::{Error, Result};
 use crate::image_update::{self, ImageUpdate};
+use crate::judge::task::{self as task_verdict, judge, TaskVerdict};
 use crate::logs::{self, Follower};
 use crate::lookup;
 use crate::output::{self, ContainerResult, RunTaskDryRun, RunTaskResult, TaskResult};
 use crate::poll::{self, Ended, Step};
 use crate::report::Report;
 use crate::task_definition::{self, Change, TaskDefinition};
-use crate::task_verdict::{self, judge, TaskVerdict};
 
 /// RunTask starts at most 10 tasks per call.
 const RUN_TASK_BATCH: u32 = 10;

@@ -11,9 +11,9 @@ use crate::image_update::{self, ImageUpdate};
 use crate::task_definition::{Change, TaskDefinition};
 use crate::template;
 
-// The plan: every flag checked, and the template file read, before anything touches AWS.
-
-pub struct Plan {
+/// How each revision is derived: every flag checked, and the template file read, before
+/// anything touches AWS.
+pub struct Recipe {
     changes: Vec<Change>,
     image_updates: Vec<ImageUpdate>,
     pub source: Source,
@@ -31,7 +31,7 @@ pub enum Source {
     },
 }
 
-impl Plan {
+impl Recipe {
     pub fn from_args(args: &DeployArgs) -> Result<Self> {
         let mut changes = vec![];
         let mut image_updates = vec![];
@@ -68,7 +68,7 @@ impl Plan {
             },
             (None, None) => Source::Live,
         };
-        Ok(Plan {
+        Ok(Recipe {
             changes,
             image_updates,
             source,
@@ -204,9 +204,15 @@ pub struct Revision {
 }
 
 impl Revision {
-    pub fn arn(&self) -> String {
-        match &self.target {
-            Some(target) => target.arn().to_string(),
+    /// The revision's ARN; `None` for a new revision not registered yet.
+    pub fn arn(&self) -> Option<&str> {
+        self.target.as_ref().map(TaskDefinition::arn)
+    }
+
+    /// The ARN, or in a dry run, `FAMILY (new revision)` for one that would be registered.
+    pub fn arn_or_label(&self) -> String {
+        match self.arn() {
+            Some(arn) => arn.to_string(),
             None => format!("{} (new revision)", self.derived.family()),
         }
     }

@@ -2,19 +2,45 @@
 //! or still going?" — a pure function of one GetDeployment snapshot and, once it failed, the
 //! service target's lifecycle events (GetDeploymentTarget), whose diagnostics say why.
 
-use crate::service_deployment_verdict::{Goal, Pause, Verdict};
+use super::{Goal, Pause, Verdict};
+use crate::poll::Step;
 
 /// ecs-ship's view of a CodeDeploy deployment (GetDeployment `deploymentInfo`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CodeDeployDeployment {
     pub id: String,
-    /// `Created`, `Queued`, `InProgress`, `Baking`, `Ready`, `Succeeded`, `Failed`, `Stopped`.
-    pub status: String,
+    pub status: CodeDeployStatus,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
     /// The deployment CodeDeploy started to roll this one back.
     pub rollback_deployment_id: Option<String>,
     pub rollback_message: Option<String>,
+}
+
+crate::ecs::aws_status! {
+    /// A CodeDeploy deployment's `status` (GetDeployment).
+    CodeDeployStatus {
+        Created = "Created",
+        Queued = "Queued",
+        InProgress = "InProgress",
+        Baking = "Baking",
+        /// Replacement tasks run; waiting for someone to reroute production traffic.
+        Ready = "Ready",
+        Succeeded = "Succeeded",
+        Failed = "Failed",
+        Stopped = "Stopped",
+    }
+}
+
+impl CodeDeployStatus {
+    /// Ended without succeeding.
+    pub fn failed(&self) -> bool {
+        matches!(self, Self::Failed | Self::Stopped)
+    }
+
+    pub fn finished(&self) -> bool {
+        self.failed() || *self == Self::Succeeded
+    }
 }
 
 /// One lifecycle event of the ECS target (`BeforeInstall`, `AllowTestTraffic`, …).
@@ -31,29 +57,33 @@ pub struct LifecycleEvent {
 
 /// `events`: the target's lifecycle events, fetched by the caller once the deployment failed.
 /// With `Goal::RolledBack` the deployment judged is the one that rolls back.
-pub fn judge(deployment: &CodeDeployDeployment, events: &[LifecycleEvent], goal: Goal) -> Verdict {
-    let status = deployment.status.as_str();
+pub fn judge(
+    deployment: &CodeDeployDeployment,
+    events: &[LifecycleEvent],
+    goal: Goal,
+) -> Step<Verdict> {
+    let status = &deployment.status;
     match (goal, status) {
-        (_, "Succeeded") => Verdict::Completed,
-        (_, "Failed" | "Stopped") => Verdict::Failed(failure(deployment, events)),
-        (Goal::Forward { .. }, "Ready") => Verdict::Paused(Pause {
+        (_, CodeDeployStatus::Succeeded) => Step::Done(Verdict::Completed),
+        (_, CodeDeployStatus::Failed | CodeDeployStatus::Stopped) => Step::Done(Verdict::Failed(failure(deployment, events))),
+        (Goal::Forward { .. }, CodeDeployStatus::Ready) => Step::Done(Verdict::Paused(Pause {
             stage: "Ready (replacement tasks running; waiting to reroute production traffic)"
                 .into(),
             hook_id: deployment.id.clone(),
             expires_at: None,
             timeout_action: None,
             waiting: vec![deployment.id.clone()],
-        }),
+        })),
         (
             Goal::Forward {
                 traffic_shifted: true,
             },
-            "Baking",
-        ) => Verdict::TrafficShifted(
+            CodeDeployStatus::Baking,
+        ) => Step::Done(Verdict::TrafficShifted(
             "production traffic is on the replacement task set; not waited for: the wait before the original task set is terminated (CodeDeploy finishes it; it can still roll back)"
                 .into(),
-        ),
-        _ => Verdict::InProgress(format!("CodeDeploy deployment {} {status}", deployment.id)),
+        )),
+        _ => Step::Pending(format!("CodeDeploy deployment {} {status}", deployment.id)),
     }
 }
 
@@ -114,11 +144,11 @@ mod tests {
     fn succeeded_completes_and_in_progress_goes_on() {
         assert_eq!(
             judge(&deployment("Succeeded"), &[], FORWARD),
-            Verdict::Completed
+            Step::Done(Verdict::Completed)
         );
         assert_eq!(
             judge(&deployment("InProgress"), &[], FORWARD),
-            Verdict::InProgress("CodeDeploy deployment d-ABC InProgress".into())
+            Step::Pending("CodeDeploy deployment d-ABC InProgress".into())
         );
     }
 
@@ -144,7 +174,7 @@ mod tests {
                 log_tail: Some("GET /health -> 503\n".into()),
             },
         ];
-        let Verdict::Failed(reason) = judge(&failed, &events, FORWARD) else {
+        let Step::Done(Verdict::Failed(reason)) = judge(&failed, &events, FORWARD) else {
             panic!("not failed")
         };
         assert_eq!(
@@ -157,11 +187,11 @@ mod tests {
     fn ready_pauses_like_a_hook_and_baking_is_traffic_shifted() {
         assert!(matches!(
             judge(&deployment("Ready"), &[], FORWARD),
-            Verdict::Paused(p) if p.hook_id == "d-ABC"
+            Step::Done(Verdict::Paused(p)) if p.hook_id == "d-ABC"
         ));
         assert!(matches!(
             judge(&deployment("Baking"), &[], FORWARD),
-            Verdict::InProgress(_)
+            Step::Pending(_)
         ));
         assert!(matches!(
             judge(
@@ -171,7 +201,7 @@ mod tests {
                     traffic_shifted: true
                 }
             ),
-            Verdict::TrafficShifted(_)
+            Step::Done(Verdict::TrafficShifted(_))
         ));
     }
 }
