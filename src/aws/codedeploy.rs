@@ -1,6 +1,6 @@
 //! CodeDeploy calls for ECS services on the CODE_DEPLOY controller: find the deployment group
 //! of a service, create a deployment from an AppSpec, follow it, continue or stop it. SDK types
-//! become `crate::codedeploy_verdict` ones here.
+//! become `crate::judge::codedeploy` ones here.
 
 use aws_sdk_codedeploy::types as sdk;
 

@@ -6,8 +6,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::native::pause_text;
-use super::{CodeDeployFacts, Facts, Follower, Goal, Later, Look, Scope, Verdict, Watch};
+use super::native::paused;
+use super::{CodeDeployFacts, Facts, Follower, Goal, Later, Look, Rollback, Scope, Verdict, Watch};
 use crate::aws::{Aws, DeploymentGroup, ErrorKind};
 use crate::cli::{CodeDeployArgs, OnPause};
 use crate::ecs::{arn_name, ServiceDescription};
@@ -92,18 +92,10 @@ impl CodeDeploy {
         Ok(match judge::judge(&deployment, &events, goal) {
             Step::Pending(text) => Step::Pending(format!("{name}: {text}")),
             Step::Done(Verdict::Paused(pause)) => {
-                if !self.announced {
-                    self.announced = true;
-                    let text = pause_text(&pause, &self.continue_command);
-                    scope.progress.say(format_args!("⏸ {name}: {text}"));
-                }
-                match self.on_pause {
-                    OnPause::Exit => Step::Done(Verdict::Paused(pause)),
-                    OnPause::Wait => Step::Pending(format!(
-                        "{name}: CodeDeploy deployment {} Ready, waiting for someone to continue",
-                        deployment.id
-                    )),
-                }
+                let first = !std::mem::replace(&mut self.announced, true);
+                let waiting = format!("CodeDeploy deployment {} Ready", deployment.id);
+                let command = &self.continue_command;
+                paused(scope, name, pause, first, command, self.on_pause, waiting)
             }
             done => done,
         })
@@ -163,12 +155,8 @@ impl CodeDeploy {
         }
     }
 
-    async fn roll_back(
-        &self,
-        scope: &Scope<'_>,
-        failed: &Watch,
-        previous: &str,
-    ) -> Result<Option<Watch>> {
+    async fn roll_back(&self, rollback: Rollback<'_>) -> Result<Option<Watch>> {
+        let (scope, failed, previous) = (rollback.scope, rollback.failed, rollback.previous);
         let (name, id) = (&failed.name, &self.original_id);
         match self.last.as_ref().map(|d| d.status.failed()) {
             Some(true) => scope.progress.say(format_args!(
@@ -200,13 +188,8 @@ impl Follower for CodeDeploy {
         Box::pin(CodeDeploy::step(self, scope, look.service))
     }
 
-    fn roll_back<'a>(
-        &'a self,
-        scope: &'a Scope<'a>,
-        failed: &'a Watch,
-        previous: &'a str,
-    ) -> Later<'a, Option<Watch>> {
-        Box::pin(CodeDeploy::roll_back(self, scope, failed, previous))
+    fn roll_back<'a>(&'a self, rollback: Rollback<'a>) -> Later<'a, Option<Watch>> {
+        Box::pin(CodeDeploy::roll_back(self, rollback))
     }
 
     fn followed(&self) -> &str {

@@ -47,14 +47,9 @@ pub trait Follower {
     /// `Err` only for an error.
     fn step<'a>(&'a mut self, scope: &'a Scope<'a>, look: Look<'a>) -> Later<'a, Step<Verdict>>;
 
-    /// Rolls back `failed` (whose follower this is) to `previous`, and the watch that follows
+    /// Rolls back the failed deployment this follower followed, and the watch that follows
     /// the rollback; `None` when there is nothing to roll back.
-    fn roll_back<'a>(
-        &'a self,
-        scope: &'a Scope<'a>,
-        failed: &'a Watch,
-        previous: &'a str,
-    ) -> Later<'a, Option<Watch>>;
+    fn roll_back<'a>(&'a self, rollback: Rollback<'a>) -> Later<'a, Option<Watch>>;
 
     /// The id people know the deployment by, in "deployment … of … completed".
     fn followed(&self) -> &str;
@@ -80,6 +75,15 @@ pub struct Look<'a> {
     pub service_deployments: &'a [ServiceDeployment],
     /// The revision this deployment rolls to.
     pub task_definition: &'a str,
+}
+
+/// What a follower needs to roll back.
+pub struct Rollback<'a> {
+    pub scope: &'a Scope<'a>,
+    /// The watch whose deployment failed (this follower's).
+    pub failed: &'a Watch,
+    /// The revision the service ran before.
+    pub previous: &'a str,
 }
 
 /// What a follower knows that the results report.

@@ -6,7 +6,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::{Facts, Follower, Goal, Later, Look, Pause, Scope, Verdict, Watch};
+use super::{Facts, Follower, Goal, Later, Look, Pause, Rollback, Scope, Verdict, Watch};
 use crate::aws::Aws;
 use crate::cli::OnPause;
 use crate::ecs::{arn_name, HookStatus, ServiceDeployment, ServiceDescription};
@@ -104,29 +104,20 @@ impl Native {
                 arn_name(&self.arn)
             ))),
             Step::Done(Verdict::Paused(pause)) => {
-                if !self.announced.contains(&pause.hook_id) {
+                let first = !self.announced.contains(&pause.hook_id);
+                if first {
                     self.announced.push(pause.hook_id.clone());
-                    let text = pause_text(&pause, &self.continue_command);
-                    scope.progress.say(format_args!("⏸ {name}: {text}"));
                 }
-                match self.on_pause {
-                    OnPause::Exit => Step::Done(Verdict::Paused(pause)),
-                    OnPause::Wait => Step::Pending(format!(
-                        "{name}: paused at {} (hook {}), waiting for someone to continue",
-                        pause.stage, pause.hook_id
-                    )),
-                }
+                let waiting = format!("paused at {} (hook {})", pause.stage, pause.hook_id);
+                let command = &self.continue_command;
+                paused(scope, name, pause, first, command, self.on_pause, waiting)
             }
             done => done,
         }
     }
 
-    async fn roll_back(
-        &self,
-        scope: &Scope<'_>,
-        failed: &Watch,
-        previous: &str,
-    ) -> Result<Option<Watch>> {
+    async fn roll_back(&self, rollback: Rollback<'_>) -> Result<Option<Watch>> {
+        let (scope, failed, previous) = (rollback.scope, rollback.failed, rollback.previous);
         let (name, arn) = (&failed.name, arn_name(&self.arn));
         let rolling_back = self.last.as_ref().is_some_and(|d| d.status.is_rollback());
         if rolling_back {
@@ -159,13 +150,8 @@ impl Follower for Native {
         Box::pin(async move { Ok(Native::step(self, scope, look).await) })
     }
 
-    fn roll_back<'a>(
-        &'a self,
-        scope: &'a Scope<'a>,
-        failed: &'a Watch,
-        previous: &'a str,
-    ) -> Later<'a, Option<Watch>> {
-        Box::pin(Native::roll_back(self, scope, failed, previous))
+    fn roll_back<'a>(&'a self, rollback: Rollback<'a>) -> Later<'a, Option<Watch>> {
+        Box::pin(Native::roll_back(self, rollback))
     }
 
     fn followed(&self) -> &str {
@@ -193,6 +179,30 @@ impl Follower for Native {
 
     fn service_deployment_to_describe(&self) -> Option<&str> {
         Some(&self.arn)
+    }
+}
+
+/// A deployment waiting for someone: announced the `first` time it is seen, with the
+/// `command` that continues it; with `--on-pause exit` that is the verdict, with `wait` the
+/// wait goes on (`waiting`: at what, for the status line).
+pub fn paused(
+    scope: &Scope<'_>,
+    name: &str,
+    pause: Pause,
+    first: bool,
+    command: &str,
+    on_pause: OnPause,
+    waiting: String,
+) -> Step<Verdict> {
+    if first {
+        let text = pause_text(&pause, command);
+        scope.progress.say(format_args!("⏸ {name}: {text}"));
+    }
+    match on_pause {
+        OnPause::Exit => Step::Done(Verdict::Paused(pause)),
+        OnPause::Wait => Step::Pending(format!(
+            "{name}: {waiting}, waiting for someone to continue"
+        )),
     }
 }
 

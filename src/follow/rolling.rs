@@ -3,7 +3,7 @@
 //! only when ECS counts a new failed task). Rolled back by UpdateService to the previous
 //! revision.
 
-use super::{Facts, Follower, Later, Look, Scope, Verdict, Watch};
+use super::{Facts, Follower, Later, Look, Rollback, Scope, Verdict, Watch};
 use crate::aws::{Aws, ErrorKind, ServiceUpdate};
 use crate::ecs::{arn_name, DeploymentStatus, ServiceDescription};
 use crate::error::{Error, Result};
@@ -54,12 +54,8 @@ impl Rolling {
         rollout::judge(service, &self.deployment_id, &stopped)
     }
 
-    async fn roll_back(
-        &self,
-        scope: &Scope<'_>,
-        failed: &Watch,
-        previous: &str,
-    ) -> Result<Option<Watch>> {
+    async fn roll_back(&self, rollback: Rollback<'_>) -> Result<Option<Watch>> {
+        let (scope, failed, previous) = (rollback.scope, rollback.failed, rollback.previous);
         let (name, progress) = (&failed.name, scope.progress);
         if previous == failed.task_definition {
             progress.warn(format_args!(
@@ -103,13 +99,8 @@ impl Follower for Rolling {
         Box::pin(async move { Ok(Rolling::step(self, scope, look.service).await) })
     }
 
-    fn roll_back<'a>(
-        &'a self,
-        scope: &'a Scope<'a>,
-        failed: &'a Watch,
-        previous: &'a str,
-    ) -> Later<'a, Option<Watch>> {
-        Box::pin(Rolling::roll_back(self, scope, failed, previous))
+    fn roll_back<'a>(&'a self, rollback: Rollback<'a>) -> Later<'a, Option<Watch>> {
+        Box::pin(Rolling::roll_back(self, rollback))
     }
 
     fn followed(&self) -> &str {

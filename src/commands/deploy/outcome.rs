@@ -8,7 +8,7 @@ use crate::aws::Aws;
 use crate::context::Context;
 use crate::ecs::{self, arn_name};
 use crate::error::{Error, Result, Signal};
-use crate::follow::{self, Verdict, WaitEnd, Waiter, Watch};
+use crate::follow::{self, Rollback, Verdict, WaitEnd, Waiter, Watch};
 use crate::output::{self, CodeDeployResult, DeployResult, Paused, PinnedImage, ServiceResult};
 use crate::report::Report;
 
@@ -95,12 +95,12 @@ impl Tally<'_> {
             if !self.failed(i) {
                 continue;
             }
-            let previous = &self.previous[i];
-            if let Some(rollback) = watch
-                .follower
-                .roll_back(waiter.scope(), watch, previous)
-                .await?
-            {
+            let asked = Rollback {
+                scope: waiter.scope(),
+                failed: watch,
+                previous: &self.previous[i],
+            };
+            if let Some(rollback) = watch.follower.roll_back(asked).await? {
                 rollbacks.push(rollback);
                 indexes.push(i);
             }
