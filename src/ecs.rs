@@ -300,3 +300,34 @@ pub fn console_url(region: &str, cluster: &str, path: &str) -> String {
         "https://{region}.console.aws.amazon.com/ecs/v2/clusters/{cluster}/{path}?region={region}"
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aws_statuses_become_variants_and_read_back_as_aws_spelled_them() {
+        for text in ["PRIMARY", "ACTIVE", "INACTIVE"] {
+            assert_eq!(DeploymentStatus::from(text).as_str(), text);
+        }
+        assert_eq!(DeploymentStatus::from("PRIMARY"), DeploymentStatus::Primary);
+        assert!(ServiceDeploymentStatus::from("ROLLBACK_IN_PROGRESS").is_rollback());
+        assert!(ServiceDeploymentStatus::from("ROLLBACK_REQUESTED").in_progress());
+        assert!(!ServiceDeploymentStatus::from("ROLLBACK_SUCCESSFUL").in_progress());
+        assert!(!ServiceDeploymentStatus::from("SUCCESSFUL").is_rollback());
+        assert_eq!(
+            HookStatus::from("AWAITING_ACTION"),
+            HookStatus::AwaitingAction
+        );
+        // A status from a newer API is kept as it is, for output; none at all stays empty.
+        let newer = ServiceDeploymentStatus::from("PAUSED_SOMEHOW");
+        assert_eq!(
+            newer,
+            ServiceDeploymentStatus::Other("PAUSED_SOMEHOW".into())
+        );
+        assert_eq!(newer.to_string(), "PAUSED_SOMEHOW");
+        assert!(!newer.in_progress() && !newer.is_rollback());
+        assert_eq!(ServiceStatus::from(""), ServiceStatus::Unknown);
+        assert_eq!(ServiceStatus::default().as_str(), "");
+    }
+}

@@ -98,3 +98,62 @@ impl Watch {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ecs::ServiceEvent;
+    use crate::follow::Rolling;
+
+    fn service() -> ServiceDescription {
+        ServiceDescription {
+            service_name: "web".into(),
+            deployments: vec![Deployment {
+                id: "ecs-svc/1".into(),
+                ..Deployment::default()
+            }],
+            events: vec![ServiceEvent {
+                id: "e1".into(),
+                ..ServiceEvent::default()
+            }],
+            ..ServiceDescription::default()
+        }
+    }
+
+    fn rolling(id: &str) -> Box<dyn Follower> {
+        Box::new(Rolling::new(id.into(), None))
+    }
+
+    #[test]
+    fn the_deployment_is_found_by_its_id_and_there_is_none_without_one() {
+        let watch = Watch::new(
+            &service(),
+            Some("ecs-svc/1".into()),
+            "td:2".into(),
+            rolling("ecs-svc/1"),
+        );
+        assert_eq!(watch.deployment().map(|d| d.id.as_str()), Some("ecs-svc/1"));
+        let native = Watch::new(&service(), None, "td:2".into(), rolling("ecs-svc/1"));
+        assert!(native.deployment().is_none());
+    }
+
+    #[test]
+    fn a_rollback_watch_keeps_the_events_already_printed() {
+        let mut failed = Watch::new(
+            &service(),
+            Some("ecs-svc/1".into()),
+            "td:2".into(),
+            rolling("ecs-svc/1"),
+        );
+        failed.seen_events.insert("e2".into());
+        let next = failed.successor(
+            Some("ecs-svc/2".into()),
+            "td:1".into(),
+            rolling("ecs-svc/2"),
+        );
+        assert_eq!(next.seen_events, failed.seen_events);
+        assert_eq!(next.task_definition, "td:1");
+        assert_eq!(next.follower.followed(), "ecs-svc/2");
+        assert!(next.verdict.is_none());
+    }
+}

@@ -202,3 +202,34 @@ impl Revision {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_revision_not_registered_yet_has_no_arn_only_a_label_for_the_dry_run() {
+        let derived = TaskDefinition {
+            json: serde_json::from_value(serde_json::json!({"family": "web"})).unwrap(),
+            tags: vec![],
+        };
+        let mut revision = Revision {
+            label: "web:7".into(),
+            before: None,
+            derived: derived.clone(),
+            action: Action::Register,
+            target: None,
+            pinned: vec![],
+        };
+        assert_eq!(revision.arn(), None);
+        assert_eq!(revision.arn_or_label(), "web (new revision)");
+        let mut registered = derived;
+        let arn = "arn:aws:ecs:us-east-1:1:task-definition/web:8";
+        registered
+            .json
+            .insert("taskDefinitionArn".into(), arn.into());
+        revision.target = Some(registered);
+        assert_eq!(revision.arn(), Some(arn));
+        assert_eq!(revision.arn_or_label(), arn);
+    }
+}
