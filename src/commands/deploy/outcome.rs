@@ -174,78 +174,79 @@ impl Tally<'_> {
         None
     }
 
+    /// One service's entry in the result: what its watch and follower know.
+    fn service_result(&self, i: usize, watch: &Watch) -> ServiceResult {
+        let (result, reason) = self.results[i]
+            .clone()
+            .map(|(status, reason)| (status.as_str().to_string(), reason))
+            .unwrap_or_default();
+        let rollback = self.rollbacks[i].as_ref();
+        let facts = watch.follower.facts();
+        let deployment = facts.service_deployment;
+        let paused = match &watch.verdict {
+            Some(Verdict::Paused(pause)) => Some(Paused {
+                stage: pause.stage.clone(),
+                hook_id: pause.hook_id.clone(),
+                expires_at: pause.expires_at.map(follow::utc),
+                timeout_action: pause.timeout_action.clone(),
+                hooks_waiting: pause.waiting.clone(),
+                continue_command: facts.continue_command.map(String::from),
+            }),
+            _ => None,
+        };
+        let not_waited_for = match &watch.verdict {
+            Some(Verdict::TrafficShifted(text)) => Some(text.clone()),
+            _ => None,
+        };
+        ServiceResult {
+            service: watch.name.clone(),
+            cluster: self.cluster.to_string(),
+            deployment_id: watch.deployment_id.clone().unwrap_or_default(),
+            rollout_state: watch.deployment().and_then(|d| d.rollout_state.clone()),
+            result,
+            reason,
+            desired_count: watch.last.desired_count,
+            running_count: watch.last.running_count,
+            task_definition: watch.task_definition.clone(),
+            previous_task_definition: self.previous[i].clone(),
+            rolled_back_to: rollback.map(|(to, _, _)| to.clone()),
+            rollback_result: rollback.map(|(_, result, _)| result.as_str().to_string()),
+            console_url: ecs::console_url(
+                self.aws.region(),
+                self.cluster,
+                &format!("services/{}/deployments", watch.name),
+            ),
+            deployment_controller: watch
+                .last
+                .deployment_controller
+                .clone()
+                .unwrap_or_else(|| "ECS".into()),
+            strategy: watch
+                .last
+                .strategy
+                .clone()
+                .unwrap_or_else(|| "ROLLING".into()),
+            service_deployment_arn: facts.service_deployment_arn.map(String::from),
+            service_deployment_status: deployment.map(|d| d.status.to_string()),
+            lifecycle_stage: deployment.and_then(|d| d.lifecycle_stage.clone()),
+            paused,
+            not_waited_for,
+            codedeploy: facts.codedeploy.map(|c| CodeDeployResult {
+                application: c.group.application.clone(),
+                deployment_group: c.group.name.clone(),
+                deployment_id: c.deployment_id.to_string(),
+                status: c.last.map(|d| d.status.to_string()),
+                rollback_deployment_id: c.last.and_then(|d| d.rollback_deployment_id.clone()),
+            }),
+        }
+    }
+
     pub fn report(self, watches: &[Watch], failure: Option<Error>) -> Report {
         let exit_code = failure.as_ref().map_or(0, Error::code);
         let services = watches
             .iter()
             .enumerate()
-            .map(|(i, watch)| {
-                let (result, reason) = self.results[i]
-                    .clone()
-                    .map(|(status, reason)| (status.as_str().to_string(), reason))
-                    .unwrap_or_default();
-                let rollback = self.rollbacks[i].as_ref();
-                let facts = watch.follower.facts();
-                let deployment = facts.service_deployment;
-                let paused = match &watch.verdict {
-                    Some(Verdict::Paused(pause)) => Some(Paused {
-                        stage: pause.stage.clone(),
-                        hook_id: pause.hook_id.clone(),
-                        expires_at: pause.expires_at.map(follow::utc),
-                        timeout_action: pause.timeout_action.clone(),
-                        hooks_waiting: pause.waiting.clone(),
-                        continue_command: facts.continue_command.map(String::from),
-                    }),
-                    _ => None,
-                };
-                let not_waited_for = match &watch.verdict {
-                    Some(Verdict::TrafficShifted(text)) => Some(text.clone()),
-                    _ => None,
-                };
-                ServiceResult {
-                    service: watch.name.clone(),
-                    cluster: self.cluster.to_string(),
-                    deployment_id: watch.deployment_id.clone().unwrap_or_default(),
-                    rollout_state: watch.deployment().and_then(|d| d.rollout_state.clone()),
-                    result,
-                    reason,
-                    desired_count: watch.last.desired_count,
-                    running_count: watch.last.running_count,
-                    task_definition: watch.task_definition.clone(),
-                    previous_task_definition: self.previous[i].clone(),
-                    rolled_back_to: rollback.map(|(to, _, _)| to.clone()),
-                    rollback_result: rollback.map(|(_, result, _)| result.as_str().to_string()),
-                    console_url: ecs::console_url(
-                        self.aws.region(),
-                        self.cluster,
-                        &format!("services/{}/deployments", watch.name),
-                    ),
-                    deployment_controller: watch
-                        .last
-                        .deployment_controller
-                        .clone()
-                        .unwrap_or_else(|| "ECS".into()),
-                    strategy: watch
-                        .last
-                        .strategy
-                        .clone()
-                        .unwrap_or_else(|| "ROLLING".into()),
-                    service_deployment_arn: facts.service_deployment_arn.map(String::from),
-                    service_deployment_status: deployment.map(|d| d.status.to_string()),
-                    lifecycle_stage: deployment.and_then(|d| d.lifecycle_stage.clone()),
-                    paused,
-                    not_waited_for,
-                    codedeploy: facts.codedeploy.map(|c| CodeDeployResult {
-                        application: c.group.application.clone(),
-                        deployment_group: c.group.name.clone(),
-                        deployment_id: c.deployment_id.to_string(),
-                        status: c.last.map(|d| d.status.to_string()),
-                        rollback_deployment_id: c
-                            .last
-                            .and_then(|d| d.rollback_deployment_id.clone()),
-                    }),
-                }
-            })
+            .map(|(i, watch)| self.service_result(i, watch))
             .collect();
         let mut arns: Vec<String> = vec![];
         for watch in watches {
