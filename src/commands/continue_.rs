@@ -6,6 +6,7 @@
 use crate::aws::DeploymentGroup;
 use crate::cli::{ContinueArgs, OnPause, WaitUntil};
 use crate::commands::follow_up::Session;
+use crate::context::Context;
 use crate::ecs::{arn_name, ServiceDeployment, ServiceDescription};
 use crate::error::{Error, Result};
 use crate::follow::{self, CodeDeploy, Goal, Native, Watch, Way};
@@ -13,7 +14,7 @@ use crate::judge::codedeploy::CodeDeployStatus;
 use crate::judge::service_deployment;
 use crate::report::Report;
 
-pub async fn run(context: &crate::context::Context, args: &ContinueArgs) -> Result<Report> {
+pub async fn run(context: &Context, args: &ContinueArgs) -> Result<Report> {
     let session = Session::open(context, "continue").await?;
     // Every service must have a deployment waiting; find them all before acting.
     let mut ready = vec![];

@@ -7,12 +7,13 @@
 use crate::aws::{Aws, NewDeployment, ServiceUpdate};
 use crate::cli::{OnPause, RollbackArgs};
 use crate::commands::follow_up::Session;
+use crate::context::Context;
 use crate::ecs::{arn_name, ServiceDeployment, ServiceDescription};
 use crate::error::{Error, Result};
 use crate::follow::{self, CodeDeploy, Follower, Goal, Native, Rolling, Watch, Way};
 use crate::report::Report;
 
-pub async fn run(context: &crate::context::Context, args: &RollbackArgs) -> Result<Report> {
+pub async fn run(context: &Context, args: &RollbackArgs) -> Result<Report> {
     let session = Session::open(context, "rollback").await?;
     for service in &session.services {
         if Way::of(service) == Way::External {

@@ -6,7 +6,7 @@ use std::time::Instant;
 use serde_json::{json, Value};
 
 use super::plan::{Action, Revision};
-use super::update_request;
+use super::update::update_request;
 use crate::aws::DeploymentGroup;
 use crate::cli::DeployArgs;
 use crate::context::Context;
