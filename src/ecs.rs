@@ -1,5 +1,6 @@
-//! ecs-ship's own view of ECS: the parts of tasks, services and deployments it reads, filled
-//! from the SDK's types in `aws::ecs`.
+//! ecs-ship's own view of ECS: the parts of tasks, services and deployments it reads (and of
+//! CodeDeploy deployments of ECS services), AWS statuses as enums, filled from the SDK's types
+//! in `src/aws`. The judges and followers read only these.
 
 use serde_json::Value;
 
@@ -215,7 +216,6 @@ macro_rules! aws_status {
         }
     };
 }
-pub(crate) use aws_status;
 
 aws_status! {
     /// A service's `status` (DescribeServices).
@@ -285,6 +285,58 @@ impl ServiceDeploymentStatus {
             Self::Pending | Self::InProgress | Self::RollbackRequested | Self::RollbackInProgress
         )
     }
+}
+
+// CodeDeploy deployments of ECS services (the CODE_DEPLOY controller).
+
+/// ecs-ship's view of a CodeDeploy deployment (GetDeployment `deploymentInfo`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CodeDeployDeployment {
+    pub id: String,
+    pub status: CodeDeployStatus,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    /// The deployment CodeDeploy started to roll this one back.
+    pub rollback_deployment_id: Option<String>,
+    pub rollback_message: Option<String>,
+}
+
+aws_status! {
+    /// A CodeDeploy deployment's `status` (GetDeployment).
+    CodeDeployStatus {
+        Created = "Created",
+        Queued = "Queued",
+        InProgress = "InProgress",
+        Baking = "Baking",
+        /// Replacement tasks run; waiting for someone to reroute production traffic.
+        Ready = "Ready",
+        Succeeded = "Succeeded",
+        Failed = "Failed",
+        Stopped = "Stopped",
+    }
+}
+
+impl CodeDeployStatus {
+    /// Ended without succeeding.
+    pub fn failed(&self) -> bool {
+        matches!(self, Self::Failed | Self::Stopped)
+    }
+
+    pub fn finished(&self) -> bool {
+        self.failed() || *self == Self::Succeeded
+    }
+}
+
+/// One lifecycle event of the ECS target (`BeforeInstall`, `AllowTestTraffic`, …).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LifecycleEvent {
+    pub name: String,
+    /// `Pending`, `InProgress`, `Succeeded`, `Failed`, `Skipped`, `Unknown`.
+    pub status: String,
+    pub error_code: Option<String>,
+    pub script_name: Option<String>,
+    pub message: Option<String>,
+    pub log_tail: Option<String>,
 }
 
 /// The last part of an ARN (`family:7` of a task definition, the id of a task, a cluster's

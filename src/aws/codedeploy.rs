@@ -1,11 +1,11 @@
 //! CodeDeploy calls for ECS services on the CODE_DEPLOY controller: find the deployment group
 //! of a service, create a deployment from an AppSpec, follow it, continue or stop it. SDK types
-//! become `crate::judge::codedeploy` ones here.
+//! become `crate::ecs` ones here.
 
 use aws_sdk_codedeploy::types as sdk;
 
 use super::{Aws, AwsError, Service};
-use crate::judge::codedeploy::{CodeDeployDeployment, LifecycleEvent};
+use crate::ecs::{CodeDeployDeployment, LifecycleEvent};
 
 /// A deployment group, as far as ecs-ship needs it.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -7,10 +7,9 @@ use crate::aws::DeploymentGroup;
 use crate::cli::{ContinueArgs, OnPause, WaitUntil};
 use crate::commands::follow_up::Session;
 use crate::context::Context;
-use crate::ecs::{arn_name, ServiceDeployment, ServiceDescription};
+use crate::ecs::{arn_name, CodeDeployStatus, ServiceDeployment, ServiceDescription};
 use crate::error::{Error, Result};
 use crate::follow::{self, CodeDeploy, Goal, Native, Watch, Way};
-use crate::judge::codedeploy::CodeDeployStatus;
 use crate::judge::service_deployment;
 use crate::report::Report;
 

@@ -10,9 +10,11 @@ use super::native::paused;
 use super::{CodeDeployFacts, Facts, Follower, Goal, Later, Look, Rollback, Scope, Verdict, Watch};
 use crate::aws::{Aws, DeploymentGroup, ErrorKind};
 use crate::cli::{CodeDeployArgs, OnPause};
-use crate::ecs::{arn_name, ServiceDescription};
+use crate::ecs::{
+    arn_name, CodeDeployDeployment, CodeDeployStatus, LifecycleEvent, ServiceDescription,
+};
 use crate::error::{Error, Result};
-use crate::judge::codedeploy::{self as judge, CodeDeployDeployment, CodeDeployStatus};
+use crate::judge::codedeploy as judge;
 use crate::poll::Step;
 
 /// Following one CodeDeploy deployment (and, when rolling back, the deployment CodeDeploy
@@ -139,7 +141,7 @@ impl CodeDeploy {
 
     /// The target's lifecycle events, whose diagnostics say why it failed; none when AWS could
     /// not say (warned).
-    async fn lifecycle_events(&self, scope: &Scope<'_>, id: &str) -> Vec<judge::LifecycleEvent> {
+    async fn lifecycle_events(&self, scope: &Scope<'_>, id: &str) -> Vec<LifecycleEvent> {
         match scope
             .aws
             .codedeploy_lifecycle_events(id, &self.target_id)

@@ -32,9 +32,8 @@ pub use way::{check_controllers, Way};
 
 use crate::aws::{Aws, DeploymentGroup};
 use crate::context::Context;
-use crate::ecs::{ServiceDeployment, ServiceDescription, Task};
+use crate::ecs::{CodeDeployDeployment, ServiceDeployment, ServiceDescription, Task};
 use crate::error::Result;
-use crate::judge::codedeploy::CodeDeployDeployment;
 use crate::poll::Step;
 use crate::progress::Progress;
 

@@ -3,57 +3,8 @@
 //! service target's lifecycle events (GetDeploymentTarget), whose diagnostics say why.
 
 use super::{Goal, Pause, Verdict};
+use crate::ecs::{CodeDeployDeployment, CodeDeployStatus, LifecycleEvent};
 use crate::poll::Step;
-
-/// ecs-ship's view of a CodeDeploy deployment (GetDeployment `deploymentInfo`).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CodeDeployDeployment {
-    pub id: String,
-    pub status: CodeDeployStatus,
-    pub error_code: Option<String>,
-    pub error_message: Option<String>,
-    /// The deployment CodeDeploy started to roll this one back.
-    pub rollback_deployment_id: Option<String>,
-    pub rollback_message: Option<String>,
-}
-
-crate::ecs::aws_status! {
-    /// A CodeDeploy deployment's `status` (GetDeployment).
-    CodeDeployStatus {
-        Created = "Created",
-        Queued = "Queued",
-        InProgress = "InProgress",
-        Baking = "Baking",
-        /// Replacement tasks run; waiting for someone to reroute production traffic.
-        Ready = "Ready",
-        Succeeded = "Succeeded",
-        Failed = "Failed",
-        Stopped = "Stopped",
-    }
-}
-
-impl CodeDeployStatus {
-    /// Ended without succeeding.
-    pub fn failed(&self) -> bool {
-        matches!(self, Self::Failed | Self::Stopped)
-    }
-
-    pub fn finished(&self) -> bool {
-        self.failed() || *self == Self::Succeeded
-    }
-}
-
-/// One lifecycle event of the ECS target (`BeforeInstall`, `AllowTestTraffic`, …).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LifecycleEvent {
-    pub name: String,
-    /// `Pending`, `InProgress`, `Succeeded`, `Failed`, `Skipped`, `Unknown`.
-    pub status: String,
-    pub error_code: Option<String>,
-    pub script_name: Option<String>,
-    pub message: Option<String>,
-    pub log_tail: Option<String>,
-}
 
 /// `events`: the target's lifecycle events, fetched by the caller once the deployment failed.
 /// With `Goal::RolledBack` the deployment judged is the one that rolls back.
