@@ -54,18 +54,8 @@ impl<'a> Session<'a> {
             .map(|w| w.last.task_definition.clone())
             .collect();
         let count = watches.len();
-        let mut tally = Tally {
-            command,
-            context,
-            aws: &self.aws,
-            cluster: self.cluster,
-            started,
-            revisions: &[],
-            previous,
-            events: vec![],
-            results: vec![None; count],
-            rollbacks: vec![None; count],
-        };
+        let (aws, cluster) = (&self.aws, self.cluster);
+        let mut tally = Tally::new(command, context, aws, cluster, started, &[], previous);
         if context.global.no_wait {
             tally.results = vec![Some((Status::Started, None)); count];
             return Ok(tally.report(&watches, None));

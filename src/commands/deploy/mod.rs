@@ -46,14 +46,13 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
         cluster: checked.cluster,
         started,
     };
-    // 1. What is there, read before anything changes.
+    // What is there, read before anything changes.
     let mut found = deploy.read(&checked.scheduled).await?;
-    // 2. The task definitions each service and target will run; nothing registered yet.
+    // The task definitions each service and target will run; nothing registered yet.
     let mut revisions = deploy.derive(&checked.recipe, &found).await?;
     if args.dry_run {
         return Ok(deploy.dry_run(found, &revisions, &checked.hooks));
     }
-    // 3. Register what is new.
     let arns = deploy.register(&mut revisions.list).await?;
     // Moved after the services succeeded, unless --schedules-first (or there is no service).
     let targets = std::mem::take(&mut found.targets);
@@ -63,28 +62,21 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
             return Err(error);
         }
     }
-    // 4. Point every service at its revision, and follow each.
     let service_arns: Vec<&str> = (0..found.services.len())
         .map(|i| arns[revisions.of_service(i)].as_str())
         .collect();
     let watches = deploy.start(&found, &service_arns, &checked.hooks).await?;
-    let tally = Tally {
-        command: "deploy",
+    let previous = found.services.iter().map(|s| s.task_definition.clone());
+    let tally = Tally::new(
+        "deploy",
         context,
-        aws: &aws,
-        cluster: deploy.cluster,
+        &aws,
+        deploy.cluster,
         started,
-        revisions: &revisions.list,
-        previous: found
-            .services
-            .iter()
-            .map(|s| s.task_definition.clone())
-            .collect(),
-        events: vec![],
-        results: vec![None; found.services.len()],
-        rollbacks: vec![None; found.services.len()],
-    };
-    // 5. Wait for this deployment of every service (6. roll back what failed, when asked to).
+        &revisions.list,
+        previous.collect(),
+    );
+    // Wait for this deployment of every service; roll back what failed, when asked to.
     deploy.finish(tally, watches, moves).await
 }
 

@@ -78,7 +78,32 @@ pub struct Tally<'a> {
     pub rollbacks: Vec<Option<(String, Status, Option<String>)>>,
 }
 
-impl Tally<'_> {
+impl<'a> Tally<'a> {
+    /// Nothing known yet of the services that ran `previous` before.
+    pub fn new(
+        command: &'static str,
+        context: &'a Context,
+        aws: &'a Aws,
+        cluster: &'a str,
+        started: Instant,
+        revisions: &'a [Revision],
+        previous: Vec<String>,
+    ) -> Self {
+        let count = previous.len();
+        Tally {
+            command,
+            context,
+            aws,
+            cluster,
+            started,
+            revisions,
+            previous,
+            events: vec![],
+            results: vec![None; count],
+            rollbacks: vec![None; count],
+        }
+    }
+
     fn failed(&self, index: usize) -> bool {
         matches!(
             &self.results[index],
