@@ -208,7 +208,7 @@ pub fn paused(
 
 /// `paused at POST_TEST_TRAFFIC_SHIFT: hook h1 awaits an action (expires …, then ROLLBACK);
 /// continue with `…`, roll back with `… --rollback``.
-pub fn pause_text(pause: &Pause, command: &str) -> String {
+fn pause_text(pause: &Pause, command: &str) -> String {
     let hook = if pause.waiting.len() > 1 {
         format!(" --hook {}", pause.hook_id)
     } else {

@@ -1,5 +1,6 @@
 //! How a service deploys — from its `deploymentController` and
-//! `deploymentConfiguration.strategy` — and so which follower `deploy` picks.
+//! `deploymentConfiguration.strategy` — and so which follower follows it (the one place
+//! that maps these AWS values; a new deployment kind adds its arm here).
 
 use crate::ecs::ServiceDescription;
 use crate::error::{Error, Result};
