@@ -74,16 +74,30 @@ pub struct ServiceDescription {
     pub network_configuration: Option<Value>,
     pub deployments: Vec<Deployment>,
     pub events: Vec<ServiceEvent>,
-    /// `ECS`, `CODE_DEPLOY` or `EXTERNAL`; `None` when ECS did not say (then it is `ECS`).
-    pub deployment_controller: Option<String>,
-    /// `deploymentConfiguration.strategy`: `ROLLING`, `BLUE_GREEN`, `LINEAR`, `CANARY`.
-    pub strategy: Option<String>,
+    /// `None` when ECS did not say (then it is `ECS`).
+    pub deployment_controller: Option<DeploymentController>,
+    /// `deploymentConfiguration.strategy`; `None` when ECS did not say (then it is `ROLLING`).
+    pub strategy: Option<Strategy>,
     /// The ARN of the service deployment ECS is running or ran last.
     pub current_service_deployment: Option<String>,
     /// (container name, container port) of each load balancer (target group) of the service.
     pub load_balancers: Vec<(String, i32)>,
     /// CODE_DEPLOY and EXTERNAL services: the PRIMARY task set.
     pub primary_task_set: Option<TaskSet>,
+}
+
+impl ServiceDescription {
+    /// The deployment controller as AWS spells it, `ECS` when ECS did not say.
+    pub fn controller_name(&self) -> &str {
+        self.deployment_controller
+            .as_ref()
+            .map_or("ECS", DeploymentController::as_str)
+    }
+
+    /// The strategy as AWS spells it, `ROLLING` when ECS did not say.
+    pub fn strategy_name(&self) -> &str {
+        self.strategy.as_ref().map_or("ROLLING", Strategy::as_str)
+    }
 }
 
 /// A task set of a CODE_DEPLOY or EXTERNAL service.
@@ -215,6 +229,26 @@ macro_rules! aws_status {
             }
         }
     };
+}
+
+aws_status! {
+    /// A service's `deploymentController.type`.
+    DeploymentController {
+        Ecs = "ECS",
+        CodeDeploy = "CODE_DEPLOY",
+        /// Task sets driven by another tool.
+        External = "EXTERNAL",
+    }
+}
+
+aws_status! {
+    /// A service's `deploymentConfiguration.strategy`.
+    Strategy {
+        Rolling = "ROLLING",
+        BlueGreen = "BLUE_GREEN",
+        Linear = "LINEAR",
+        Canary = "CANARY",
+    }
 }
 
 aws_status! {
@@ -381,5 +415,25 @@ mod tests {
         assert!(!newer.in_progress() && !newer.is_rollback());
         assert_eq!(ServiceStatus::from(""), ServiceStatus::Unknown);
         assert_eq!(ServiceStatus::default().as_str(), "");
+    }
+
+    #[test]
+    fn a_service_without_controller_or_strategy_is_an_ecs_rolling_one() {
+        let mut service = ServiceDescription::default();
+        assert_eq!(
+            (service.controller_name(), service.strategy_name()),
+            ("ECS", "ROLLING")
+        );
+        service.deployment_controller = Some("CODE_DEPLOY".into());
+        service.strategy = Some("BLUE_GREEN".into());
+        assert_eq!(
+            service.deployment_controller,
+            Some(DeploymentController::CodeDeploy)
+        );
+        assert_eq!(service.strategy, Some(Strategy::BlueGreen));
+        assert_eq!(
+            (service.controller_name(), service.strategy_name()),
+            ("CODE_DEPLOY", "BLUE_GREEN")
+        );
     }
 }

@@ -283,11 +283,11 @@ impl From<&sdk::Service> for ServiceDescription {
             events: service.events().iter().map(ServiceEvent::from).collect(),
             deployment_controller: service
                 .deployment_controller()
-                .map(|c| c.r#type().as_str().to_string()),
+                .map(|c| c.r#type().as_str().into()),
             strategy: service
                 .deployment_configuration()
                 .and_then(|c| c.strategy())
-                .map(|s| s.as_str().to_string()),
+                .map(|s| s.as_str().into()),
             current_service_deployment: service.current_service_deployment().map(str::to_string),
             load_balancers: service
                 .load_balancers()

@@ -167,11 +167,8 @@ pub fn report(run: DryRun<'_>) -> Report {
                 .iter()
                 .map(|s| DeployStrategy {
                     service: s.service_name.clone(),
-                    deployment_controller: s
-                        .deployment_controller
-                        .clone()
-                        .unwrap_or_else(|| "ECS".into()),
-                    strategy: s.strategy.clone().unwrap_or_else(|| "ROLLING".into()),
+                    deployment_controller: s.controller_name().to_string(),
+                    strategy: s.strategy_name().to_string(),
                 })
                 .collect(),
             duration_seconds: (started.elapsed().as_millis() as f64) / 1000.0,

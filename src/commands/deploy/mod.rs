@@ -24,7 +24,7 @@ use crate::cli::{DeployArgs, WaitUntil};
 use crate::context::Context;
 use crate::duration::human;
 use crate::ecr;
-use crate::ecs::{self, arn_name, ServiceDescription};
+use crate::ecs::{self, arn_name, ServiceDescription, Strategy};
 use crate::error::{Error, Result, Signal};
 use crate::follow::{self, Follower, Goal, Native, Rolling, Verdict, WaitEnd, Waiter, Watch, Way};
 use crate::lookup;
@@ -426,7 +426,7 @@ impl Deploy<'_> {
                 Some(arn) => {
                     progress.say(format_args!(
                         "{name}: {} deployment; following service deployment {arn}",
-                        before.strategy.as_deref().unwrap_or_default()
+                        before.strategy.as_ref().map_or("", Strategy::as_str)
                     ));
                     let goal = Goal::Forward {
                         traffic_shifted: self.args.follow.wait_until == WaitUntil::TrafficShifted,

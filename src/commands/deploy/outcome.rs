@@ -241,16 +241,8 @@ impl<'a> Tally<'a> {
                 self.cluster,
                 &format!("services/{}/deployments", watch.name),
             ),
-            deployment_controller: watch
-                .last
-                .deployment_controller
-                .clone()
-                .unwrap_or_else(|| "ECS".into()),
-            strategy: watch
-                .last
-                .strategy
-                .clone()
-                .unwrap_or_else(|| "ROLLING".into()),
+            deployment_controller: watch.last.controller_name().to_string(),
+            strategy: watch.last.strategy_name().to_string(),
             service_deployment_arn: facts.service_deployment_arn.map(String::from),
             service_deployment_status: deployment.map(|d| d.status.to_string()),
             lifecycle_stage: deployment.and_then(|d| d.lifecycle_stage.clone()),
