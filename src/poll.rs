@@ -12,6 +12,7 @@ use crate::error::{Error, Signal};
 use crate::progress::Progress;
 
 /// What one look at AWS concluded.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Step<T> {
     Done(T),
     /// Still going; the text describes the state for the live status line.
