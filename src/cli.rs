@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::checks;
 use crate::duration;
 use crate::secret::Secret;
 
@@ -76,7 +77,8 @@ pub struct GlobalArgs {
         long = "service",
         global = true,
         env = "ECS_SHIP_SERVICE",
-        value_delimiter = ','
+        value_delimiter = ',',
+        value_parser = checks::non_empty
     )]
     pub services: Vec<String>,
 
@@ -98,7 +100,7 @@ pub struct GlobalArgs {
     pub config: PathBuf,
 
     /// AWS region (default: AWS_REGION / the profile's region).
-    #[arg(long, global = true, env = "ECS_SHIP_REGION")]
+    #[arg(long, global = true, env = "ECS_SHIP_REGION", value_parser = checks::region)]
     pub region: Option<String>,
 
     /// AWS profile from ~/.aws/config.
@@ -106,7 +108,7 @@ pub struct GlobalArgs {
     pub profile: Option<String>,
 
     /// Assume this role with CircleCI's OIDC token (CIRCLE_OIDC_TOKEN_V2) or AWS_WEB_IDENTITY_TOKEN_FILE.
-    #[arg(long, global = true, env = "ECS_SHIP_ROLE_ARN")]
+    #[arg(long, global = true, env = "ECS_SHIP_ROLE_ARN", value_parser = checks::role_arn)]
     pub role_arn: Option<String>,
 
     /// Time between polls while waiting (10s, 1m, or seconds) [default: 5s].
@@ -190,7 +192,7 @@ pub struct SlackArgs {
     pub template: Option<PathBuf>,
 
     /// Mention in the message: @here, @channel, user (U…) or group (S…) ids, comma-separated.
-    #[arg(long, global = true, env = "ECS_SHIP_MENTION")]
+    #[arg(long, global = true, env = "ECS_SHIP_MENTION", value_parser = checks::mention)]
     pub mention: Option<String>,
 
     /// Which outcomes to post.
@@ -198,7 +200,7 @@ pub struct SlackArgs {
     pub event: NotifyEvent,
 
     /// Post only when the branch matches this regular expression.
-    #[arg(long, global = true, env = "ECS_SHIP_BRANCH_PATTERN")]
+    #[arg(long, global = true, env = "ECS_SHIP_BRANCH_PATTERN", value_parser = checks::regex)]
     pub branch_pattern: Option<String>,
 
     /// Leave unknown template placeholders empty instead of failing.
@@ -259,11 +261,16 @@ pub struct RunTaskArgs {
     #[arg(long, env = "ECS_SHIP_OVERRIDES")]
     pub overrides: Option<String>,
 
+    /// Refuse an --overrides with an unknown top-level key (without it: a warning).
+    #[arg(long, env = "ECS_SHIP_STRICT")]
+    pub strict: bool,
+
     /// EC2, FARGATE or EXTERNAL (default: the service's).
     #[arg(
         long,
         env = "ECS_SHIP_LAUNCH_TYPE",
-        conflicts_with = "capacity_provider_strategy"
+        conflicts_with = "capacity_provider_strategy",
+        value_parser = ["EC2", "FARGATE", "EXTERNAL"]
     )]
     pub launch_type: Option<String>,
 
@@ -272,11 +279,11 @@ pub struct RunTaskArgs {
     pub capacity_provider_strategy: Option<String>,
 
     /// Subnet ids, comma-separated (awsvpc tasks).
-    #[arg(long, env = "ECS_SHIP_SUBNETS", value_delimiter = ',')]
+    #[arg(long, env = "ECS_SHIP_SUBNETS", value_delimiter = ',', value_parser = checks::non_empty)]
     pub subnets: Vec<String>,
 
     /// Security group ids, comma-separated.
-    #[arg(long, env = "ECS_SHIP_SECURITY_GROUPS", value_delimiter = ',')]
+    #[arg(long, env = "ECS_SHIP_SECURITY_GROUPS", value_delimiter = ',', value_parser = checks::non_empty)]
     pub security_groups: Vec<String>,
 
     /// Give the task a public IP (Fargate in public subnets).
@@ -378,7 +385,7 @@ pub struct DeployArgs {
     pub task_definition_file: Option<PathBuf>,
 
     /// Set the service's desired count.
-    #[arg(long, env = "ECS_SHIP_DESIRED_COUNT")]
+    #[arg(long, env = "ECS_SHIP_DESIRED_COUNT", value_parser = clap::value_parser!(u32).range(..=i64::from(i32::MAX)))]
     pub desired_count: Option<u32>,
 
     /// Start a new deployment even if the task definition is unchanged.
@@ -386,7 +393,7 @@ pub struct DeployArgs {
     pub force_new_deployment: bool,
 
     /// Give up after this many polls (with --poll-interval; the aws-ecs orb's knob).
-    #[arg(long, env = "ECS_SHIP_MAX_POLL_ATTEMPTS", conflicts_with = "timeout")]
+    #[arg(long, env = "ECS_SHIP_MAX_POLL_ATTEMPTS", conflicts_with = "timeout", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_poll_attempts: Option<u32>,
 
     /// Keep image tags as given instead of pinning ECR images to their digest.
@@ -408,7 +415,8 @@ pub struct DeployArgs {
         alias = "rules",
         value_name = "[BUS/]NAME",
         env = "ECS_SHIP_RULE",
-        value_delimiter = ','
+        value_delimiter = ',',
+        value_parser = checks::rule
     )]
     pub rules: Vec<String>,
 
@@ -419,7 +427,8 @@ pub struct DeployArgs {
         alias = "schedules",
         value_name = "[GROUP/]NAME",
         env = "ECS_SHIP_SCHEDULE",
-        value_delimiter = ','
+        value_delimiter = ',',
+        value_parser = checks::schedule
     )]
     pub schedules: Vec<String>,
 
@@ -438,7 +447,8 @@ pub struct DeployArgs {
     #[arg(
         long = "codedeploy-hook",
         env = "ECS_SHIP_CODEDEPLOY_HOOK",
-        value_delimiter = ' '
+        value_delimiter = ' ',
+        value_parser = checks::codedeploy_hook
     )]
     pub codedeploy_hooks: Vec<String>,
 
@@ -506,7 +516,7 @@ pub struct ContinueArgs {
     pub hook: Option<String>,
 
     /// Give up after this many polls (with --poll-interval).
-    #[arg(long, env = "ECS_SHIP_MAX_POLL_ATTEMPTS", conflicts_with = "timeout")]
+    #[arg(long, env = "ECS_SHIP_MAX_POLL_ATTEMPTS", conflicts_with = "timeout", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_poll_attempts: Option<u32>,
 
     #[command(flatten)]
@@ -524,7 +534,7 @@ pub struct RollbackArgs {
     pub task_definition: Option<String>,
 
     /// Give up after this many polls (with --poll-interval).
-    #[arg(long, env = "ECS_SHIP_MAX_POLL_ATTEMPTS", conflicts_with = "timeout")]
+    #[arg(long, env = "ECS_SHIP_MAX_POLL_ATTEMPTS", conflicts_with = "timeout", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_poll_attempts: Option<u32>,
 
     #[command(flatten)]
@@ -588,11 +598,11 @@ pub struct IamPolicyArgs {
     pub commands: Vec<String>,
 
     /// Task role ARN the tasks use (scopes iam:PassRole).
-    #[arg(long, env = "ECS_SHIP_TASK_ROLE_ARN")]
+    #[arg(long, env = "ECS_SHIP_TASK_ROLE_ARN", value_parser = checks::role_arn)]
     pub task_role_arn: Option<String>,
 
     /// Execution role ARN the tasks use (scopes iam:PassRole).
-    #[arg(long, env = "ECS_SHIP_EXECUTION_ROLE_ARN")]
+    #[arg(long, env = "ECS_SHIP_EXECUTION_ROLE_ARN", value_parser = checks::role_arn)]
     pub execution_role_arn: Option<String>,
 
     /// Role(s) the EventBridge rule targets and schedules run tasks with (scopes their
@@ -601,7 +611,8 @@ pub struct IamPolicyArgs {
         long,
         env = "ECS_SHIP_EVENTS_ROLE_ARN",
         value_delimiter = ',',
-        value_name = "ARN"
+        value_name = "ARN",
+        value_parser = checks::role_arn
     )]
     pub events_role_arn: Vec<String>,
 }

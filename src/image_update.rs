@@ -4,6 +4,7 @@
 
 use crate::ecr::ImageRef;
 use crate::error::{Error, Result};
+use crate::image_reference;
 use crate::task_definition::{Change, TaskDefinition};
 
 /// One entry of the aws-ecs orb's `container-image-name-updates`.
@@ -57,6 +58,13 @@ pub fn parse_image_name_updates(text: &str) -> Result<Vec<ImageUpdate>> {
         if value.is_empty() {
             return Err(bad(format!("`{key}` has no value")));
         }
+        let checked = match key {
+            "image" => image_reference::check_name(value),
+            "tag" => image_reference::check_tag(value),
+            "image-and-tag" => image_reference::check(value),
+            _ => Ok(()),
+        };
+        checked.map_err(|why| bad(format!("`{key}={value}`: {why}")))?;
         if key == "container" {
             updates.push(ImageUpdate {
                 container: value.into(),
@@ -125,7 +133,7 @@ pub fn tag_only(spec: &str) -> Result<Option<ImageUpdate>> {
     else {
         return Ok(None);
     };
-    if container.is_empty() || tag.is_empty() || tag.contains([':', '/', '@']) {
+    if container.is_empty() || image_reference::check_tag(tag).is_err() {
         return Err(Error::input_with_hint(
             format!("--image `{spec}` is not CONTAINER=:TAG"),
             "e.g. --image app=:v42 (keeps app's repository), or --image app=REPOSITORY:TAG",
@@ -188,6 +196,9 @@ mod tests {
             ("container=web,colour=blue", "unknown key `colour`"),
             ("container=web,tag", "not key=value"),
             ("container=web,tag=", "has no value"),
+            ("container=web,tag=a/b", "`tag=a/b`"),
+            ("container=web,image=Repo/App", "`image=Repo/App`"),
+            ("container=web,image-and-tag=@sha256:", "digest"),
             ("container=web,tag=1,tag=2", "given twice"),
             (
                 "container=web,image-and-tag=a:1,tag=2",

@@ -1,5 +1,6 @@
 mod aws;
 mod backoff;
+mod checks;
 mod ci_context;
 mod cli;
 mod codedeploy_verdict;
@@ -12,12 +13,14 @@ mod ecr;
 mod ecs;
 mod error;
 mod github_output;
+mod image_reference;
 mod image_update;
 mod logs;
 mod lookup;
 mod output;
 mod poll;
 mod progress;
+mod read_file;
 mod report;
 mod rollout_verdict;
 mod run;
@@ -28,6 +31,7 @@ mod slack;
 mod task_definition;
 mod task_verdict;
 mod template;
+mod usage_error;
 
 fn main() {
     std::process::exit(run::run(std::env::args_os().collect()));

@@ -35,6 +35,7 @@ impl Plan {
     pub fn from_args(args: &DeployArgs) -> Result<Self> {
         let mut changes = vec![];
         let mut image_updates = vec![];
+        crate::checks::images_given(&args.images)?;
         for spec in args
             .images
             .iter()
@@ -60,11 +61,13 @@ impl Plan {
                 image_update::parse_image_name_updates(text).map_err(Error::invalid_value)?,
             );
         }
+        crate::checks::conflicts(&changes, &image_updates)?;
         let source = match (&args.task_definition, &args.task_definition_file) {
             (Some(reference), _) => Source::Reference(reference.clone()),
             (None, Some(path)) => Source::File {
                 path: path.display().to_string(),
-                definition: read_task_definition_file(&path.display().to_string())?,
+                definition: read_task_definition_file(&path.display().to_string())
+                    .map_err(Error::invalid_value)?,
             },
             (None, None) => Source::Live,
         };
@@ -140,7 +143,7 @@ impl Plan {
 /// `--task-definition-file`: JSON (a RegisterTaskDefinition input, or DescribeTaskDefinition
 /// output) with `${VAR}` taken from the environment.
 fn read_task_definition_file(path: &str) -> Result<TaskDefinition> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::read_file::to_string(path)
         .map_err(|e| Error::input(format!("--task-definition-file: cannot read {path}: {e}")))?;
     let expanded = template::expand_env(&text).map_err(|e| {
         Error::input_with_hint(
@@ -172,6 +175,11 @@ fn read_task_definition_file(path: &str) -> Result<TaskDefinition> {
     if definition.family().is_empty() || !definition.json.contains_key("containerDefinitions") {
         return Err(Error::input(format!(
             "{path}: a task definition needs `family` and `containerDefinitions`"
+        )));
+    }
+    if !definition.json["containerDefinitions"].is_array() {
+        return Err(Error::input(format!(
+            "{path}: `containerDefinitions` must be a list of container definitions"
         )));
     }
     Ok(definition)

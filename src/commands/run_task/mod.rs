@@ -9,6 +9,7 @@ use rand::Rng;
 use serde_json::{json, Map, Value};
 
 use crate::aws::{Aws, ErrorKind};
+use crate::checks;
 use crate::cli::{AfterWait, RunTaskArgs};
 use crate::context::Context;
 use crate::diff;
@@ -75,6 +76,7 @@ impl Plan {
         };
         let mut images = vec![];
         let mut image_updates = vec![];
+        checks::images_given(&args.images)?;
         for spec in args
             .images
             .iter()
@@ -89,21 +91,28 @@ impl Plan {
         if let Some(text) = &args.container_image_name_updates {
             image_updates.extend(image_update::parse_image_name_updates(text)?);
         }
+        let set_env: Vec<Change> = args
+            .set_env
+            .iter()
+            .map(|s| Change::set_env(s))
+            .collect::<Result<_>>()?;
+        let changes: Vec<Change> = images.iter().chain(&set_env).cloned().collect();
+        checks::conflicts(&changes, &image_updates)?;
+        let capacity_provider_strategy = args
+            .capacity_provider_strategy
+            .as_deref()
+            .map(parse_capacity_provider_strategy)
+            .transpose()?;
+        if let Some(strategy) = &capacity_provider_strategy {
+            checks::capacity_provider_strategy(strategy)?;
+        }
         Ok(Plan {
             images,
             image_updates,
             command,
-            set_env: args
-                .set_env
-                .iter()
-                .map(|s| Change::set_env(s))
-                .collect::<Result<_>>()?,
+            set_env,
             overrides,
-            capacity_provider_strategy: args
-                .capacity_provider_strategy
-                .as_deref()
-                .map(parse_capacity_provider_strategy)
-                .transpose()?,
+            capacity_provider_strategy,
         })
     }
 
@@ -137,6 +146,7 @@ impl Plan {
                     "pass --container NAME",
                 )
             })?;
+            checks::command_conflict(&self.overrides, container)?;
             let index = override_entry(&mut containers, container);
             containers[index]["command"] = json!(command);
         }
@@ -187,7 +197,7 @@ fn override_entry(containers: &mut Vec<Value>, name: &str) -> usize {
 pub fn read_json_argument(text: &str, flag: &str) -> Result<Value> {
     let (source, content) = match text.strip_prefix('@') {
         Some(path) => {
-            let content = std::fs::read_to_string(path)
+            let content = crate::read_file::to_string(path)
                 .map_err(|e| Error::input(format!("{flag}: cannot read {path}: {e}")))?;
             (path.to_string(), content)
         }
@@ -239,6 +249,12 @@ pub async fn run(context: &Context, args: &RunTaskArgs) -> Result<Report> {
     let started = Instant::now();
     // Every error here is a flag's value that does not parse: a usage error.
     let plan = Plan::from_args(args).map_err(Error::invalid_value)?;
+    for unknown in checks::unknown_override_keys(&plan.overrides) {
+        if args.strict {
+            return Err(Error::Usage(format!("{unknown}; refused under --strict")));
+        }
+        context.progress.warn(unknown);
+    }
     let cluster = context.cluster()?;
     let aws = context.aws().await?;
     let progress = &context.progress;

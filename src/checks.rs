@@ -1,0 +1,419 @@
+//! Local checks of values AWS (or Slack) would refuse, and of inputs that contradict each
+//! other: each fails before any AWS call, as a usage error naming the flag (and, for a
+//! conflict, both sides). The `fn(&str) -> Result<String, String>` ones are clap value parsers,
+//! so a bad value from a flag, an `ECS_SHIP_*` variable or `ecs-ship.toml` is refused alike.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use crate::cli::{Cli, Command};
+use crate::error::{Error, Result};
+use crate::image_update::ImageUpdate;
+use crate::secret::Secret;
+use crate::task_definition::Change;
+
+/// An entry of a list flag (`--subnets a,,b`), or a name, that must not be empty.
+pub fn non_empty(text: &str) -> std::result::Result<String, String> {
+    if text.trim().is_empty() {
+        return Err("is empty (an empty entry, or `,,`?)".into());
+    }
+    Ok(text.to_string())
+}
+
+/// `--region`: what AWS region names look like (`us-east-1`, `cn-north-1`, `us-gov-west-1`).
+pub fn region(text: &str) -> std::result::Result<String, String> {
+    if text.is_empty() {
+        return Err("--region is empty".into());
+    }
+    if !text
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return Err(format!(
+            "`{text}` is not an AWS region name (e.g. us-east-1, ap-northeast-1)"
+        ));
+    }
+    Ok(text.to_string())
+}
+
+/// An IAM role ARN: `arn:PARTITION:iam::ACCOUNT:role/NAME`.
+pub fn role_arn(text: &str) -> std::result::Result<String, String> {
+    let parts: Vec<&str> = text.splitn(6, ':').collect();
+    let ok = matches!(parts.as_slice(),
+        ["arn", partition, "iam", "", account, resource]
+            if !partition.is_empty()
+                && account.len() == 12
+                && account.bytes().all(|b| b.is_ascii_digit())
+                && resource.strip_prefix("role/").is_some_and(|name| !name.is_empty()));
+    if !ok {
+        return Err(format!(
+            "`{text}` is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)"
+        ));
+    }
+    Ok(text.to_string())
+}
+
+/// `--branch-pattern`: a regular expression.
+pub fn regex(text: &str) -> std::result::Result<String, String> {
+    regex::Regex::new(text)
+        .map(|_| text.to_string())
+        .map_err(|e| format!("not a valid regular expression: {e}"))
+}
+
+/// `--mention`: Slack's mention forms.
+pub fn mention(text: &str) -> std::result::Result<String, String> {
+    crate::slack::message::parse_mentions(text).map(|_| text.to_string())
+}
+
+/// `--codedeploy-hook STAGE=FUNCTION`.
+pub fn codedeploy_hook(text: &str) -> std::result::Result<String, String> {
+    crate::commands::deploy::codedeploy::parse_hooks(&[text.to_string()])
+        .map(|_| text.to_string())
+        .map_err(|e| e.to_string())
+}
+
+/// `--rule [BUS/]NAME`.
+pub fn rule(text: &str) -> std::result::Result<String, String> {
+    crate::scheduled::references(&[text.to_string()], &[])
+        .map(|_| text.to_string())
+        .map_err(|e| e.to_string())
+}
+
+/// `--schedule [GROUP/]NAME`.
+pub fn schedule(text: &str) -> std::result::Result<String, String> {
+    crate::scheduled::references(&[], &[text.to_string()])
+        .map(|_| text.to_string())
+        .map_err(|e| e.to_string())
+}
+
+/// `--image ''`: images were given, and every one is empty — which would deploy nothing new.
+/// (Single empty entries are the gaps of a space-separated `ECS_SHIP_IMAGE`.)
+pub fn images_given(images: &[String]) -> Result<()> {
+    if !images.is_empty() && images.iter().all(|i| i.trim().is_empty()) {
+        return Err(Error::Usage(
+            "--image is empty: give CONTAINER=IMAGE[:TAG|@DIGEST] (or leave --image out)".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// A Slack webhook URL is http(s) (the message never repeats it).
+pub fn webhook_url(url: &Secret) -> Result<()> {
+    if !url.expose().starts_with("https://") && !url.expose().starts_with("http://") {
+        return Err(Error::Usage(
+            "the Slack webhook URL does not start with https:// (check SLACK_WEBHOOK_URL / --webhook-url)"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// What can be found out about the run's own outputs and Slack settings before any AWS call:
+/// an output file that cannot be appended to, or a webhook URL that cannot be posted to, would
+/// otherwise surface only after AWS was changed.
+pub fn before_aws(cli: &Cli) -> Result<()> {
+    // `--summary FILE` (when it lands) belongs here too, beside --github-output.
+    if let Some(path) = &cli.global.github_output {
+        appendable(path, "--github-output")?;
+    }
+    let posts =
+        cli.global.notify || cli.global.notify_start || matches!(cli.command, Command::Notify(_));
+    if let (true, Some(url)) = (posts, &cli.global.slack.webhook_url) {
+        webhook_url(url)?;
+    }
+    Ok(())
+}
+
+/// Opens `path` for appending (creating it, as GitHub's runner does), or says why not.
+pub fn appendable(path: &Path, flag: &str) -> Result<()> {
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map(drop)
+        .map_err(|e| {
+            Error::Other(format!(
+                "{flag} {}: cannot open it for appending: {e}",
+                path.display()
+            ))
+        })
+}
+
+/// An environment variable (or secret) name ECS accepts: no whitespace, `=` or control
+/// characters.
+pub fn env_name(name: &str, flag: &str) -> Result<()> {
+    if let Some(bad) = name
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || *c == '=')
+    {
+        return Err(Error::Usage(format!(
+            "{flag}: the variable name `{name}` contains {bad:?}, which ECS does not accept in a name"
+        )));
+    }
+    Ok(())
+}
+
+/// Contradicting image and environment changes: one container's image set twice (by `--image`
+/// or `--container-image-name-updates`), or one variable both set and unset.
+pub fn conflicts(changes: &[Change], updates: &[ImageUpdate]) -> Result<()> {
+    let mut images: HashMap<&str, String> = HashMap::new();
+    let image_changes = changes.iter().filter_map(|change| match change {
+        Change::Image { container, image } => {
+            Some((container.as_str(), format!("--image {container}={image}")))
+        }
+        _ => None,
+    });
+    let update_changes = updates.iter().map(|u| {
+        (
+            u.container.as_str(),
+            format!("{} for `{}`", u.flag, u.container),
+        )
+    });
+    for (container, source) in image_changes.chain(update_changes) {
+        if let Some(earlier) = images.insert(container, source.clone()) {
+            return Err(Error::Usage(format!(
+                "container `{container}` gets two images: {earlier} and {source}; give one"
+            )));
+        }
+    }
+    for change in changes {
+        let Change::UnsetEnv { container, key } = change else {
+            continue;
+        };
+        let set = changes.iter().any(|c| {
+            matches!(c, Change::SetEnv { container: c2, key: k2, .. } if c2 == container && k2 == key)
+        });
+        if set {
+            return Err(Error::Usage(format!(
+                "--set-env {container}:{key}=… and --unset-env {container}:{key} contradict each other; give one"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The top-level keys of an ECS `TaskOverride`.
+const TASK_OVERRIDE_KEYS: [&str; 9] = [
+    "containerOverrides",
+    "cpu",
+    "ephemeralStorage",
+    "executionRoleArn",
+    "inferenceAcceleratorOverrides",
+    "memory",
+    "taskRoleArn",
+    "volumeConfigurations",
+    "tags",
+];
+
+/// The unknown top-level keys of an `--overrides` document, each with the nearest known one.
+pub fn unknown_override_keys(overrides: &Map<String, Value>) -> Vec<String> {
+    overrides
+        .keys()
+        .filter(|key| !TASK_OVERRIDE_KEYS.contains(&key.as_str()))
+        .map(|key| {
+            let nearest = TASK_OVERRIDE_KEYS
+                .iter()
+                .min_by_key(|known| edit_distance(key, known))
+                .expect("known keys");
+            format!("--overrides: unknown TaskOverride key `{key}` (did you mean `{nearest}`?)")
+        })
+        .collect()
+}
+
+/// `--command` replaces the watched container's command: an `--overrides` that sets one too
+/// contradicts it.
+pub fn command_conflict(overrides: &Map<String, Value>, container: &str) -> Result<()> {
+    let sets_command = overrides
+        .get("containerOverrides")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .any(|entry| {
+            entry.get("name").and_then(Value::as_str) == Some(container)
+                && entry.get("command").is_some()
+        });
+    if sets_command {
+        return Err(Error::Usage(format!(
+            "--command (or --command-json) and --overrides both set the command of container `{container}`; give one"
+        )));
+    }
+    Ok(())
+}
+
+/// `--capacity-provider-strategy`: a non-empty list of objects naming a provider.
+pub fn capacity_provider_strategy(strategy: &Value) -> Result<()> {
+    let entries = strategy
+        .as_array()
+        .ok_or_else(|| Error::Usage("--capacity-provider-strategy must be a JSON list".into()))?;
+    if entries.is_empty() {
+        return Err(Error::Usage(
+            "--capacity-provider-strategy is empty: name at least one provider (provider=FARGATE)"
+                .into(),
+        ));
+    }
+    let named = |entry: &Value| {
+        entry
+            .get("capacityProvider")
+            .and_then(Value::as_str)
+            .is_some_and(|name| !name.is_empty())
+    };
+    if !entries.iter().all(named) {
+        return Err(Error::Usage(
+            "--capacity-provider-strategy: every entry needs a non-empty capacityProvider".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Levenshtein distance, for "did you mean".
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn list_entries_and_regions_must_not_be_empty() {
+        assert!(non_empty("").is_err());
+        assert!(non_empty(" ").is_err());
+        assert_eq!(non_empty("subnet-1"), Ok("subnet-1".into()));
+        assert_eq!(region("").unwrap_err(), "--region is empty");
+        assert!(region("us east 1").is_err());
+        assert_eq!(region("ap-northeast-1"), Ok("ap-northeast-1".into()));
+    }
+
+    #[test]
+    fn role_arns_are_checked() {
+        assert!(role_arn("arn:aws:iam::123456789012:role/deploy").is_ok());
+        assert!(role_arn("arn:aws-cn:iam::123456789012:role/path/deploy").is_ok());
+        for bad in [
+            "not-an-arn",
+            "arn:aws:iam::1234:role/x",
+            "arn:aws:s3:::bucket",
+            "arn:aws:iam::123456789012:user/x",
+            "arn:aws:iam::123456789012:role/",
+        ] {
+            assert!(role_arn(bad).unwrap_err().contains("IAM role ARN"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn slack_and_schedule_formats_are_checked_by_their_own_parsers() {
+        assert!(regex("release/.*").is_ok());
+        assert!(regex("(").is_err());
+        assert!(mention("@here,U123").is_ok());
+        assert!(mention("bob").is_err());
+        assert!(codedeploy_hook("BeforeInstall=fn").is_ok());
+        assert!(codedeploy_hook("Nope=fn").is_err());
+        assert!(rule("bus/nightly").is_ok());
+        assert!(rule("bus/").is_err());
+        assert!(schedule("a b").is_err());
+    }
+
+    #[test]
+    fn env_names_with_spaces_are_refused() {
+        assert!(env_name("RAILS_ENV", "--set-env").is_ok());
+        let error = env_name("MY VAR", "--set-env").unwrap_err();
+        assert_eq!(error.code(), 2);
+        assert!(error.to_string().contains("`MY VAR`"), "{error}");
+    }
+
+    #[test]
+    fn conflicts_name_both_sides() {
+        let image = |c: &str, i: &str| Change::Image {
+            container: c.into(),
+            image: i.into(),
+        };
+        let error = conflicts(&[image("app", "x:1"), image("app", "x:2")], &[]).unwrap_err();
+        assert!(error
+            .to_string()
+            .contains("--image app=x:1 and --image app=x:2"));
+        let update = ImageUpdate {
+            container: "app".into(),
+            tag: Some("y".into()),
+            flag: "--container-image-name-updates",
+            ..ImageUpdate::default()
+        };
+        let error = conflicts(&[image("app", "x:1")], std::slice::from_ref(&update)).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("--image app=x:1 and --container-image-name-updates"),
+            "{error}"
+        );
+        assert!(conflicts(&[image("web", "x:1")], &[update]).is_ok());
+        let env = [
+            Change::SetEnv {
+                container: "app".into(),
+                key: "FOO".into(),
+                value: "1".into(),
+            },
+            Change::UnsetEnv {
+                container: "app".into(),
+                key: "FOO".into(),
+            },
+        ];
+        let error = conflicts(&env, &[]).unwrap_err();
+        assert_eq!(error.code(), 2);
+        assert!(error.to_string().contains("--unset-env app:FOO"), "{error}");
+    }
+
+    #[test]
+    fn unknown_override_keys_name_the_nearest_known_one() {
+        let overrides = json!({"contanerOverrides": [], "cpu": "256"});
+        let warnings = unknown_override_keys(overrides.as_object().unwrap());
+        assert_eq!(warnings.len(), 1);
+        assert!(
+            warnings[0].contains("did you mean `containerOverrides`"),
+            "{warnings:?}"
+        );
+    }
+
+    #[test]
+    fn command_and_overrides_command_conflict() {
+        let overrides = json!({"containerOverrides": [{"name": "app", "command": ["x"]}]});
+        let overrides = overrides.as_object().unwrap();
+        assert!(command_conflict(overrides, "app").is_err());
+        assert!(command_conflict(overrides, "worker").is_ok());
+    }
+
+    #[test]
+    fn outputs_that_cannot_be_appended_to_name_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(appendable(&dir.path().join("out"), "--github-output").is_ok());
+        let error = appendable(&dir.path().join("no/such/dir/out"), "--github-output").unwrap_err();
+        assert_eq!(error.code(), 1);
+        assert!(error.to_string().contains("no/such/dir/out"), "{error}");
+    }
+
+    #[test]
+    fn webhook_urls_must_be_http() {
+        assert!(webhook_url(&Secret::new("https://hooks.slack.com/services/T/B/x")).is_ok());
+        let error = webhook_url(&Secret::new("ftp://hooks.slack.com/services/T/B/x")).unwrap_err();
+        assert_eq!(error.code(), 2);
+        assert!(!error.to_string().contains("services/T"));
+    }
+
+    #[test]
+    fn capacity_provider_strategies_must_name_providers() {
+        assert!(capacity_provider_strategy(&json!([])).is_err());
+        assert!(capacity_provider_strategy(&json!([{"weight": 1}])).is_err());
+        assert!(capacity_provider_strategy(&json!([{"capacityProvider": "FARGATE"}])).is_ok());
+    }
+}
