@@ -108,13 +108,11 @@ impl Change {
 
     /// `--unset-env CONTAINER:KEY`
     pub fn unset_env(spec: &str) -> Result<Self, Error> {
-        if let Some((_, key)) = spec.split_once(':') {
-            crate::checks::env_name(key, "--unset-env")?;
-        }
         match spec.split_once(':') {
             Some((container, key))
                 if !container.is_empty() && !key.is_empty() && !key.contains('=') =>
             {
+                crate::checks::env_name(key, "--unset-env")?;
                 Ok(Change::UnsetEnv {
                     container: container.into(),
                     key: key.into(),

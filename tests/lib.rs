@@ -8,6 +8,7 @@ mod deploy;
 mod deploy_codedeploy;
 mod deploy_strategies;
 mod ecr;
+mod hardening;
 mod moto;
 mod notify;
 

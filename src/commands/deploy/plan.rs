@@ -50,8 +50,7 @@ impl Plan {
             (Some(reference), _) => Source::Reference(reference.clone()),
             (None, Some(path)) => Source::File {
                 path: path.display().to_string(),
-                definition: read_task_definition_file(&path.display().to_string())
-                    .map_err(Error::invalid_value)?,
+                definition: read_task_definition_file(&path.display().to_string())?,
             },
             (None, None) => Source::Live,
         };
@@ -125,17 +124,31 @@ impl Plan {
 }
 
 /// `--task-definition-file`: JSON (a RegisterTaskDefinition input, or DescribeTaskDefinition
-/// output) with `${VAR}` taken from the environment.
+/// output) with `${VAR}` taken from the environment. A file that is missing, too big or
+/// malformed is a usage error (2), as `--overrides @FILE` is; a variable the environment lacks
+/// is bad input (1).
 fn read_task_definition_file(path: &str) -> Result<TaskDefinition> {
-    let text = crate::read_file::to_string(path)
-        .map_err(|e| Error::input(format!("--task-definition-file: cannot read {path}: {e}")))?;
+    let text = crate::read_file::to_string(path).map_err(|e| {
+        Error::input(format!("--task-definition-file: cannot read {path}: {e}")).invalid_value()
+    })?;
     let expanded = template::expand_env(&text).map_err(|e| {
-        Error::input_with_hint(
+        let unset = matches!(e.kind, template::TemplateErrorKind::Unknown(_));
+        let error = Error::input_with_hint(
             format!("{path}: {e}"),
             "export the variable, or write $$ for a literal $",
-        )
+        );
+        if unset {
+            error
+        } else {
+            error.invalid_value()
+        }
     })?;
-    let value: Value = serde_json::from_str(&expanded).map_err(|e| {
+    parse_task_definition(path, &expanded).map_err(Error::invalid_value)
+}
+
+/// The expanded text of a `--task-definition-file`, as a task definition.
+fn parse_task_definition(path: &str, expanded: &str) -> Result<TaskDefinition> {
+    let value: Value = serde_json::from_str(expanded).map_err(|e| {
         Error::input(format!(
             "{path}: invalid JSON at line {}, column {}: {e}",
             e.line(),
