@@ -320,7 +320,7 @@ pub struct RunTaskArgs {
     #[arg(long, env = "ECS_SHIP_ON_TIMEOUT", value_enum, default_value_t = AfterWait::Stop)]
     pub on_timeout: AfterWait,
 
-    /// What to do with the task on SIGINT / SIGTERM.
+    /// What to do with the task on SIGINT / SIGTERM / SIGHUP.
     #[arg(long, env = "ECS_SHIP_ON_CANCEL", value_enum, default_value_t = AfterWait::Stop)]
     pub on_cancel: AfterWait,
 

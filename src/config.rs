@@ -96,45 +96,8 @@ impl ConfigFile {
             .get_subcommands()
             .map(|c| c.get_name().to_string())
             .collect();
-        // In a command's own section (`[env.stg.deploy]`), only that command's flags.
-        let check_flat = |table: &Table,
-                          prefix: &str,
-                          section: Option<&str>|
-         -> Result<(), Error> {
-            let own = section
-                .and_then(|name| root.find_subcommand(name))
-                .map(known_flags);
-            for (key, item) in table.iter() {
-                let line = self.line(table.key(key).and_then(|k| k.span()));
-                let name = normalize(key);
-                if item.is_table()
-                    && section.is_none()
-                    && (sections.contains(&name) || (prefix.is_empty() && name == "env"))
-                {
-                    continue;
-                }
-                if !known.contains(&name) {
-                    return Err(self
-                        .error(
-                            line,
-                            &format!("{prefix}{key}"),
-                            "unknown setting (not a flag of any ecs-ship command)",
-                        )
-                        .invalid_value());
-                }
-                if let (Some(own), Some(section)) = (&own, section) {
-                    if !own.contains(&name) {
-                        return Err(self
-                            .error(
-                                line,
-                                &format!("{prefix}{key}"),
-                                format!("`{key}` is not a flag of `{section}`, so it cannot go in its section [{}]", prefix.trim_end_matches('.')),
-                            )
-                            .invalid_value());
-                    }
-                }
-            }
-            Ok(())
+        let check_flat = |table: &Table, prefix: &str, section: Option<&str>| {
+            self.check_table(root, &known, &sections, table, prefix, section)
         };
         let root_table = self.doc.as_table();
         for (key, item) in root_table.iter() {
@@ -200,6 +163,47 @@ impl ConfigFile {
                     ),
                 });
             }
+        }
+        Ok(())
+    }
+
+    /// The keys of one table: flags of some command; in a command's own section
+    /// (`[env.stg.deploy]`, `section` set), flags of that command.
+    fn check_table(
+        &self,
+        root: &Command,
+        known: &BTreeSet<String>,
+        sections: &BTreeSet<String>,
+        table: &Table,
+        prefix: &str,
+        section: Option<&str>,
+    ) -> Result<(), Error> {
+        let own = section
+            .and_then(|name| root.find_subcommand(name))
+            .map(known_flags);
+        for (key, item) in table.iter() {
+            let line = self.line(table.key(key).and_then(|k| k.span()));
+            let name = normalize(key);
+            if item.is_table()
+                && section.is_none()
+                && (sections.contains(&name) || (prefix.is_empty() && name == "env"))
+            {
+                continue;
+            }
+            let unknown = if !known.contains(&name) {
+                "unknown setting (not a flag of any ecs-ship command)".to_string()
+            } else if own.as_ref().is_some_and(|own| !own.contains(&name)) {
+                format!(
+                    "`{key}` is not a flag of `{}`, so it cannot go in its section [{}]",
+                    section.unwrap_or_default(),
+                    prefix.trim_end_matches('.')
+                )
+            } else {
+                continue;
+            };
+            return Err(self
+                .error(line, &format!("{prefix}{key}"), unknown)
+                .invalid_value());
         }
         Ok(())
     }

@@ -88,19 +88,30 @@ async fn durations_and_counts_that_do_not_fit_are_refused_naming_the_flag() {
             &["--max-poll-attempts", "99999999999"],
             "--max-poll-attempts",
         ),
+        (
+            &["rollback", "--service", "s"],
+            &["--max-poll-attempts", "0"],
+            "--max-poll-attempts",
+        ),
     ] {
         refused_before_aws(&with(base, more), 2, flag).await;
     }
-    let server = idle().await;
-    Test::new()
-        .endpoint(&server.uri())
-        .env("ECS_SHIP_TIMEOUT", "9223372036854775807")
-        .args(RUN)
-        .run()
-        .await
-        .status(2)
-        .stderr_has("ECS_SHIP_TIMEOUT");
-    assert!(call_order(&server).await.is_empty());
+    for (var, value) in [
+        ("ECS_SHIP_TIMEOUT", "9223372036854775807"),
+        ("ECS_SHIP_POLL_INTERVAL", "99999999999999999999h"),
+        ("ECS_SHIP_COUNT", "18446744073709551616"),
+    ] {
+        let server = idle().await;
+        Test::new()
+            .endpoint(&server.uri())
+            .env(var, value)
+            .args(RUN)
+            .run()
+            .await
+            .status(2)
+            .stderr_has(var);
+        assert!(call_order(&server).await.is_empty(), "{var}");
+    }
 }
 
 #[tokio::test]
@@ -601,7 +612,10 @@ async fn every_flag_survives_random_and_edge_values() {
     for (command, base) in commands {
         for flag in value_flags(command) {
             // Every edge value in turn (each meets many flags), and one random value.
-            let values = [edges[cases.len() / 2 % edges.len()].clone(), rng.text().into()];
+            let values = [
+                edges[cases.len() / 2 % edges.len()].clone(),
+                rng.text().into(),
+            ];
             for value in values {
                 let mut args: Vec<OsString> = command.iter().map(OsString::from).collect();
                 // The base arguments, but not the one flag under test (given twice is a
