@@ -544,7 +544,8 @@ impl Rng {
 }
 
 /// The flags of `command` that take a value, read from its `--help`.
-fn value_flags(command: &[&str]) -> Vec<String> {
+/// The flags of `command` that take a value, with the variable each reads, from its `--help`.
+fn value_flags(command: &[&str]) -> Vec<(String, Option<String>)> {
     let output = Command::new(binary())
         .args(command)
         .arg("--help")
@@ -552,15 +553,30 @@ fn value_flags(command: &[&str]) -> Vec<String> {
         .output()
         .unwrap();
     let help = String::from_utf8_lossy(&output.stdout);
-    help.lines()
-        .filter_map(|line| {
-            let line = line.trim_start();
-            let line = line
+    // One block per option: its line and the help lines under it.
+    let mut blocks: Vec<String> = vec![];
+    for line in help.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('-') || blocks.is_empty() {
+            blocks.push(String::new());
+        }
+        let block = blocks.last_mut().unwrap();
+        block.push_str(trimmed);
+        block.push(' ');
+    }
+    blocks
+        .iter()
+        .filter_map(|block| {
+            let line = block
                 .strip_prefix("-q, ")
-                .or(line.strip_prefix("-v, "))
-                .unwrap_or(line);
+                .or(block.strip_prefix("-v, "))
+                .unwrap_or(block);
             let (flag, rest) = line.strip_prefix("--")?.split_once(' ')?;
-            rest.starts_with('<').then(|| format!("--{flag}"))
+            let env = block
+                .split_once("[env: ")
+                .and_then(|(_, rest)| rest.split_once('='))
+                .map(|(name, _)| name.to_string());
+            rest.starts_with('<').then(|| (format!("--{flag}"), env))
         })
         .collect()
 }
@@ -608,15 +624,16 @@ async fn every_flag_survives_random_and_edge_values() {
         OsString::from_vec(vec![b'a', 0xff, 0xfe]),
     ];
     let mut rng = Rng(0x5eed_1919);
-    let mut cases: Vec<Vec<OsString>> = vec![];
+    // The arguments, and the variable set instead of the flag (for the random values).
+    let mut cases: Vec<(Vec<OsString>, Option<(String, OsString)>)> = vec![];
     for (command, base) in commands {
-        for flag in value_flags(command) {
+        for (flag, env) in value_flags(command) {
             // Every edge value in turn (each meets many flags), and one random value.
             let values = [
                 edges[cases.len() / 2 % edges.len()].clone(),
                 rng.text().into(),
             ];
-            for value in values {
+            for (i, value) in values.into_iter().enumerate() {
                 let mut args: Vec<OsString> = command.iter().map(OsString::from).collect();
                 // The base arguments, but not the one flag under test (given twice is a
                 // different error).
@@ -631,9 +648,14 @@ async fn every_flag_survives_random_and_edge_values() {
                     }
                     args.push(arg.into());
                 }
-                args.push(flag.clone().into());
-                args.push(value);
-                cases.push(args);
+                match (i, &env) {
+                    (1, Some(var)) => cases.push((args, Some((var.clone(), value)))),
+                    _ => {
+                        args.push(flag.clone().into());
+                        args.push(value);
+                        cases.push((args, None));
+                    }
+                }
             }
         }
     }
@@ -642,9 +664,14 @@ async fn every_flag_survives_random_and_edge_values() {
         "only {} cases: is --help parsed?",
         cases.len()
     );
+    let through_env = cases.iter().filter(|(_, var)| var.is_some()).count();
+    assert!(
+        through_env * 3 > cases.len(),
+        "{through_env} cases through a variable"
+    );
     let endpoint = server.uri();
     let failures = tokio::task::spawn_blocking(move || {
-        let chunks: Vec<Vec<Vec<OsString>>> = cases
+        let chunks: Vec<Vec<_>> = cases
             .chunks(cases.len() / 4 + 1)
             .map(<[_]>::to_vec)
             .collect();
@@ -654,7 +681,7 @@ async fn every_flag_survives_random_and_edge_values() {
                 let endpoint = endpoint.clone();
                 std::thread::spawn(move || {
                     let mut failures = vec![];
-                    for args in chunk {
+                    for (args, var) in chunk {
                         let dir = tempfile::tempdir().unwrap();
                         let output = Command::new(binary())
                             .args(&args)
@@ -677,6 +704,7 @@ async fn every_flag_survives_random_and_edge_values() {
                             )
                             .env("ECS_SHIP_SLACK_API_URL", format!("{endpoint}/api"))
                             .env("ECS_SHIP_TIMEOUT", "20s")
+                            .envs(var.clone())
                             .current_dir(dir.path())
                             .stdin(std::process::Stdio::null())
                             .output()
@@ -693,7 +721,7 @@ async fn every_flag_survives_random_and_edge_values() {
                             || all.contains(AWS_SECRET)
                             || all.contains(HOOK_SECRET);
                         if bad {
-                            failures.push(format!("{args:?} → {code:?}\n{all}"));
+                            failures.push(format!("{args:?} {var:?} → {code:?}\n{all}"));
                         }
                     }
                     failures
