@@ -544,6 +544,9 @@ impl Rng {
 }
 
 /// The flags of `command` that take a value, read from its `--help`.
+/// One run: the arguments, and the variable set instead of the flag (for the random values).
+type Case = (Vec<OsString>, Option<(String, OsString)>);
+
 /// The flags of `command` that take a value, with the variable each reads, from its `--help`.
 fn value_flags(command: &[&str]) -> Vec<(String, Option<String>)> {
     let output = Command::new(binary())
@@ -624,8 +627,7 @@ async fn every_flag_survives_random_and_edge_values() {
         OsString::from_vec(vec![b'a', 0xff, 0xfe]),
     ];
     let mut rng = Rng(0x5eed_1919);
-    // The arguments, and the variable set instead of the flag (for the random values).
-    let mut cases: Vec<(Vec<OsString>, Option<(String, OsString)>)> = vec![];
+    let mut cases: Vec<Case> = vec![];
     for (command, base) in commands {
         for (flag, env) in value_flags(command) {
             // Every edge value in turn (each meets many flags), and one random value.
