@@ -55,6 +55,23 @@ pub fn role_arn(text: &str) -> std::result::Result<String, String> {
     Ok(text.to_string())
 }
 
+/// An image reference (`ecr resolve IMAGE`), as the OCI distribution spec reads it.
+pub fn image(text: &str) -> std::result::Result<String, String> {
+    crate::image_reference::check(text).map(|()| text.to_string())
+}
+
+/// `--started-by`: ECS takes up to 128 letters, digits, `-` and `_`.
+pub fn started_by(text: &str) -> std::result::Result<String, String> {
+    let ok = (1..=128).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !ok {
+        return Err("ECS takes 1 to 128 letters, digits, `-` and `_`".into());
+    }
+    Ok(text.to_string())
+}
+
 /// `--branch-pattern`: a regular expression.
 pub fn regex(text: &str) -> std::result::Result<String, String> {
     regex::Regex::new(text)
@@ -296,6 +313,16 @@ mod tests {
         assert_eq!(region("").unwrap_err(), "--region is empty");
         assert!(region("us east 1").is_err());
         assert_eq!(region("ap-northeast-1"), Ok("ap-northeast-1".into()));
+    }
+
+    #[test]
+    fn started_by_and_images_are_checked() {
+        assert!(started_by("ecs-ship_ci-42").is_ok());
+        for bad in ["", "has space", "ü", &"x".repeat(129)] {
+            assert!(started_by(bad).is_err(), "{bad:?}");
+        }
+        assert!(image("repo:tag").is_ok());
+        assert!(image("repo@sha256:abc").unwrap_err().contains("digest"));
     }
 
     #[test]

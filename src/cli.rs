@@ -299,7 +299,7 @@ pub struct RunTaskArgs {
     pub count: u32,
 
     /// The task's startedBy tag.
-    #[arg(long, env = "ECS_SHIP_STARTED_BY", default_value = "ecs-ship")]
+    #[arg(long, env = "ECS_SHIP_STARTED_BY", default_value = "ecs-ship", value_parser = checks::started_by)]
     pub started_by: String,
 
     /// Do not stream the containers' CloudWatch logs.
@@ -587,6 +587,7 @@ pub struct EcrLoginArgs {
 #[derive(Args, Debug, Clone)]
 pub struct EcrResolveArgs {
     /// REPOSITORY:TAG, or a full ECR image reference.
+    #[arg(value_parser = checks::image)]
     pub image: String,
 }
 

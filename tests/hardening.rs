@@ -182,6 +182,8 @@ async fn values_aws_would_refuse_are_refused_locally() {
     for (args, needle) in [
         (with(&RUN, &["--subnets", ",,"]), "--subnets"),
         (with(&RUN, &["--launch-type", "LAMBDA"]), "--launch-type"),
+        (with(&RUN, &["--started-by", "CI job #42"]), "--started-by"),
+        (vec!["ecr", "resolve", "Repo:v1"], "`Repo`"),
         (
             with(&RUN, &["--capacity-provider-strategy", "[]"]),
             "--capacity-provider-strategy is empty",
