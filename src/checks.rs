@@ -2,17 +2,13 @@
 //! other: each fails before any AWS call, as a usage error naming the flag (and, for a
 //! conflict, both sides). The `fn(&str) -> Result<String, String>` ones are clap value parsers,
 //! so a bad value from a flag, an `ECS_SHIP_*` variable or `ecs-ship.toml` is refused alike.
-
-use std::collections::HashMap;
-use std::path::Path;
+//! Pure functions of their input: nothing here imports the command line or a command, so
+//! `cli.rs` can use them without a loop (`preflight.rs` checks what needs more).
 
 use serde_json::{Map, Value};
 
-use crate::cli::{Cli, Command};
 use crate::error::{Error, Result};
-use crate::image_update::ImageUpdate;
 use crate::secret::Secret;
-use crate::task_definition::Change;
 
 /// An entry of a list flag (`--subnets a,,b`), or a name, that must not be empty.
 pub fn non_empty(text: &str) -> std::result::Result<String, String> {
@@ -79,32 +75,6 @@ pub fn regex(text: &str) -> std::result::Result<String, String> {
         .map_err(|e| format!("not a valid regular expression: {e}"))
 }
 
-/// `--mention`: Slack's mention forms.
-pub fn mention(text: &str) -> std::result::Result<String, String> {
-    crate::slack::message::parse_mentions(text).map(|_| text.to_string())
-}
-
-/// `--codedeploy-hook STAGE=FUNCTION`.
-pub fn codedeploy_hook(text: &str) -> std::result::Result<String, String> {
-    crate::commands::deploy::codedeploy::parse_hooks(&[text.to_string()])
-        .map(|_| text.to_string())
-        .map_err(|e| e.to_string())
-}
-
-/// `--rule [BUS/]NAME`.
-pub fn rule(text: &str) -> std::result::Result<String, String> {
-    crate::scheduled::references(&[text.to_string()], &[])
-        .map(|_| text.to_string())
-        .map_err(|e| e.to_string())
-}
-
-/// `--schedule [GROUP/]NAME`.
-pub fn schedule(text: &str) -> std::result::Result<String, String> {
-    crate::scheduled::references(&[], &[text.to_string()])
-        .map(|_| text.to_string())
-        .map_err(|e| e.to_string())
-}
-
 /// `--image ''`: images were given, and every one is empty — which would deploy nothing new.
 /// (Single empty entries are the gaps of a space-separated `ECS_SHIP_IMAGE`.)
 pub fn images_given(images: &[String]) -> Result<()> {
@@ -127,37 +97,6 @@ pub fn webhook_url(url: &Secret) -> Result<()> {
     Ok(())
 }
 
-/// What can be found out about the run's own outputs and Slack settings before any AWS call:
-/// an output file that cannot be appended to, or a webhook URL that cannot be posted to, would
-/// otherwise surface only after AWS was changed.
-pub fn before_aws(cli: &Cli) -> Result<()> {
-    // `--summary FILE` (when it lands) belongs here too, beside --github-output.
-    if let Some(path) = &cli.global.github_output {
-        appendable(path, "--github-output")?;
-    }
-    let posts =
-        cli.global.notify || cli.global.notify_start || matches!(cli.command, Command::Notify(_));
-    if let (true, Some(url)) = (posts, &cli.global.slack.webhook_url) {
-        webhook_url(url)?;
-    }
-    Ok(())
-}
-
-/// Opens `path` for appending (creating it, as GitHub's runner does), or says why not.
-pub fn appendable(path: &Path, flag: &str) -> Result<()> {
-    std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(path)
-        .map(drop)
-        .map_err(|e| {
-            Error::Other(format!(
-                "{flag} {}: cannot open it for appending: {e}",
-                path.display()
-            ))
-        })
-}
-
 /// An environment variable (or secret) name ECS accepts: no whitespace, `=` or control
 /// characters.
 pub fn env_name(name: &str, flag: &str) -> Result<()> {
@@ -168,45 +107,6 @@ pub fn env_name(name: &str, flag: &str) -> Result<()> {
         return Err(Error::Usage(format!(
             "{flag}: the variable name `{name}` contains {bad:?}, which ECS does not accept in a name"
         )));
-    }
-    Ok(())
-}
-
-/// Contradicting image and environment changes: one container's image set twice (by `--image`
-/// or `--container-image-name-updates`), or one variable both set and unset.
-pub fn conflicts(changes: &[Change], updates: &[ImageUpdate]) -> Result<()> {
-    let mut images: HashMap<&str, String> = HashMap::new();
-    let image_changes = changes.iter().filter_map(|change| match change {
-        Change::Image { container, image } => {
-            Some((container.as_str(), format!("--image {container}={image}")))
-        }
-        _ => None,
-    });
-    let update_changes = updates.iter().map(|u| {
-        (
-            u.container.as_str(),
-            format!("{} for `{}`", u.flag, u.container),
-        )
-    });
-    for (container, source) in image_changes.chain(update_changes) {
-        if let Some(earlier) = images.insert(container, source.clone()) {
-            return Err(Error::Usage(format!(
-                "container `{container}` gets two images: {earlier} and {source}; give one"
-            )));
-        }
-    }
-    for change in changes {
-        let Change::UnsetEnv { container, key } = change else {
-            continue;
-        };
-        let set = changes.iter().any(|c| {
-            matches!(c, Change::SetEnv { container: c2, key: k2, .. } if c2 == container && k2 == key)
-        });
-        if set {
-            return Err(Error::Usage(format!(
-                "--set-env {container}:{key}=… and --unset-env {container}:{key} contradict each other; give one"
-            )));
-        }
     }
     Ok(())
 }
@@ -341,64 +241,11 @@ mod tests {
     }
 
     #[test]
-    fn slack_and_schedule_formats_are_checked_by_their_own_parsers() {
-        assert!(regex("release/.*").is_ok());
-        assert!(regex("(").is_err());
-        assert!(mention("@here,U123").is_ok());
-        assert!(mention("bob").is_err());
-        assert!(codedeploy_hook("BeforeInstall=fn").is_ok());
-        assert!(codedeploy_hook("Nope=fn").is_err());
-        assert!(rule("bus/nightly").is_ok());
-        assert!(rule("bus/").is_err());
-        assert!(schedule("a b").is_err());
-    }
-
-    #[test]
     fn env_names_with_spaces_are_refused() {
         assert!(env_name("RAILS_ENV", "--set-env").is_ok());
         let error = env_name("MY VAR", "--set-env").unwrap_err();
         assert_eq!(error.code(), 2);
         assert!(error.to_string().contains("`MY VAR`"), "{error}");
-    }
-
-    #[test]
-    fn conflicts_name_both_sides() {
-        let image = |c: &str, i: &str| Change::Image {
-            container: c.into(),
-            image: i.into(),
-        };
-        let error = conflicts(&[image("app", "x:1"), image("app", "x:2")], &[]).unwrap_err();
-        assert!(error
-            .to_string()
-            .contains("--image app=x:1 and --image app=x:2"));
-        let update = ImageUpdate {
-            container: "app".into(),
-            tag: Some("y".into()),
-            flag: "--container-image-name-updates",
-            ..ImageUpdate::default()
-        };
-        let error = conflicts(&[image("app", "x:1")], std::slice::from_ref(&update)).unwrap_err();
-        assert!(
-            error
-                .to_string()
-                .contains("--image app=x:1 and --container-image-name-updates"),
-            "{error}"
-        );
-        assert!(conflicts(&[image("web", "x:1")], &[update]).is_ok());
-        let env = [
-            Change::SetEnv {
-                container: "app".into(),
-                key: "FOO".into(),
-                value: "1".into(),
-            },
-            Change::UnsetEnv {
-                container: "app".into(),
-                key: "FOO".into(),
-            },
-        ];
-        let error = conflicts(&env, &[]).unwrap_err();
-        assert_eq!(error.code(), 2);
-        assert!(error.to_string().contains("--unset-env app:FOO"), "{error}");
     }
 
     #[test]
@@ -418,15 +265,6 @@ mod tests {
         let overrides = overrides.as_object().unwrap();
         assert!(command_conflict(overrides, "app").is_err());
         assert!(command_conflict(overrides, "worker").is_ok());
-    }
-
-    #[test]
-    fn outputs_that_cannot_be_appended_to_name_the_path() {
-        let dir = tempfile::tempdir().unwrap();
-        assert!(appendable(&dir.path().join("out"), "--github-output").is_ok());
-        let error = appendable(&dir.path().join("no/such/dir/out"), "--github-output").unwrap_err();
-        assert_eq!(error.code(), 1);
-        assert!(error.to_string().contains("no/such/dir/out"), "{error}");
     }
 
     #[test]

@@ -192,7 +192,7 @@ pub struct SlackArgs {
     pub template: Option<PathBuf>,
 
     /// Mention in the message: @here, @channel, user (U…) or group (S…) ids, comma-separated.
-    #[arg(long, global = true, env = "ECS_SHIP_MENTION", value_parser = checks::mention)]
+    #[arg(long, global = true, env = "ECS_SHIP_MENTION")]
     pub mention: Option<String>,
 
     /// Which outcomes to post.
@@ -415,8 +415,7 @@ pub struct DeployArgs {
         alias = "rules",
         value_name = "[BUS/]NAME",
         env = "ECS_SHIP_RULE",
-        value_delimiter = ',',
-        value_parser = checks::rule
+        value_delimiter = ','
     )]
     pub rules: Vec<String>,
 
@@ -427,8 +426,7 @@ pub struct DeployArgs {
         alias = "schedules",
         value_name = "[GROUP/]NAME",
         env = "ECS_SHIP_SCHEDULE",
-        value_delimiter = ',',
-        value_parser = checks::schedule
+        value_delimiter = ','
     )]
     pub schedules: Vec<String>,
 
@@ -447,8 +445,7 @@ pub struct DeployArgs {
     #[arg(
         long = "codedeploy-hook",
         env = "ECS_SHIP_CODEDEPLOY_HOOK",
-        value_delimiter = ' ',
-        value_parser = checks::codedeploy_hook
+        value_delimiter = ' '
     )]
     pub codedeploy_hooks: Vec<String>,
 

@@ -2,6 +2,8 @@
 //! the tag-only `--image CONTAINER=:TAG` and the aws-ecs orb's `--container-image-name-updates`
 //! (`container=web,tag=v2`). The repository comes from the task definition being derived.
 
+use std::collections::HashMap;
+
 use crate::ecr::ImageRef;
 use crate::error::{Error, Result};
 use crate::image_reference;
@@ -169,6 +171,45 @@ pub fn tag_only(spec: &str) -> Result<Option<ImageUpdate>> {
     }))
 }
 
+/// Contradicting image and environment changes: one container's image set twice (by `--image`
+/// or `--container-image-name-updates`), or one variable both set and unset.
+pub fn conflicts(changes: &[Change], updates: &[ImageUpdate]) -> Result<()> {
+    let mut images: HashMap<&str, String> = HashMap::new();
+    let image_changes = changes.iter().filter_map(|change| match change {
+        Change::Image { container, image } => {
+            Some((container.as_str(), format!("--image {container}={image}")))
+        }
+        _ => None,
+    });
+    let update_changes = updates.iter().map(|u| {
+        (
+            u.container.as_str(),
+            format!("{} for `{}`", u.flag, u.container),
+        )
+    });
+    for (container, source) in image_changes.chain(update_changes) {
+        if let Some(earlier) = images.insert(container, source.clone()) {
+            return Err(Error::Usage(format!(
+                "container `{container}` gets two images: {earlier} and {source}; give one"
+            )));
+        }
+    }
+    for change in changes {
+        let Change::UnsetEnv { container, key } = change else {
+            continue;
+        };
+        let set = changes.iter().any(|c| {
+            matches!(c, Change::SetEnv { container: c2, key: k2, .. } if c2 == container && k2 == key)
+        });
+        if set {
+            return Err(Error::Usage(format!(
+                "--set-env {container}:{key}=… and --unset-env {container}:{key} contradict each other; give one"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Applies each update to its container in `definition`, skipping containers it does not
 /// have (callers check those first); returns the containers whose image changed.
 pub fn apply_all(definition: &mut TaskDefinition, updates: &[ImageUpdate]) -> Result<Vec<String>> {
@@ -267,6 +308,46 @@ mod tests {
             ..ImageUpdate::default()
         };
         assert_eq!(full.apply_to("app:v1"), "x/y:z");
+    }
+
+    #[test]
+    fn conflicts_name_both_sides() {
+        let image = |c: &str, i: &str| Change::Image {
+            container: c.into(),
+            image: i.into(),
+        };
+        let error = conflicts(&[image("app", "x:1"), image("app", "x:2")], &[]).unwrap_err();
+        assert!(error
+            .to_string()
+            .contains("--image app=x:1 and --image app=x:2"));
+        let update = ImageUpdate {
+            container: "app".into(),
+            tag: Some("y".into()),
+            flag: "--container-image-name-updates",
+            ..ImageUpdate::default()
+        };
+        let error = conflicts(&[image("app", "x:1")], std::slice::from_ref(&update)).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("--image app=x:1 and --container-image-name-updates"),
+            "{error}"
+        );
+        assert!(conflicts(&[image("web", "x:1")], &[update]).is_ok());
+        let env = [
+            Change::SetEnv {
+                container: "app".into(),
+                key: "FOO".into(),
+                value: "1".into(),
+            },
+            Change::UnsetEnv {
+                container: "app".into(),
+                key: "FOO".into(),
+            },
+        ];
+        let error = conflicts(&env, &[]).unwrap_err();
+        assert_eq!(error.code(), 2);
+        assert!(error.to_string().contains("--unset-env app:FOO"), "{error}");
     }
 
     #[test]

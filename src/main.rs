@@ -19,6 +19,7 @@ mod logs;
 mod lookup;
 mod output;
 mod poll;
+mod preflight;
 mod progress;
 mod read_file;
 mod report;

@@ -36,7 +36,7 @@ pub fn run(argv: Vec<OsString>) -> i32 {
             return error.code();
         }
     };
-    if let Err(error) = crate::checks::before_aws(&cli) {
+    if let Err(error) = crate::preflight::before_aws(&cli) {
         return finish(into_report(&cli.command, Err(error)), cli.global.output);
     }
     let runtime = match tokio::runtime::Builder::new_current_thread()

@@ -45,7 +45,7 @@ impl Plan {
         for spec in &args.secrets {
             changes.push(Change::secret(spec).map_err(Error::invalid_value)?);
         }
-        crate::checks::conflicts(&changes, &image_updates)?;
+        image_update::conflicts(&changes, &image_updates)?;
         let source = match (&args.task_definition, &args.task_definition_file) {
             (Some(reference), _) => Source::Reference(reference.clone()),
             (None, Some(path)) => Source::File {

@@ -66,7 +66,7 @@ impl Plan {
             .map(|s| Change::set_env(s))
             .collect::<Result<_>>()?;
         let changes: Vec<Change> = images.iter().chain(&set_env).cloned().collect();
-        checks::conflicts(&changes, &image_updates)?;
+        image_update::conflicts(&changes, &image_updates)?;
         let capacity_provider_strategy = args
             .capacity_provider_strategy
             .as_deref()
