@@ -8,6 +8,7 @@ use crate::checks;
 use crate::cli::{Cli, Command};
 use crate::commands::deploy::codedeploy;
 use crate::error::{Error, Result};
+use crate::read_file;
 use crate::scheduled;
 use crate::slack::message;
 
@@ -26,6 +27,11 @@ pub fn before_aws(cli: &Cli) -> Result<()> {
         cli.global.notify || cli.global.notify_start || matches!(cli.command, Command::Notify(_));
     if let (true, Some(url)) = (posts, &slack.webhook_url) {
         checks::webhook_url(url)?;
+    }
+    if let (true, Some(path)) = (posts, &slack.template) {
+        read_file::to_string(path).map_err(|e| {
+            Error::Usage(format!("--template: cannot read {}: {e}", path.display()))
+        })?;
     }
     if let Command::Deploy(args) = &cli.command {
         codedeploy::parse_hooks(&args.codedeploy_hooks).map_err(Error::invalid_value)?;
@@ -79,6 +85,11 @@ mod tests {
             (&["deploy", "--rule", "bus/"], "--rule"),
             (&["deploy", "--schedule", "a b"], "--schedule"),
             (&["notify", "--webhook-url", "ftp://x/y"], "https://"),
+            (
+                &["deploy", "--notify", "--template", "/dev/zero"],
+                "--template",
+            ),
+            (&["notify", "--template", "missing.json"], "missing.json"),
             (
                 &["deploy", "--notify", "--webhook-url", "ftp://x/y"],
                 "https://",

@@ -115,6 +115,16 @@ async fn durations_and_counts_that_do_not_fit_are_refused_naming_the_flag() {
 }
 
 #[tokio::test]
+async fn the_longest_accepted_durations_give_deadlines_without_overflow() {
+    let server = cluster(described(stopped(Some(0), Some(0))), no_log_stream()).await;
+    migrate(&server)
+        .args(["--timeout", "8784h", "--log-settle", "0"])
+        .run()
+        .await
+        .status(0);
+}
+
+#[tokio::test]
 async fn broken_image_references_are_refused_naming_the_part() {
     let long_tag = format!("app=repo:{}", "t".repeat(129));
     for (image, part) in [
@@ -261,7 +271,7 @@ async fn files_are_read_with_a_cap() {
         .args(["notify", "--template", "/dev/zero"])
         .run()
         .await
-        .status(1)
+        .status(2)
         .stderr_has("larger than 4 MiB");
     assert!(slack.received_requests().await.unwrap().is_empty());
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
