@@ -602,6 +602,7 @@ async fn every_flag_survives_random_and_edge_values() {
     use std::os::unix::ffi::OsStringExt;
     const AWS_SECRET: &str = "wJalrXUtnFEMIpropertysecret";
     const HOOK_SECRET: &str = "propertyhooksecret";
+    const TOKEN: &str = "xoxb-1-2-propertytokensecret";
     let server = MockServer::start().await;
     Mock::given(any())
         .respond_with(aws_error(400, "ClientException", "refused by the stand-in"))
@@ -717,6 +718,7 @@ async fn every_flag_survives_random_and_edge_values() {
                                 format!("{endpoint}/services/T/B/{HOOK_SECRET}"),
                             )
                             .env("ECS_SHIP_SLACK_API_URL", format!("{endpoint}/api"))
+                            .env("SLACK_ACCESS_TOKEN", TOKEN)
                             .env("ECS_SHIP_TIMEOUT", "20s")
                             .envs(var.clone())
                             .current_dir(dir.path())
@@ -733,7 +735,8 @@ async fn every_flag_survives_random_and_edge_values() {
                             || all.contains("panicked")
                             || all.contains("RUST_BACKTRACE")
                             || all.contains(AWS_SECRET)
-                            || all.contains(HOOK_SECRET);
+                            || all.contains(HOOK_SECRET)
+                            || all.contains("propertytokensecret");
                         if bad {
                             failures.push(format!("{args:?} {var:?} → {code:?}\n{all}"));
                         }
@@ -759,7 +762,7 @@ async fn every_flag_survives_random_and_edge_values() {
     assert!(
         mutating
             .iter()
-            .all(|call| call.starts_with("POST /services")),
+            .all(|call| call.starts_with("POST /services") || call.starts_with("POST /api/")),
         "mutating AWS calls: {mutating:?}"
     );
 }
