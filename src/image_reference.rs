@@ -17,18 +17,19 @@ pub fn check(reference: &str) -> Result<(), String> {
         Some((rest, digest)) => (rest, Some(digest)),
         None => (reference, None),
     };
-    if let Some(digest) = digest {
-        check_digest(digest)?;
-    }
     // A `:` after the last `/` starts the tag; one before it is a registry's port.
     let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
     let (name, tag) = match rest[last_slash..].find(':') {
         Some(i) => (&rest[..last_slash + i], Some(&rest[last_slash + i + 1..])),
         None => (rest, None),
     };
+    // In reading order: the repository, then the tag, then the digest.
     check_name(name)?;
     if let Some(tag) = tag {
         check_tag(tag)?;
+    }
+    if let Some(digest) = digest {
+        check_digest(digest)?;
     }
     Ok(())
 }
@@ -192,8 +193,10 @@ mod tests {
     fn names_the_part_that_is_wrong() {
         for (bad, part) in [
             ("", "empty"),
-            ("@sha256:", "digest"),
-            ("@", "digest"),
+            ("@sha256:", "repository name is empty"),
+            ("@", "repository name is empty"),
+            ("app@", "ALGORITHM:HEX"),
+            ("app@:abc", "no algorithm"),
             ("//", "empty component"),
             ("app@sha256:abc", "64 lowercase hex"),
             (&format!("app@md5:{}", "0".repeat(32)), "algorithm `md5`"),

@@ -261,7 +261,7 @@ mod tests {
             ("container=web,tag=", "has no value"),
             ("container=web,tag=a/b", "`tag=a/b`"),
             ("container=web,image=Repo/App", "`image=Repo/App`"),
-            ("container=web,image-and-tag=@sha256:", "digest"),
+            ("container=web,image-and-tag=a@sha256:", "digest"),
             ("container=web,tag=1,tag=2", "given twice"),
             (
                 "container=web,image-and-tag=a:1,tag=2",

@@ -128,8 +128,9 @@ async fn the_longest_accepted_durations_give_deadlines_without_overflow() {
 async fn broken_image_references_are_refused_naming_the_part() {
     let long_tag = format!("app=repo:{}", "t".repeat(129));
     for (image, part) in [
-        ("app=@sha256:", "digest"),
-        ("app=@", "digest"),
+        ("app=@sha256:", "the repository name is empty"),
+        ("app=@", "the repository name is empty"),
+        ("app=repo@sha256:", "sha256 takes 64 lowercase hex digits"),
         ("app=//", "empty component"),
         ("app=repo@sha256:abc", "64 lowercase hex"),
         ("app=Repo/App:v1", "`App`"),
