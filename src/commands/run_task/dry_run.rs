@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::revision::Revision;
+use super::revision::TaskRevision;
 use crate::context::Context;
 use crate::diff;
 use crate::output::{self, RunTaskDryRun};
@@ -12,8 +12,8 @@ use crate::task_definition::TaskDefinition;
 
 /// The revision it would register (as a diff against the one it derives from) and the RunTask
 /// request.
-pub(super) fn report(context: &Context, revision: &Revision, mut request: Value) -> Report {
-    let Revision {
+pub(super) fn report(context: &Context, revision: &TaskRevision, mut request: Value) -> Report {
+    let TaskRevision {
         base,
         definition,
         needs_registration,

@@ -19,7 +19,7 @@ use std::time::Instant;
 
 use outcome::Outcome;
 use plan::Plan;
-use revision::Revision;
+use revision::TaskRevision;
 
 use crate::cli::RunTaskArgs;
 use crate::context::Context;
@@ -43,7 +43,7 @@ pub async fn run(context: &Context, args: &RunTaskArgs) -> Result<Report> {
     let base = revision::describe_base(&aws, args, service.as_ref()).await?;
     let watched = base.watched_container(context.global.container.as_deref())?;
     let overrides = plan.overrides(&base, watched.as_deref())?;
-    let revision = Revision::derive(context, &aws, args, &plan, base).await?;
+    let revision = TaskRevision::derive(context, &aws, args, &plan, base).await?;
     let definition = &revision.definition;
     let request = request::build(
         context,

@@ -50,7 +50,8 @@ pub(super) async fn describe_base(
     task_definition::describe(aws, &reference).await
 }
 
-pub(super) struct Revision {
+/// The task definition run-task runs, and the one it was derived from.
+pub(super) struct TaskRevision {
     /// The definition described.
     pub(super) base: TaskDefinition,
     /// What runs: `base`, or the revision with the new images (in a dry run, not registered
@@ -60,7 +61,7 @@ pub(super) struct Revision {
     pub(super) needs_registration: bool,
 }
 
-impl Revision {
+impl TaskRevision {
     pub(super) async fn derive(
         context: &Context,
         aws: &Aws,
@@ -97,7 +98,7 @@ impl Revision {
                 }
             }
         }
-        Ok(Revision {
+        Ok(TaskRevision {
             base,
             definition,
             needs_registration,
