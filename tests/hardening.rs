@@ -9,8 +9,11 @@ use serde_json::json;
 use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::run_task::{cluster, described, migrate, no_log_stream, run_task, stopped, task};
-use crate::support::aws::{aws_error, call_order, requests, sequence, ECS};
+use crate::support::aws::{aws_error, call_order, ecs, mount, ok, requests, sequence, ECS};
+use crate::support::ecs::{
+    app_definition, definition_answer, deployment, service, services, ship, td, web_service,
+};
+use crate::support::tasks::{cluster, described, migrate, no_log_stream, run_task, stopped, task};
 use crate::support::{binary, Test};
 
 /// A stand-in that answers nothing it was not told to: any call it sees is a test failure.
@@ -316,6 +319,52 @@ async fn sighup_stops_the_task_and_exits_129() {
     let stops = requests(&server, ECS, "StopTask").await;
     assert_eq!(stops.len(), 1, "SIGHUP stops the task");
     assert!(stops[0]["reason"].as_str().unwrap().contains("SIGHUP"));
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn sighup_ends_a_deploy_wait_with_129() {
+    let (old, new) = (td("web", 7), "ecs-svc/new");
+    let rolling = service(
+        "web",
+        &old,
+        vec![
+            deployment(new, "PRIMARY", &old, 0, 2, "IN_PROGRESS"),
+            deployment("ecs-svc/old", "ACTIVE", &old, 2, 2, "COMPLETED"),
+        ],
+        vec![],
+    );
+    let server = MockServer::start().await;
+    let steady = services(vec![web_service(&old, "ecs-svc/old", "COMPLETED")]);
+    let polls = services(vec![rolling.clone()]);
+    mount(&server, ecs("DescribeServices"), sequence([steady, polls])).await;
+    let definition = definition_answer(app_definition("web", 7, "app:v1"));
+    mount(&server, ecs("DescribeTaskDefinition"), definition).await;
+    mount(
+        &server,
+        ecs("UpdateService"),
+        ok(json!({ "service": rolling })),
+    )
+    .await;
+    let child = ship(&server, "deploy")
+        .arg("--force-new-deployment")
+        .spawn();
+    for _ in 0..100 {
+        if requests(&server, ECS, "DescribeServices").await.len() > 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    Command::new("kill")
+        .args(["-HUP", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(129), "{stderr}");
+    assert!(stderr.contains("SIGHUP"), "{stderr}");
 }
 
 #[tokio::test]
