@@ -34,23 +34,6 @@ pub fn region(text: &str) -> std::result::Result<String, String> {
     Ok(text.to_string())
 }
 
-/// An IAM role ARN: `arn:PARTITION:iam::ACCOUNT:role/NAME`.
-pub fn role_arn(text: &str) -> std::result::Result<String, String> {
-    let parts: Vec<&str> = text.splitn(6, ':').collect();
-    let ok = matches!(parts.as_slice(),
-        ["arn", partition, "iam", "", account, resource]
-            if !partition.is_empty()
-                && account.len() == 12
-                && account.bytes().all(|b| b.is_ascii_digit())
-                && resource.strip_prefix("role/").is_some_and(|name| !name.is_empty()));
-    if !ok {
-        return Err(format!(
-            "`{text}` is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)"
-        ));
-    }
-    Ok(text.to_string())
-}
-
 /// An image reference (`ecr resolve IMAGE`), as the OCI distribution spec reads it.
 pub fn image(text: &str) -> std::result::Result<String, String> {
     crate::image_reference::check(text).map(|()| text.to_string())
@@ -223,21 +206,6 @@ mod tests {
         }
         assert!(image("repo:tag").is_ok());
         assert!(image("repo@sha256:abc").unwrap_err().contains("digest"));
-    }
-
-    #[test]
-    fn role_arns_are_checked() {
-        assert!(role_arn("arn:aws:iam::123456789012:role/deploy").is_ok());
-        assert!(role_arn("arn:aws-cn:iam::123456789012:role/path/deploy").is_ok());
-        for bad in [
-            "not-an-arn",
-            "arn:aws:iam::1234:role/x",
-            "arn:aws:s3:::bucket",
-            "arn:aws:iam::123456789012:user/x",
-            "arn:aws:iam::123456789012:role/",
-        ] {
-            assert!(role_arn(bad).unwrap_err().contains("IAM role ARN"), "{bad}");
-        }
     }
 
     #[test]

@@ -1,15 +1,13 @@
-//! The checks of a parsed command line that need more than one value: the run's own output
-//! files, the Slack settings it will post with, the CodeDeploy hooks and scheduled-task names —
-//! all before the first AWS call, so none of them surfaces only after AWS was changed.
+//! The checks of a parsed command line that no single command owns: the run's own output
+//! files and the Slack settings it will post with — before the first AWS call, so none of them
+//! surfaces only after AWS was changed.
 
 use std::path::Path;
 
 use crate::checks;
 use crate::cli::{Cli, Command};
-use crate::commands::deploy::codedeploy;
 use crate::error::{Error, Result};
 use crate::read_file;
-use crate::scheduled;
 use crate::slack::message;
 
 /// Every check of `cli` before AWS: a usage error (2) for a malformed value, exit 1 for an
@@ -32,10 +30,6 @@ pub fn before_aws(cli: &Cli) -> Result<()> {
         read_file::to_string(path).map_err(|e| {
             Error::Usage(format!("--template: cannot read {}: {e}", path.display()))
         })?;
-    }
-    if let Command::Deploy(args) = &cli.command {
-        codedeploy::parse_hooks(&args.codedeploy_hooks).map_err(Error::invalid_value)?;
-        scheduled::references(&args.rules, &args.schedules).map_err(Error::invalid_value)?;
     }
     Ok(())
 }
@@ -74,16 +68,10 @@ mod tests {
     }
 
     #[test]
-    fn slack_and_scheduled_task_formats_are_usage_errors() {
+    fn slack_formats_are_usage_errors() {
         assert!(checked(&["notify", "--mention", "@here,U123"]).is_ok());
         for (args, needle) in [
             (&["notify", "--mention", "bob"][..], "--mention"),
-            (
-                &["deploy", "--codedeploy-hook", "Nope=fn"],
-                "--codedeploy-hook",
-            ),
-            (&["deploy", "--rule", "bus/"], "--rule"),
-            (&["deploy", "--schedule", "a b"], "--schedule"),
             (&["notify", "--webhook-url", "ftp://x/y"], "https://"),
             (
                 &["deploy", "--notify", "--template", "/dev/zero"],
@@ -99,14 +87,6 @@ mod tests {
             assert_eq!(error.code(), 2, "{args:?}");
             assert!(error.to_string().contains(needle), "{args:?}: {error}");
         }
-        assert!(checked(&[
-            "deploy",
-            "--codedeploy-hook",
-            "BeforeInstall=fn",
-            "--rule",
-            "bus/n"
-        ])
-        .is_ok());
         // Without a post, a webhook URL is not looked at.
         assert!(checked(&["deploy", "--webhook-url", "ftp://x/y"]).is_ok());
     }

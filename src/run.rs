@@ -202,8 +202,11 @@ async fn dispatch(context: &Context, command: &Command) -> Result<Report, Error>
         Command::Continue(args) => commands::continue_::run(context, args).await,
         Command::Rollback(args) => commands::rollback::run(context, args).await,
         Command::Ecr(command) => commands::ecr::run(context, command).await,
-        // It reads nothing but its flags: every error is one of their values.
-        Command::IamPolicy(args) => commands::iam_policy::run(args).map_err(Error::invalid_value),
+        Command::IamPolicy(args) => {
+            commands::iam_policy::say_cross_account_note(context);
+            // It reads nothing but its flags: every error is one of their values.
+            commands::iam_policy::run(args).map_err(Error::invalid_value)
+        }
         Command::Completions(args) => {
             let mut stdout = std::io::stdout().lock();
             clap_complete::generate(args.shell, &mut Cli::command(), "ecs-ship", &mut stdout);

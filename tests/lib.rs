@@ -2,6 +2,7 @@
 
 mod support;
 
+mod assume_role;
 mod aws_layer;
 mod cli;
 mod deploy;
@@ -11,6 +12,7 @@ mod ecr;
 mod hardening;
 mod moto;
 mod notify;
+mod pacing;
 
 mod run_task;
 mod scheduled;

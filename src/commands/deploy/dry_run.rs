@@ -6,12 +6,13 @@ use std::time::Instant;
 use serde_json::{json, Value};
 
 use super::plan::{Action, Revision};
-use super::{codedeploy, update_request, Way};
+use super::update::update_request;
 use crate::aws::DeploymentGroup;
 use crate::cli::DeployArgs;
 use crate::context::Context;
 use crate::diff;
 use crate::ecs::ServiceDescription;
+use crate::follow::{self, Way};
 use crate::output::{self, DeployDryRun, DeployStrategy, PlannedRevision};
 use crate::report::Report;
 use crate::task_definition::{Change, TaskDefinition};
@@ -116,14 +117,14 @@ pub fn report(run: DryRun<'_>) -> Report {
     }
     let mut updates = vec![];
     for (i, service) in services.iter().enumerate() {
-        let arn = revisions[revision_of(i)].arn();
+        let arn = revisions[revision_of(i)].arn_or_label();
         lines.push(format!(
             "service {}: deploys {}",
             service.service_name,
             Way::describe(service)
         ));
         if let Some(group) = &groups[i] {
-            let spec = codedeploy::appspec(service, &arn, hooks);
+            let spec = follow::appspec(service, &arn, hooks);
             lines.push(format!(
                 "service {}: would call CreateDeployment of application {}, group {}{} with AppSpec {spec}",
                 service.service_name,
@@ -166,11 +167,8 @@ pub fn report(run: DryRun<'_>) -> Report {
                 .iter()
                 .map(|s| DeployStrategy {
                     service: s.service_name.clone(),
-                    deployment_controller: s
-                        .deployment_controller
-                        .clone()
-                        .unwrap_or_else(|| "ECS".into()),
-                    strategy: s.strategy.clone().unwrap_or_else(|| "ROLLING".into()),
+                    deployment_controller: s.controller_name().to_string(),
+                    strategy: s.strategy_name().to_string(),
                 })
                 .collect(),
             duration_seconds: (started.elapsed().as_millis() as f64) / 1000.0,
