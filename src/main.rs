@@ -1,5 +1,6 @@
 mod aws;
 mod backoff;
+mod checks;
 mod ci_context;
 mod cli;
 mod commands;
@@ -12,13 +13,16 @@ mod ecs;
 mod error;
 mod follow;
 mod github_output;
+mod image_reference;
 mod image_update;
 mod judge;
 mod logs;
 mod lookup;
 mod output;
 mod poll;
+mod preflight;
 mod progress;
+mod read_file;
 mod report;
 mod run;
 mod scheduled;
@@ -26,6 +30,7 @@ mod secret;
 mod slack;
 mod task_definition;
 mod template;
+mod usage_error;
 
 fn main() {
     std::process::exit(run::run(std::env::args_os().collect()));
