@@ -288,8 +288,8 @@ impl AwsError {
     }
 }
 
-/// The command's deadline came before AWS answered (the paced HTTP client, `pacing.rs`,
-/// gives up with it; here it becomes the timeout it is).
+/// The command's deadline came before AWS answered: the paced HTTP client (`pacing.rs`)
+/// refuses to wait past it.
 #[derive(Debug)]
 pub struct DeadlineReached;
 
@@ -301,7 +301,7 @@ impl std::fmt::Display for DeadlineReached {
 
 impl std::error::Error for DeadlineReached {}
 
-/// The HTTP client refused to wait past the command's deadline (`pacing.rs`).
+/// The HTTP client refused to wait past the command's deadline.
 fn past_deadline(error: &(dyn std::error::Error + 'static)) -> bool {
     let mut source = Some(error);
     while let Some(cause) = source {
