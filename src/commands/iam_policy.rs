@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 
 use crate::cli::IamPolicyArgs;
 use crate::error::{Error, Result};
+use crate::output::CommandResult;
 use crate::report::Report;
 
 /// `scheduled-tasks` is `deploy --rule / --schedule`: apart, so a deploy without scheduled
@@ -39,12 +40,7 @@ pub fn run(args: &IamPolicyArgs) -> Result<Report> {
     if commands.contains(&"scheduled-tasks") {
         add_events_pass_role(&mut policy, &events_roles);
     }
-    let text = serde_json::to_string_pretty(&policy).expect("JSON values serialize");
-    Ok(Report {
-        json: policy,
-        stdout: vec![text],
-        ..Report::default()
-    })
+    Ok(Report::of(CommandResult::IamPolicy(policy)))
 }
 
 /// The `--command` list checked, with aliases; empty means every command.
@@ -366,7 +362,9 @@ mod tests {
             execution_role_arn: None,
             events_role_arn: vec!["arn:aws:iam::123456789012:role/ecsEventsRole".into()],
         };
-        let policy = run(&args).unwrap().json;
+        let CommandResult::IamPolicy(policy) = run(&args).unwrap().result else {
+            panic!("iam-policy returns its policy");
+        };
         let pass = policy["Statement"]
             .as_array()
             .unwrap()

@@ -9,6 +9,7 @@ mod dry_run;
 mod outcome;
 mod plan;
 mod rolling;
+mod scheduled;
 mod service_deployment;
 mod waiter;
 mod way;
@@ -32,7 +33,6 @@ use crate::ecs::{self, arn_name, ServiceDescription};
 use crate::error::{Error, Result};
 use crate::lookup;
 use crate::report::Report;
-use crate::scheduled;
 use crate::service_deployment_verdict::Goal;
 use crate::task_definition::{self, TaskDefinition};
 

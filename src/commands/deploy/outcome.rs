@@ -12,7 +12,9 @@ use crate::cli::OnPause;
 use crate::context::Context;
 use crate::ecs::{self, arn_name};
 use crate::error::{Error, Result, Signal};
-use crate::output::{self, CodeDeployResult, DeployResult, Paused, PinnedImage, ServiceResult};
+use crate::output::{
+    CodeDeployResult, CommandResult, DeployResult, Paused, PinnedImage, ServiceResult,
+};
 use crate::report::Report;
 use crate::service_deployment_verdict::Goal;
 
@@ -393,26 +395,23 @@ impl Outcome<'_> {
                 to: p.to.clone(),
             })
             .collect();
-        let json = output::to_value(&DeployResult {
+        let mut report = Report::of(CommandResult::Deploy(DeployResult {
             command: self.command,
             result,
             exit_code,
             reason: failure.as_ref().map(ToString::to_string),
             cluster: self.cluster.to_string(),
             region: self.aws.region().to_string(),
-            task_definition: arns.clone().into(),
+            task_definition: arns.into(),
             pinned_images,
             services,
             api_calls: self.aws.calls(),
             duration_seconds: (self.started.elapsed().as_millis() as f64) / 1000.0,
-        });
+            scheduled_targets: None,
+        }));
         let events = self.events.len().saturating_sub(EVENTS_KEPT);
-        Report {
-            json,
-            stdout: arns,
-            failure,
-            log_tail: vec![],
-            events: self.events[events..].to_vec(),
-        }
+        report.failure = failure;
+        report.events = self.events[events..].to_vec();
+        report
     }
 }

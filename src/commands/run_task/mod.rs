@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::image_update::{self, ImageUpdate};
 use crate::logs::{self, Follower};
 use crate::lookup;
-use crate::output::{self, ContainerResult, RunTaskDryRun, RunTaskResult, TaskResult};
+use crate::output::{CommandResult, ContainerResult, RunTaskDryRun, RunTaskResult, TaskResult};
 use crate::poll::{self, Ended, Step};
 use crate::report::Report;
 use crate::task_definition::{self, Change, TaskDefinition};
@@ -541,47 +541,31 @@ fn dry_run_report(
     needs_registration: bool,
     mut request: Value,
 ) -> Report {
-    let mut lines = vec![];
     let pretty = |d: &TaskDefinition| {
         serde_json::to_string_pretty(&d.registration()).expect("JSON values serialize")
     };
     let diff = needs_registration.then(|| diff::unified(&pretty(base), &pretty(definition), 3));
-    if let Some(diff) = &diff {
-        lines.push(format!(
-            "task definition {}: would register a new revision of {}",
-            base.name(),
-            definition.family()
-        ));
-        lines.extend(diff.lines().map(str::to_string));
+    if diff.is_some() {
         request["taskDefinition"] = json!(format!("{} (new revision)", definition.family()));
-    } else if definition.arn() != base.arn() {
-        lines.push(format!(
-            "task definition {}: would reuse {} (identical)",
-            base.name(),
-            definition.name()
-        ));
     }
-    lines.push(format!(
-        "would call RunTask {}",
-        serde_json::to_string(&request).expect("JSON values serialize")
-    ));
     context
         .progress
         .say("dry run: nothing was registered or started");
-    Report {
-        json: output::to_value(&RunTaskDryRun {
-            command: "run-task",
-            result: "dry_run",
-            exit_code: 0,
-            dry_run: true,
-            task_definition: request["taskDefinition"].clone(),
-            registration: needs_registration.then(|| definition.registration()),
-            diff,
-            run_task: request,
-        }),
-        stdout: lines,
-        ..Report::default()
-    }
+    Report::of(CommandResult::RunTaskDryRun(RunTaskDryRun {
+        command: "run-task",
+        result: "dry_run",
+        exit_code: 0,
+        dry_run: true,
+        from: base.arn().to_string(),
+        family: definition.family().to_string(),
+        task_definition: request["taskDefinition"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        registration: needs_registration.then(|| definition.registration()),
+        diff,
+        run_task: request,
+    }))
 }
 
 fn launch_summary(request: &Value) -> String {
@@ -751,7 +735,7 @@ impl Outcome<'_> {
                 ),
             })
             .collect();
-        let json = output::to_value(&RunTaskResult {
+        let mut report = Report::of(CommandResult::RunTask(RunTaskResult {
             command: "run-task",
             result: result.to_string(),
             exit_code: failure.as_ref().map_or(0, Error::code),
@@ -761,14 +745,10 @@ impl Outcome<'_> {
             task_definition: self.definition.arn().to_string(),
             tasks,
             duration_seconds: (self.started.elapsed().as_millis() as f64) / 1000.0,
-        });
-        Report {
-            json,
-            stdout: self.tasks.iter().map(|t| t.task_arn.clone()).collect(),
-            failure,
-            log_tail: self.log_tail,
-            events: vec![],
-        }
+        }));
+        report.failure = failure;
+        report.log_tail = self.log_tail;
+        report
     }
 }
 
