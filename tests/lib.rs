@@ -13,3 +13,4 @@ mod notify;
 
 mod run_task;
 mod scheduled;
+mod summary;
