@@ -170,6 +170,8 @@ start_moto() {
 
 @test "migrate then deploy through the action against moto: task-arn, task-definition-arn, deployment-id" {
   start_moto
+  # As the runner does: both steps append their Markdown summary to the job summary.
+  export GITHUB_STEP_SUMMARY="$BATS_TEST_TMPDIR/step_summary.md"
   cat >"$BATS_TEST_TMPDIR/ecs-ship.toml" <<'TOML'
 region = "us-east-1"
 [env.demo]
@@ -201,4 +203,8 @@ TOML
   # The migration and the service run one revision.
   [ "$(out task-definition-arn)" = "$migrated" ]
   [ "$(out task-arn)" = "" ]
+  cat "$GITHUB_STEP_SUMMARY"
+  grep -q '^### ✅ ecs-ship run-task: succeeded$' "$GITHUB_STEP_SUMMARY"
+  grep -q '^### ✅ ecs-ship deploy: succeeded$' "$GITHUB_STEP_SUMMARY"
+  grep -q '^| shop-web | `shop-web:[0-9]*` | ✅ succeeded |' "$GITHUB_STEP_SUMMARY"
 }
