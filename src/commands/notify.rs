@@ -236,64 +236,9 @@ async fn deliver(
         allow_missing: settings.allow_missing,
     };
     // The message is built (and a bad template reported) even when it is not due.
-    let payload = match (&settings.template, text) {
-        (Some(_), Some(_)) => {
-            return Err(Error::Usage(
-                "--text and --template cannot be combined: the template is the whole message"
-                    .into(),
-            ))
-        }
-        (Some(path), None) => {
-            let name = path.display().to_string();
-            let source = std::fs::read_to_string(path)
-                .map_err(|e| Error::input(format!("cannot read the template {name}: {e}")))?;
-            let mut payload = template::render(&name, &source, &variables)?;
-            if payload.get("text").is_none() {
-                // Slack shows `text` in notifications when a message has blocks.
-                payload["text"] = json!(message::headline(status, ci, summary));
-            }
-            payload
-        }
-        (None, Some(text)) => {
-            let text = template::expand_text(text, &variables)?;
-            let text = if mentions.is_empty() {
-                text
-            } else {
-                format!("{} {text}", mentions.join(" "))
-            };
-            json!({ "text": text })
-        }
-        (None, None) => message::build(status, ci, summary, &mentions),
-    };
-
-    let wanted = matches!(
-        (settings.event, status),
-        (NotifyEvent::Always, _)
-            | (NotifyEvent::Pass, NotifyStatus::Pass)
-            | (NotifyEvent::Fail, NotifyStatus::Fail)
-    );
-    if !wanted {
-        let why = format!(
-            "--event {}: not posting a `{}` message",
-            event_name(settings.event),
-            status_word(status)
-        );
-        progress.say(format_args!("Slack: {why}"));
+    let payload = payload(context, status, ci, summary, text, &mentions, &variables)?;
+    if let Some(why) = not_due(context, status, ci, pattern.as_ref()) {
         return Ok(Delivery::Skipped(why));
-    }
-    if let Some(pattern) = &pattern {
-        let skip = match ci.git_ref() {
-            Some(branch) if pattern.is_match(branch) => None,
-            Some(branch) => Some(format!(
-                "branch `{branch}` does not match --branch-pattern `{}`",
-                settings.branch_pattern.as_deref().unwrap_or_default()
-            )),
-            None => Some("no branch is known to match --branch-pattern against".to_string()),
-        };
-        if let Some(why) = skip {
-            progress.say(format_args!("Slack: {why}; not posting"));
-            return Ok(Delivery::Skipped(why));
-        }
     }
 
     let destination = destination(context, env)?;
@@ -318,6 +263,89 @@ async fn deliver(
         destination: slack.destination().clone(),
         messages,
     })
+}
+
+/// The message: the `--template`, the `--text`, or the built-in one.
+fn payload(
+    context: &Context,
+    status: NotifyStatus,
+    ci: &CiContext,
+    summary: &Summary,
+    text: Option<&str>,
+    mentions: &[String],
+    variables: &Variables,
+) -> Result<serde_json::Value> {
+    let settings = &context.global.slack;
+    Ok(match (&settings.template, text) {
+        (Some(_), Some(_)) => {
+            return Err(Error::Usage(
+                "--text and --template cannot be combined: the template is the whole message"
+                    .into(),
+            ))
+        }
+        (Some(path), None) => {
+            let name = path.display().to_string();
+            let source = std::fs::read_to_string(path)
+                .map_err(|e| Error::input(format!("cannot read the template {name}: {e}")))?;
+            let mut payload = template::render(&name, &source, variables)?;
+            if payload.get("text").is_none() {
+                // Slack shows `text` in notifications when a message has blocks.
+                payload["text"] = json!(message::headline(status, ci, summary));
+            }
+            payload
+        }
+        (None, Some(text)) => {
+            let text = template::expand_text(text, variables)?;
+            let text = if mentions.is_empty() {
+                text
+            } else {
+                format!("{} {text}", mentions.join(" "))
+            };
+            json!({ "text": text })
+        }
+        (None, None) => message::build(status, ci, summary, mentions),
+    })
+}
+
+/// Why a message is not due (`--event`, `--branch-pattern`), said on the way; none when it is.
+fn not_due(
+    context: &Context,
+    status: NotifyStatus,
+    ci: &CiContext,
+    pattern: Option<&Regex>,
+) -> Option<String> {
+    let settings = &context.global.slack;
+    let progress = &context.progress;
+    let wanted = matches!(
+        (settings.event, status),
+        (NotifyEvent::Always, _)
+            | (NotifyEvent::Pass, NotifyStatus::Pass)
+            | (NotifyEvent::Fail, NotifyStatus::Fail)
+    );
+    if !wanted {
+        let why = format!(
+            "--event {}: not posting a `{}` message",
+            event_name(settings.event),
+            status_word(status)
+        );
+        progress.say(format_args!("Slack: {why}"));
+        return Some(why);
+    }
+    if let Some(pattern) = pattern {
+        let skip = match ci.git_ref() {
+            Some(branch) if pattern.is_match(branch) => None,
+            Some(branch) => Some(format!(
+                "branch `{branch}` does not match --branch-pattern `{}`",
+                settings.branch_pattern.as_deref().unwrap_or_default()
+            )),
+            None => Some("no branch is known to match --branch-pattern against".to_string()),
+        };
+        if let Some(why) = skip {
+            progress.say(format_args!("Slack: {why}; not posting"));
+            return Some(why);
+        }
+    }
+    None
 }
 
 fn event_name(event: NotifyEvent) -> &'static str {

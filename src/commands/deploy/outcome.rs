@@ -281,88 +281,89 @@ impl Outcome<'_> {
         None
     }
 
+    /// What became of one service's deployment (and its rollback).
+    fn service_result(&self, i: usize, watch: &Watch) -> ServiceResult {
+        let (result, reason) = self.results[i]
+            .clone()
+            .map(|(status, reason)| (status.as_str().to_string(), reason))
+            .unwrap_or_default();
+        let rollback = self.rollbacks[i].as_ref();
+        let native = watch.follow.native();
+        let deployment = native.and_then(|n| n.last.as_ref());
+        let paused = match &watch.verdict {
+            Some(Verdict::Paused(pause)) => Some(Paused {
+                stage: pause.stage.clone(),
+                hook_id: pause.hook_id.clone(),
+                expires_at: pause.expires_at.map(service_deployment::utc),
+                timeout_action: pause.timeout_action.clone(),
+                hooks_waiting: pause.waiting.clone(),
+                continue_command: native.map(|n| n.continue_command.clone()).or_else(|| {
+                    watch
+                        .follow
+                        .codedeploy()
+                        .map(|c| c.continue_command.clone())
+                }),
+            }),
+            _ => None,
+        };
+        let not_waited_for = match &watch.verdict {
+            Some(Verdict::TrafficShifted(text)) => Some(text.clone()),
+            _ => None,
+        };
+        ServiceResult {
+            service: watch.name.clone(),
+            cluster: self.cluster.to_string(),
+            deployment_id: watch.deployment_id.clone(),
+            rollout_state: watch.deployment().and_then(|d| d.rollout_state.clone()),
+            result,
+            reason,
+            desired_count: watch.last.desired_count,
+            running_count: watch.last.running_count,
+            task_definition: watch.task_definition.clone(),
+            previous_task_definition: self.previous[i].clone(),
+            rolled_back_to: rollback.map(|(to, _, _)| to.clone()),
+            rollback_result: rollback.map(|(_, result, _)| result.as_str().to_string()),
+            console_url: ecs::console_url(
+                self.aws.region(),
+                self.cluster,
+                &format!("services/{}/deployments", watch.name),
+            ),
+            deployment_controller: watch
+                .last
+                .deployment_controller
+                .clone()
+                .unwrap_or_else(|| "ECS".into()),
+            strategy: watch
+                .last
+                .strategy
+                .clone()
+                .unwrap_or_else(|| "ROLLING".into()),
+            service_deployment_arn: native
+                .map(|n| n.arn.clone())
+                .or(watch.service_deployment_arn.clone()),
+            service_deployment_status: deployment.map(|d| d.status.clone()),
+            lifecycle_stage: deployment.and_then(|d| d.lifecycle_stage.clone()),
+            paused,
+            not_waited_for,
+            codedeploy: watch.follow.codedeploy().map(|c| CodeDeployResult {
+                application: c.group.application.clone(),
+                deployment_group: c.group.name.clone(),
+                deployment_id: c.original_id.clone(),
+                status: c.last.as_ref().map(|d| d.status.clone()),
+                rollback_deployment_id: c
+                    .last
+                    .as_ref()
+                    .and_then(|d| d.rollback_deployment_id.clone()),
+            }),
+        }
+    }
+
     pub fn report(self, watches: &[Watch], failure: Option<Error>) -> Report {
         let exit_code = failure.as_ref().map_or(0, Error::code);
         let services = watches
             .iter()
             .enumerate()
-            .map(|(i, watch)| {
-                let (result, reason) = self.results[i]
-                    .clone()
-                    .map(|(status, reason)| (status.as_str().to_string(), reason))
-                    .unwrap_or_default();
-                let rollback = self.rollbacks[i].as_ref();
-                let native = watch.follow.native();
-                let deployment = native.and_then(|n| n.last.as_ref());
-                let paused = match &watch.verdict {
-                    Some(Verdict::Paused(pause)) => Some(Paused {
-                        stage: pause.stage.clone(),
-                        hook_id: pause.hook_id.clone(),
-                        expires_at: pause.expires_at.map(service_deployment::utc),
-                        timeout_action: pause.timeout_action.clone(),
-                        hooks_waiting: pause.waiting.clone(),
-                        continue_command: native.map(|n| n.continue_command.clone()).or_else(
-                            || {
-                                watch
-                                    .follow
-                                    .codedeploy()
-                                    .map(|c| c.continue_command.clone())
-                            },
-                        ),
-                    }),
-                    _ => None,
-                };
-                let not_waited_for = match &watch.verdict {
-                    Some(Verdict::TrafficShifted(text)) => Some(text.clone()),
-                    _ => None,
-                };
-                ServiceResult {
-                    service: watch.name.clone(),
-                    cluster: self.cluster.to_string(),
-                    deployment_id: watch.deployment_id.clone(),
-                    rollout_state: watch.deployment().and_then(|d| d.rollout_state.clone()),
-                    result,
-                    reason,
-                    desired_count: watch.last.desired_count,
-                    running_count: watch.last.running_count,
-                    task_definition: watch.task_definition.clone(),
-                    previous_task_definition: self.previous[i].clone(),
-                    rolled_back_to: rollback.map(|(to, _, _)| to.clone()),
-                    rollback_result: rollback.map(|(_, result, _)| result.as_str().to_string()),
-                    console_url: ecs::console_url(
-                        self.aws.region(),
-                        self.cluster,
-                        &format!("services/{}/deployments", watch.name),
-                    ),
-                    deployment_controller: watch
-                        .last
-                        .deployment_controller
-                        .clone()
-                        .unwrap_or_else(|| "ECS".into()),
-                    strategy: watch
-                        .last
-                        .strategy
-                        .clone()
-                        .unwrap_or_else(|| "ROLLING".into()),
-                    service_deployment_arn: native
-                        .map(|n| n.arn.clone())
-                        .or(watch.service_deployment_arn.clone()),
-                    service_deployment_status: deployment.map(|d| d.status.clone()),
-                    lifecycle_stage: deployment.and_then(|d| d.lifecycle_stage.clone()),
-                    paused,
-                    not_waited_for,
-                    codedeploy: watch.follow.codedeploy().map(|c| CodeDeployResult {
-                        application: c.group.application.clone(),
-                        deployment_group: c.group.name.clone(),
-                        deployment_id: c.original_id.clone(),
-                        status: c.last.as_ref().map(|d| d.status.clone()),
-                        rollback_deployment_id: c
-                            .last
-                            .as_ref()
-                            .and_then(|d| d.rollback_deployment_id.clone()),
-                    }),
-                }
-            })
+            .map(|(i, watch)| self.service_result(i, watch))
             .collect();
         let mut arns: Vec<String> = vec![];
         for watch in watches {
