@@ -9,7 +9,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::aws::{Aws, ErrorKind, SCHEDULE_READ_ONLY_FIELDS};
+use crate::aws::{Aws, AwsError, ErrorKind, SCHEDULE_READ_ONLY_FIELDS};
 use crate::ecs::arn_name;
 use crate::error::{Error, Result};
 use crate::output::{
@@ -178,15 +178,16 @@ pub async fn read(aws: &Aws, references: &[Reference], progress: &Progress) -> R
                 },
             )
         };
+        let refused = |e: AwsError| match e.kind() {
+            ErrorKind::NotFound => not_found(&e.message),
+            _ => e.into(),
+        };
         let found: Vec<Target> = match reference.kind {
             Kind::Rule => {
                 let listed = aws
                     .list_targets_by_rule(&reference.group, &reference.name)
                     .await
-                    .map_err(|e| match e.kind() {
-                        ErrorKind::NotFound => not_found(&e.message),
-                        _ => e.into(),
-                    })?;
+                    .map_err(refused)?;
                 let all = listed.len();
                 let ecs: Vec<Target> = listed
                     .into_iter()
@@ -213,10 +214,7 @@ pub async fn read(aws: &Aws, references: &[Reference], progress: &Progress) -> R
                 let json = aws
                     .get_schedule(&reference.group, &reference.name)
                     .await
-                    .map_err(|e| match e.kind() {
-                        ErrorKind::NotFound => not_found(&e.message),
-                        _ => e.into(),
-                    })?;
+                    .map_err(refused)?;
                 let task_definition = json
                     .get("Target")
                     .and_then(Value::as_object)
