@@ -116,6 +116,27 @@ pub fn parse_image_name_updates(text: &str) -> Result<Vec<ImageUpdate>> {
     Ok(updates)
 }
 
+/// `--image` (each `CONTAINER=IMAGE`, or tag-only `CONTAINER=:TAG`) and
+/// `--container-image-name-updates`, as `deploy` and `run-task` both take them: the full images
+/// as [`Change::image`]s, the rest as updates resolved against each container's current image.
+pub fn parse_flags(
+    images: &[String],
+    name_updates: Option<&str>,
+) -> Result<(Vec<Change>, Vec<ImageUpdate>)> {
+    let mut changes = vec![];
+    let mut updates = vec![];
+    for spec in images.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        match tag_only(spec)? {
+            Some(update) => updates.push(update),
+            None => changes.push(Change::image(spec)?),
+        }
+    }
+    if let Some(text) = name_updates {
+        updates.extend(parse_image_name_updates(text)?);
+    }
+    Ok((changes, updates))
+}
+
 /// `--image CONTAINER=:TAG`: the tag-only form, resolved against the container's current
 /// repository. `None` for a full `CONTAINER=IMAGE` (a [`Change::image`]).
 pub fn tag_only(spec: &str) -> Result<Option<ImageUpdate>> {
@@ -254,5 +275,30 @@ mod tests {
             let error = tag_only(bad).unwrap_err().to_string();
             assert!(error.contains("CONTAINER=:TAG"), "{bad}: {error}");
         }
+    }
+
+    #[test]
+    fn image_flags_split_into_full_images_and_updates() {
+        let images = [
+            format!("web={REPO}:v2"),
+            "worker=:v3".to_string(),
+            "  ".to_string(),
+        ];
+        let (changes, updates) = parse_flags(&images, Some("container=cron,tag=v4")).unwrap();
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].container(), "web");
+        let named: Vec<_> = updates
+            .iter()
+            .map(|u| (u.container.as_str(), u.flag))
+            .collect();
+        assert_eq!(
+            named,
+            [
+                ("worker", "--image"),
+                ("cron", "--container-image-name-updates")
+            ]
+        );
+        assert!(parse_flags(&["web=:".into()], None).is_err());
+        assert!(parse_flags(&[], Some("tag=v1")).is_err());
     }
 }

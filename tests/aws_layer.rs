@@ -10,28 +10,17 @@ use serde_json::{json, Value};
 use wiremock::matchers::{body_string_contains, method};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::run_task::{
+use crate::support::aws::{ecs, logs, mount, ok, requests, sequence, ECS};
+use crate::support::ecs::register_8;
+use crate::support::proxy::FlakyProxy;
+use crate::support::tasks::{
     cluster, described, migrate, no_log_stream, run_task, started, stopped, task, TASK, TD,
 };
-use crate::support::aws::{ecs, logs, mount, ok, requests, sequence, ECS};
-use crate::support::proxy::FlakyProxy;
 
 const FUTURE_FIELD: &str =
     r#""aFieldFromTheFuture":{"nested":[1,2.5,"three",null,true],"order":{"z":1,"a":2}}"#;
 const FUTURE_CONTAINER_FIELD: &str =
     r#""containerFieldFromTheFuture":{"mode":"strict","levels":[3,1,2]}"#;
-
-/// RegisterTaskDefinition: answers with what it was given as revision 8.
-struct Register;
-
-impl Respond for Register {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let mut body: Value = serde_json::from_slice(&request.body).unwrap();
-        body["taskDefinitionArn"] = json!(TD.replace(":7", ":8"));
-        body["revision"] = json!(8);
-        ok(json!({ "taskDefinition": body, "tags": [] }))
-    }
-}
 
 #[tokio::test]
 async fn unknown_top_level_and_container_fields_survive_byte_for_byte() {
@@ -41,7 +30,7 @@ async fn unknown_top_level_and_container_fields_survive_byte_for_byte() {
     let server = MockServer::start().await;
     let raw = ResponseTemplate::new(200).set_body_raw(live, "application/x-amz-json-1.1");
     mount(&server, ecs("DescribeTaskDefinition"), raw).await;
-    mount(&server, ecs("RegisterTaskDefinition"), Register).await;
+    mount(&server, ecs("RegisterTaskDefinition"), register_8()).await;
     mount(&server, ecs("RunTask"), started()).await;
     mount(
         &server,

@@ -9,20 +9,14 @@ use wiremock::matchers::body_partial_json;
 use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
 use crate::support::aws::{
-    ecr, ecs, missing_image_tag, missing_service, mount, ok, requests, sequence, throttled,
+    count, ecr, ecs, missing_image_tag, missing_service, mount, ok, requests, sequence, throttled,
     unknown_task_definition, ECR, ECS,
 };
-use crate::support::Test;
-
-const ACCOUNT: &str = "123456789012";
-const REPO: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app";
-const DIGEST: &str = "sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae";
-const OLD_TD: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:7";
-const NEW_TD: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:8";
-
-fn service_arn(name: &str) -> String {
-    format!("arn:aws:ecs:us-east-1:{ACCOUNT}:service/prod/{name}")
-}
+use crate::support::ecs::{
+    app_v2_in_ecr, deployment, event, in_prod, register_8, service, services, settled, ACCOUNT,
+    CIRCUIT_BREAKER, DIGEST, NEW_TD, OLD_TD, PROD_WEB, REPO,
+};
+use crate::support::{github_outputs, Test};
 
 /// The live revision: every kind of field a real one has, read-only ones included.
 fn rich_definition() -> Value {
@@ -78,68 +72,11 @@ impl Respond for Definitions {
     }
 }
 
-/// RegisterTaskDefinition: answers with what it was given as revision 8.
-struct Register;
-
-impl Respond for Register {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let mut body: Value = serde_json::from_slice(&request.body).unwrap();
-        let tags = body
-            .as_object_mut()
-            .unwrap()
-            .remove("tags")
-            .unwrap_or(json!([]));
-        body["taskDefinitionArn"] = json!(NEW_TD);
-        body["revision"] = json!(8);
-        body["status"] = json!("ACTIVE");
-        ok(json!({ "taskDefinition": body, "tags": tags }))
-    }
-}
-
-fn deployment(
-    id: &str,
-    status: &str,
-    td: &str,
-    running: i64,
-    desired: i64,
-    rollout: &str,
-) -> Value {
-    json!({
-        "id": id, "status": status, "taskDefinition": td, "desiredCount": desired,
-        "runningCount": running, "pendingCount": desired - running, "failedTasks": 0,
-        "rolloutState": rollout, "rolloutStateReason": format!("ECS deployment {id} {rollout}."),
-        "createdAt": 1700000100.0, "updatedAt": 1700000100.0,
-    })
-}
-
-fn event(id: &str, message: &str) -> Value {
-    json!({ "id": id, "createdAt": 1700000000.0, "message": message })
-}
-
-fn service(name: &str, td: &str, deployments: Vec<Value>, events: Vec<Value>) -> Value {
-    json!({
-        "serviceName": name, "serviceArn": service_arn(name), "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/prod",
-        "status": "ACTIVE", "taskDefinition": td, "desiredCount": 2, "runningCount": 2, "pendingCount": 0,
-        "deployments": deployments, "events": events,
-    })
-}
-
-fn services(list: Vec<Value>) -> ResponseTemplate {
-    ok(json!({ "services": list, "failures": [] }))
-}
-
 fn steady_old() -> Value {
-    service(
+    settled(
         "web",
         OLD_TD,
-        vec![deployment(
-            "ecs-svc/old",
-            "PRIMARY",
-            OLD_TD,
-            2,
-            2,
-            "COMPLETED",
-        )],
+        "ecs-svc/old",
         vec![event("e1", "(service web) has reached a steady state.")],
     )
 }
@@ -173,19 +110,7 @@ fn half_rolled() -> ResponseTemplate {
 
 /// A poll after a rollback: deployment ecs-svc/back of web:7 has completed.
 fn rolled_back(events: Vec<Value>) -> ResponseTemplate {
-    services(vec![service(
-        "web",
-        OLD_TD,
-        vec![deployment(
-            "ecs-svc/back",
-            "PRIMARY",
-            OLD_TD,
-            2,
-            2,
-            "COMPLETED",
-        )],
-        events,
-    )])
+    services(vec![settled("web", OLD_TD, "ecs-svc/back", events)])
 }
 
 /// Cluster `prod` with service `web` on web:7 (`rich_definition`, also the family's latest) and
@@ -206,9 +131,7 @@ impl Cluster {
             describe_services: Box::new(sequence(answers)),
             latest: rich_definition(),
             update_service: Box::new(updated()),
-            describe_images: ok(
-                json!({ "imageDetails": [{ "registryId": ACCOUNT, "repositoryName": "app", "imageDigest": DIGEST, "imageTags": ["v2"] }] }),
-            ),
+            describe_images: app_v2_in_ecr(),
         }
     }
 
@@ -254,7 +177,7 @@ impl Cluster {
             Definitions { latest },
         )
         .await;
-        mount(&server, ecs("RegisterTaskDefinition"), Register).await;
+        mount(&server, ecs("RegisterTaskDefinition"), register_8()).await;
         let update_service = move |r: &Request| update_service.respond(r);
         mount(&server, ecs("UpdateService"), update_service).await;
         mount(&server, ecr("DescribeImages"), describe_images).await;
@@ -268,36 +191,20 @@ async fn scenario(polls: Vec<ResponseTemplate>) -> MockServer {
 }
 
 fn completed(events: Vec<Value>) -> ResponseTemplate {
-    services(vec![service(
-        "web",
-        NEW_TD,
-        vec![deployment(
-            "ecs-svc/new",
-            "PRIMARY",
-            NEW_TD,
-            2,
-            2,
-            "COMPLETED",
-        )],
-        events,
-    )])
+    services(vec![settled("web", NEW_TD, "ecs-svc/new", events)])
 }
 
 /// `deploy` of service `web` in cluster `prod` against `endpoint`, polling every `poll_interval`.
 fn deploy_web(endpoint: &str, poll_interval: &str) -> Test {
-    Test::new().endpoint(endpoint).args([
-        "deploy",
-        "--cluster",
-        "prod",
-        "--service",
-        "web",
-        "--poll-interval",
-        poll_interval,
-    ])
+    Test::new()
+        .endpoint(endpoint)
+        .arg("deploy")
+        .args(PROD_WEB)
+        .args(["--poll-interval", poll_interval])
 }
 
 fn deploy(server: &MockServer) -> Test {
-    deploy_web(&server.uri(), "100ms")
+    in_prod(server, "deploy", "web")
 }
 
 /// `deploy` of image app:v2 from ECR into container `app`.
@@ -320,10 +227,6 @@ async fn assert_changed_nothing(server: &MockServer, case: &str) {
         "{case}"
     );
     assert_eq!(count(server, ECS, "UpdateService").await, 0, "{case}");
-}
-
-async fn count(server: &MockServer, prefix: &str, action: &str) -> usize {
-    requests(server, prefix, action).await.len()
 }
 
 #[tokio::test]
@@ -419,7 +322,7 @@ async fn json_output_reports_each_service() {
 #[tokio::test]
 async fn circuit_breaker_failure_exits_3_at_the_first_poll() {
     let mut failed = deployment("ecs-svc/new", "PRIMARY", NEW_TD, 0, 2, "FAILED");
-    failed["rolloutStateReason"] = json!("ECS deployment circuit breaker: tasks failed to start.");
+    failed["rolloutStateReason"] = json!(CIRCUIT_BREAKER);
     let server = scenario(vec![services(vec![rolling(failed, 2, vec![])])]).await;
     let output = deploy_app_v2(&server).run().await;
     output
@@ -593,7 +496,7 @@ async fn timeout_flag_bounds_the_wait_too() {
 #[tokio::test]
 async fn rollback_on_failure_returns_to_the_previous_revision_and_still_exits_3() {
     let mut failed = deployment("ecs-svc/new", "PRIMARY", NEW_TD, 0, 2, "FAILED");
-    failed["rolloutStateReason"] = json!("ECS deployment circuit breaker: tasks failed to start.");
+    failed["rolloutStateReason"] = json!(CIRCUIT_BREAKER);
     let server = Cluster::new(vec![
         services(vec![rolling(failed, 2, vec![])]),
         rolled_back(vec![event(
@@ -650,15 +553,9 @@ async fn rollback_on_timeout_keeps_exit_124() {
         .start()
         .await;
     let output = deploy(&server)
-        .args([
-            "--image",
-            "app=nginx:2",
-            "--max-poll-attempts",
-            "2",
-            "--rollback-on-failure",
-            "--output",
-            "json",
-        ])
+        .args(["--image", "app=nginx:2"])
+        .args(["--max-poll-attempts", "2", "--rollback-on-failure"])
+        .args(["--output", "json"])
         .run()
         .await;
     let json = output.status(124).json();
@@ -754,19 +651,7 @@ impl Respond for Fleet {
                 *seen += 1;
                 let id = format!("ecs-svc/{name}-new");
                 let mut s = match *seen {
-                    1 => service(
-                        &name,
-                        OLD_TD,
-                        vec![deployment(
-                            "ecs-svc/old",
-                            "PRIMARY",
-                            OLD_TD,
-                            2,
-                            2,
-                            "COMPLETED",
-                        )],
-                        vec![],
-                    ),
+                    1 => settled(&name, OLD_TD, "ecs-svc/old", vec![]),
                     2 if name == self.failing => service(
                         &name,
                         NEW_TD,
@@ -782,12 +667,7 @@ impl Respond for Fleet {
                         ],
                         vec![],
                     ),
-                    _ => service(
-                        &name,
-                        NEW_TD,
-                        vec![deployment(&id, "PRIMARY", NEW_TD, 2, 2, "COMPLETED")],
-                        vec![],
-                    ),
+                    _ => settled(&name, NEW_TD, &id, vec![]),
                 };
                 s["serviceName"] = json!(name);
                 s
@@ -821,21 +701,8 @@ async fn many_services_roll_in_parallel_with_batched_polling_and_their_own_verdi
         .start()
         .await;
     let names: Vec<String> = (1..=12).map(|i| format!("svc-{i:02}")).collect();
-    let output = Test::new()
-        .endpoint(&server.uri())
-        .args([
-            "deploy",
-            "--cluster",
-            "prod",
-            "--service",
-            &names.join(","),
-            "--image",
-            "app=nginx:2",
-            "--poll-interval",
-            "100ms",
-            "--output",
-            "json",
-        ])
+    let output = in_prod(&server, "deploy", &names.join(","))
+        .args(["--image", "app=nginx:2", "--output", "json"])
         .run()
         .await;
     let json = output.status(3).json();
@@ -1058,13 +925,10 @@ async fn container_image_name_updates_in_the_orb_format() {
         .run()
         .await
         .status(0);
-    let registered = &registered(&server).await;
+    let containers = &registered(&server).await["containerDefinitions"];
+    assert_eq!(containers[0]["image"], format!("{REPO}:v2"));
     assert_eq!(
-        registered["containerDefinitions"][0]["image"],
-        format!("{REPO}:v2")
-    );
-    assert_eq!(
-        registered["containerDefinitions"][1]["image"],
+        containers[1]["image"],
         rich_definition()["containerDefinitions"][1]["image"]
     );
 }
@@ -1080,7 +944,7 @@ async fn github_output_gets_the_deployment_and_task_definition() {
         .run()
         .await
         .status(0);
-    let outputs = crate::run_task::github_outputs(&file);
+    let outputs = github_outputs(&file);
     assert_eq!(outputs["deployment-id"], "ecs-svc/new");
     assert_eq!(outputs["task-definition-arn"], NEW_TD);
     assert_eq!(outputs["task-arn"], "");
@@ -1116,15 +980,9 @@ async fn task_definition_file_expands_variables() {
         .run()
         .await
         .status(0);
-    let registered = &registered(&server).await;
-    assert_eq!(
-        registered["containerDefinitions"][0]["image"],
-        format!("{REPO}@{DIGEST}")
-    );
-    assert_eq!(
-        registered["containerDefinitions"][0]["command"],
-        json!(["sh", "-c", "echo $HOME"])
-    );
+    let app = &registered(&server).await["containerDefinitions"][0];
+    assert_eq!(app["image"], format!("{REPO}@{DIGEST}"));
+    assert_eq!(app["command"], json!(["sh", "-c", "echo $HOME"]));
 }
 
 #[tokio::test]
@@ -1174,17 +1032,8 @@ async fn an_unknown_service_is_an_error_at_once() {
         .describe_services(missing_service("prod", "nope"))
         .start()
         .await;
-    let output = Test::new()
-        .endpoint(&server.uri())
-        .args([
-            "deploy",
-            "--cluster",
-            "prod",
-            "--service",
-            "nope",
-            "--image",
-            "app=nginx:2",
-        ])
+    let output = in_prod(&server, "deploy", "nope")
+        .args(["--image", "app=nginx:2"])
         .run()
         .await;
     output
@@ -1197,15 +1046,9 @@ async fn an_unknown_service_is_an_error_at_once() {
 #[tokio::test]
 async fn rollback_needs_waiting() {
     Test::new()
-        .args([
-            "deploy",
-            "--cluster",
-            "prod",
-            "--service",
-            "web",
-            "--rollback-on-failure",
-            "--no-wait",
-        ])
+        .arg("deploy")
+        .args(PROD_WEB)
+        .args(["--rollback-on-failure", "--no-wait"])
         .run()
         .await
         .status(2)

@@ -2,110 +2,46 @@
 //! scripted ECS and CodeDeploy answers (wiremock) shaped as the SDK models them. moto
 //! implements no CodeDeploy.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use serde_json::{json, Value};
-use wiremock::{MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{MockServer, Request};
 
 use crate::support::aws::{aws_error, codedeploy, ecs, mount, ok, requests, CODEDEPLOY, ECS};
+use crate::support::codedeploy::{deployment_info, group_info, Deployments};
+use crate::support::ecs::{
+    app_definition, definition_answer, register_8, service, services, ship, with, NEW_TD, OLD_TD,
+};
 use crate::support::Test;
 
-const OLD_TD: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:7";
-const NEW_TD: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:8";
-
 /// Service `web` on the CODE_DEPLOY controller, its PRIMARY task set behind a load balancer.
-fn service() -> Value {
-    json!({
-        "serviceName": "web", "serviceArn": "arn:aws:ecs:us-east-1:123456789012:service/prod/web",
-        "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/prod",
-        "status": "ACTIVE", "taskDefinition": OLD_TD, "desiredCount": 2, "runningCount": 2, "pendingCount": 0,
-        "deploymentController": {"type": "CODE_DEPLOY"},
-        "loadBalancers": [{"targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-blue/1",
-            "containerName": "app", "containerPort": 8080}],
-        "taskSets": [{
-            "id": "ecs-svc/111", "status": "PRIMARY", "taskDefinition": OLD_TD,
-            "computedDesiredCount": 2, "pendingCount": 0, "runningCount": 2,
-            "launchType": "FARGATE", "platformVersion": "1.4.0",
-            "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-a", "subnet-b"],
-                "securityGroups": ["sg-1"], "assignPublicIp": "DISABLED"}},
-            "loadBalancers": [{"targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-blue/1",
-                "containerName": "app", "containerPort": 8080}],
-        }],
-        "deployments": [], "events": [],
-    })
-}
-
-fn group_info(application: &str, group: &str, cluster: &str, service: &str) -> Value {
-    json!({
-        "applicationName": application, "deploymentGroupId": "dg-1", "deploymentGroupName": group,
-        "deploymentConfigName": "CodeDeployDefault.ECSAllAtOnce", "computePlatform": "ECS",
-        "serviceRoleArn": "arn:aws:iam::123456789012:role/codedeploy",
-        "ecsServices": [{"serviceName": service, "clusterName": cluster}],
-    })
-}
-
-/// GetDeployment: for each deployment id, its answers in turn (the last one repeats).
-struct Deployments(Mutex<HashMap<String, Vec<Value>>>);
-
-impl Respond for Deployments {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let body: Value = serde_json::from_slice(&request.body).unwrap();
-        let id = body["deploymentId"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        let mut answers = self.0.lock().unwrap();
-        let Some(queue) = answers.get_mut(&id) else {
-            return aws_error(400, "DeploymentDoesNotExistException", "no such deployment");
-        };
-        let info = if queue.len() > 1 {
-            queue.remove(0)
-        } else {
-            queue[0].clone()
-        };
-        ok(json!({ "deploymentInfo": info }))
-    }
-}
-
-fn info(id: &str, status: &str) -> Value {
-    json!({
-        "applicationName": "web-app", "deploymentGroupName": "web-dg", "deploymentId": id,
-        "status": status, "computePlatform": "ECS", "createTime": 1_700_000_000.0,
-        "deploymentConfigName": "CodeDeployDefault.ECSAllAtOnce",
-    })
+fn code_deploy_service() -> Value {
+    let load_balancers = json!([{"targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-blue/1",
+        "containerName": "app", "containerPort": 8080}]);
+    with(
+        service("web", OLD_TD, vec![], vec![]),
+        json!({
+            "deploymentController": {"type": "CODE_DEPLOY"},
+            "loadBalancers": load_balancers,
+            "taskSets": [{
+                "id": "ecs-svc/111", "status": "PRIMARY", "taskDefinition": OLD_TD,
+                "computedDesiredCount": 2, "pendingCount": 0, "runningCount": 2,
+                "launchType": "FARGATE", "platformVersion": "1.4.0",
+                "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-a", "subnet-b"],
+                    "securityGroups": ["sg-1"], "assignPublicIp": "DISABLED"}},
+                "loadBalancers": load_balancers,
+            }],
+        }),
+    )
 }
 
 /// Cluster `prod` with `web` on CODE_DEPLOY; CodeDeploy knows applications `other` and
 /// `web-app` (whose group `web-dg` deploys prod/web); GetDeployment answers `deployments`.
 async fn world(deployments: Vec<(&str, Vec<Value>)>) -> MockServer {
     let server = MockServer::start().await;
-    mount(
-        &server,
-        ecs("DescribeServices"),
-        ok(json!({ "services": [service()], "failures": [] })),
-    )
-    .await;
-    mount(
-        &server,
-        ecs("DescribeTaskDefinition"),
-        ok(json!({ "taskDefinition": {
-            "taskDefinitionArn": OLD_TD, "family": "web", "revision": 7, "status": "ACTIVE",
-            "containerDefinitions": [{"name": "app", "image": "nginx:1", "essential": true, "memory": 256}]
-        }, "tags": [] })),
-    )
-    .await;
-    mount(
-        &server,
-        ecs("RegisterTaskDefinition"),
-        |request: &Request| {
-            let mut body: Value = serde_json::from_slice(&request.body).unwrap();
-            body["taskDefinitionArn"] = json!(NEW_TD);
-            body["revision"] = json!(8);
-            ok(json!({ "taskDefinition": body, "tags": [] }))
-        },
-    )
-    .await;
+    let described = services(vec![code_deploy_service()]);
+    mount(&server, ecs("DescribeServices"), described).await;
+    let web_7 = definition_answer(app_definition("web", 7, "nginx:1"));
+    mount(&server, ecs("DescribeTaskDefinition"), web_7).await;
+    mount(&server, ecs("RegisterTaskDefinition"), register_8()).await;
     mount(
         &server,
         codedeploy("ListApplications"),
@@ -154,14 +90,10 @@ async fn world(deployments: Vec<(&str, Vec<Value>)>) -> MockServer {
         ok(json!({ "deploymentId": "d-NEW" })),
     )
     .await;
-    let map = deployments
-        .into_iter()
-        .map(|(id, answers)| (id.to_string(), answers))
-        .collect();
     mount(
         &server,
         codedeploy("GetDeployment"),
-        Deployments(Mutex::new(map)),
+        Deployments::new(deployments),
     )
     .await;
     mount(&server, codedeploy("ContinueDeployment"), ok(json!({}))).await;
@@ -174,18 +106,14 @@ async fn world(deployments: Vec<(&str, Vec<Value>)>) -> MockServer {
     server
 }
 
-fn ship(server: &MockServer, command: &str) -> Test {
-    Test::new().endpoint(&server.uri()).args([
-        command,
-        "--cluster",
-        "prod",
-        "--service",
-        "web",
-        "--poll-interval",
-        "100ms",
-        "--timeout",
-        "20s",
-    ])
+/// ListDeployments names d-NEW as the group's deployment in progress.
+async fn lists_d_new(server: &MockServer) {
+    mount(
+        server,
+        codedeploy("ListDeployments"),
+        ok(json!({ "deployments": ["d-NEW"] })),
+    )
+    .await;
 }
 
 fn deploy(server: &MockServer) -> Test {
@@ -196,7 +124,10 @@ fn deploy(server: &MockServer) -> Test {
 async fn codedeploy_success_with_a_discovered_group_and_the_appspec_of_the_task_set() {
     let server = world(vec![(
         "d-NEW",
-        vec![info("d-NEW", "InProgress"), info("d-NEW", "Succeeded")],
+        vec![
+            deployment_info("d-NEW", "InProgress"),
+            deployment_info("d-NEW", "Succeeded"),
+        ],
     )])
     .await;
     let output = deploy(&server)
@@ -247,12 +178,16 @@ async fn codedeploy_success_with_a_discovered_group_and_the_appspec_of_the_task_
 
 #[tokio::test]
 async fn a_failed_hook_exits_3_with_the_lifecycle_event_diagnostics() {
-    let mut failed = info("d-NEW", "Failed");
+    let mut failed = deployment_info("d-NEW", "Failed");
     failed["errorInformation"] = json!({"code": "HEALTH_CONSTRAINTS",
         "message": "The deployment failed because one or more of the lifecycle event validations failed."});
     failed["rollbackInfo"] = json!({"rollbackDeploymentId": "d-BACK",
         "rollbackMessage": "Automatic rollback triggered."});
-    let server = world(vec![("d-NEW", vec![info("d-NEW", "InProgress"), failed])]).await;
+    let server = world(vec![(
+        "d-NEW",
+        vec![deployment_info("d-NEW", "InProgress"), failed],
+    )])
+    .await;
     mount(
         &server,
         codedeploy("GetDeploymentTarget"),
@@ -286,21 +221,16 @@ async fn ready_pauses_then_continue_reroutes_traffic_and_waits_for_success() {
     let server = world(vec![(
         "d-NEW",
         vec![
-            info("d-NEW", "InProgress"),
-            info("d-NEW", "Ready"),
+            deployment_info("d-NEW", "InProgress"),
+            deployment_info("d-NEW", "Ready"),
             // `continue`: ListDeployments shows it, GetDeployment: still Ready, then done.
-            info("d-NEW", "Ready"),
-            info("d-NEW", "InProgress"),
-            info("d-NEW", "Succeeded"),
+            deployment_info("d-NEW", "Ready"),
+            deployment_info("d-NEW", "InProgress"),
+            deployment_info("d-NEW", "Succeeded"),
         ],
     )])
     .await;
-    mount(
-        &server,
-        codedeploy("ListDeployments"),
-        ok(json!({ "deployments": ["d-NEW"] })),
-    )
-    .await;
+    lists_d_new(&server).await;
     let paused = deploy(&server).args(["--output", "json"]).run().await;
     let json = paused.status(0).json();
     assert_eq!(json["result"], "paused");
@@ -341,29 +271,27 @@ async fn a_wrong_deployment_group_name_exits_1_naming_it_and_registers_nothing()
 
 #[tokio::test]
 async fn rollback_stops_the_codedeploy_deployment_and_follows_the_rollback() {
-    let mut stopped = info("d-NEW", "Stopped");
+    let mut stopped = deployment_info("d-NEW", "Stopped");
     stopped["rollbackInfo"] = json!({"rollbackDeploymentId": "d-BACK"});
     let server = world(vec![
         (
             "d-NEW",
             vec![
-                info("d-NEW", "InProgress"),
-                info("d-NEW", "InProgress"),
+                deployment_info("d-NEW", "InProgress"),
+                deployment_info("d-NEW", "InProgress"),
                 stopped,
             ],
         ),
         (
             "d-BACK",
-            vec![info("d-BACK", "InProgress"), info("d-BACK", "Succeeded")],
+            vec![
+                deployment_info("d-BACK", "InProgress"),
+                deployment_info("d-BACK", "Succeeded"),
+            ],
         ),
     ])
     .await;
-    mount(
-        &server,
-        codedeploy("ListDeployments"),
-        ok(json!({ "deployments": ["d-NEW"] })),
-    )
-    .await;
+    lists_d_new(&server).await;
     let output = ship(&server, "rollback").run().await;
     output
         .status(0)
@@ -395,19 +323,14 @@ async fn dry_run_shows_the_appspec_and_creates_nothing() {
 
 #[tokio::test]
 async fn continue_rollback_of_a_ready_deployment_stops_it_and_follows_the_rollback() {
-    let mut stopped = info("d-NEW", "Stopped");
+    let mut stopped = deployment_info("d-NEW", "Stopped");
     stopped["rollbackInfo"] = json!({"rollbackDeploymentId": "d-BACK"});
     let server = world(vec![
-        ("d-NEW", vec![info("d-NEW", "Ready"), stopped]),
-        ("d-BACK", vec![info("d-BACK", "Succeeded")]),
+        ("d-NEW", vec![deployment_info("d-NEW", "Ready"), stopped]),
+        ("d-BACK", vec![deployment_info("d-BACK", "Succeeded")]),
     ])
     .await;
-    mount(
-        &server,
-        codedeploy("ListDeployments"),
-        ok(json!({ "deployments": ["d-NEW"] })),
-    )
-    .await;
+    lists_d_new(&server).await;
     let output = ship(&server, "continue").arg("--rollback").run().await;
     output
         .status(0)
@@ -420,13 +343,12 @@ async fn continue_rollback_of_a_ready_deployment_stops_it_and_follows_the_rollba
 
 #[tokio::test]
 async fn continue_with_no_codedeploy_deployment_ready_exits_1() {
-    let server = world(vec![("d-NEW", vec![info("d-NEW", "InProgress")])]).await;
-    mount(
-        &server,
-        codedeploy("ListDeployments"),
-        ok(json!({ "deployments": ["d-NEW"] })),
-    )
+    let server = world(vec![(
+        "d-NEW",
+        vec![deployment_info("d-NEW", "InProgress")],
+    )])
     .await;
+    lists_d_new(&server).await;
     let output = ship(&server, "continue").run().await;
     output
         .status(1)
@@ -438,15 +360,21 @@ async fn continue_with_no_codedeploy_deployment_ready_exits_1() {
 
 #[tokio::test]
 async fn rollback_on_failure_turns_on_auto_rollback_and_follows_it_still_exiting_3() {
-    let mut failed = info("d-NEW", "Failed");
+    let mut failed = deployment_info("d-NEW", "Failed");
     failed["errorInformation"] =
         json!({"code": "ECS_UPDATE_ERROR", "message": "tasks failed to start"});
     failed["rollbackInfo"] = json!({"rollbackDeploymentId": "d-BACK"});
     let server = world(vec![
-        ("d-NEW", vec![info("d-NEW", "InProgress"), failed]),
+        (
+            "d-NEW",
+            vec![deployment_info("d-NEW", "InProgress"), failed],
+        ),
         (
             "d-BACK",
-            vec![info("d-BACK", "InProgress"), info("d-BACK", "Succeeded")],
+            vec![
+                deployment_info("d-BACK", "InProgress"),
+                deployment_info("d-BACK", "Succeeded"),
+            ],
         ),
     ])
     .await;

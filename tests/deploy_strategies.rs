@@ -3,117 +3,64 @@
 //! (field names from the SDK model; timestamps are epoch seconds). moto implements none of this.
 
 use serde_json::{json, Value};
-use wiremock::{MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{MockServer, ResponseTemplate};
 
-use crate::support::aws::{aws_error, ecs, mount, ok, requests, sequence, ECS};
+use crate::support::aws::{aws_error, count, ecs, mount, ok, requests, sequence, ECS};
+use crate::support::ecs::{
+    app_definition, definition_answer, ecs_controlled, in_prod, paused, register_8, service_arn,
+    service_deployment, service_deployments, services, ship, CIRCUIT_BREAKER, NEWER_SD, NEW_REV,
+    NEW_SD, NEW_TD, NOW, OLD_REV, OLD_SD, OLD_TD,
+};
+use crate::support::slack::posts;
 use crate::support::Test;
 
-const OLD_TD: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:7";
-const NEW_TD: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:8";
-const SERVICE_ARN: &str = "arn:aws:ecs:us-east-1:123456789012:service/prod/web";
-const OLD_SD: &str = "arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/web/old111";
-const NEW_SD: &str = "arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/web/new222";
-const NEWER_SD: &str = "arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/web/newer333";
-const OLD_REV: &str = "arn:aws:ecs:us-east-1:123456789012:service-revision/prod/web/1000";
-const NEW_REV: &str = "arn:aws:ecs:us-east-1:123456789012:service-revision/prod/web/2000";
-const NOW: f64 = 1_700_000_100.0;
-
-/// A service on web:7 deploying with `strategy` through the ECS controller.
-fn service(td: &str, strategy: &str, current: &str) -> Value {
-    json!({
-        "serviceName": "web", "serviceArn": SERVICE_ARN,
-        "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/prod",
-        "status": "ACTIVE", "taskDefinition": td, "desiredCount": 2, "runningCount": 2, "pendingCount": 0,
-        "deploymentController": {"type": "ECS"},
-        "deploymentConfiguration": {"strategy": strategy, "bakeTimeInMinutes": 60,
-            "maximumPercent": 200, "minimumHealthyPercent": 100},
-        "currentServiceDeployment": current,
-        "deployments": [{"id": "ecs-svc/1", "status": "PRIMARY", "taskDefinition": td,
-            "desiredCount": 2, "runningCount": 2, "pendingCount": 0, "failedTasks": 0,
-            "createdAt": NOW, "updatedAt": NOW}],
-        "events": [],
-    })
-}
-
-fn services(list: Vec<Value>) -> ResponseTemplate {
-    ok(json!({ "services": list, "failures": [] }))
-}
-
-fn revision(arn: &str, running: i64, production: f64, test: f64) -> Value {
-    json!({"arn": arn, "requestedTaskCount": 2, "runningTaskCount": running, "pendingTaskCount": 2 - running,
-           "requestedProductionTrafficWeight": production, "requestedTestTrafficWeight": test})
-}
-
-/// One service deployment as DescribeServiceDeployments sends it.
-fn deployment(arn: &str, status: &str, stage: &str, production: f64) -> Value {
-    json!({
-        "serviceDeploymentArn": arn, "serviceArn": SERVICE_ARN,
-        "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/prod",
-        "createdAt": NOW, "startedAt": NOW, "updatedAt": NOW,
-        "sourceServiceRevisions": [revision(OLD_REV, 2, 100.0 - production, 0.0)],
-        "targetServiceRevision": revision(NEW_REV, 2, production, 100.0),
-        "status": status, "lifecycleStage": stage,
-        "deploymentConfiguration": {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 60},
-        "deploymentCircuitBreaker": {"status": "MONITORING", "failureCount": 0, "threshold": 3},
-        "alarms": {"status": "MONITORING", "alarmNames": ["web-5xx"], "triggeredAlarmNames": []},
-    })
-}
-
-fn paused(arn: &str, stage: &str) -> Value {
-    let mut d = deployment(arn, "IN_PROGRESS", stage, 0.0);
-    d["lifecycleHookDetails"] = json!([{
-        "hookId": "hook-approve", "targetType": "PAUSE", "status": "AWAITING_ACTION",
-        "expiresAt": 1_700_086_500.0, "timeoutAction": "ROLLBACK"
-    }]);
-    d
-}
-
-fn described(list: Vec<Value>) -> ResponseTemplate {
-    ok(json!({ "serviceDeployments": list, "failures": [] }))
-}
-
 /// DescribeTaskDefinition: web:7 for every reference (also the family's latest).
-struct Definitions;
-
-impl Respond for Definitions {
-    fn respond(&self, _: &Request) -> ResponseTemplate {
-        ok(json!({ "taskDefinition": {
-            "taskDefinitionArn": OLD_TD, "family": "web", "revision": 7, "status": "ACTIVE",
-            "containerDefinitions": [{"name": "app", "image": "nginx:1", "essential": true, "memory": 256}]
-        }, "tags": [] }))
-    }
+fn definitions() -> ResponseTemplate {
+    definition_answer(app_definition("web", 7, "nginx:1"))
 }
 
-/// RegisterTaskDefinition: what it was given, as web:8.
-struct Register;
+/// DescribeServiceDeployments answering NEW_SD in `status` at `stage`, with `production`
+/// percent of the production traffic.
+fn polled(status: &str, stage: &str, production: f64) -> ResponseTemplate {
+    service_deployments(vec![service_deployment(NEW_SD, status, stage, production)])
+}
 
-impl Respond for Register {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let mut body: Value = serde_json::from_slice(&request.body).unwrap();
-        body["taskDefinitionArn"] = json!(NEW_TD);
-        body["revision"] = json!(8);
-        ok(json!({ "taskDefinition": body, "tags": [] }))
-    }
+/// DescribeServiceDeployments answering NEW_SD paused by its hook after the test traffic shift.
+fn paused_at_test_traffic() -> ResponseTemplate {
+    service_deployments(vec![paused(NEW_SD, "POST_TEST_TRAFFIC_SHIFT")])
+}
+
+/// NEW_SD paused after the test traffic shift, still so at the next poll (ECS may show the hook
+/// waiting just after a `continue`: not a new pause), then shifting production traffic and done.
+fn paused_twice_then_succeeding() -> Vec<ResponseTemplate> {
+    vec![
+        paused_at_test_traffic(),
+        paused_at_test_traffic(),
+        polled("IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT", 50.0),
+        polled("SUCCESSFUL", "CLEAN_UP", 100.0),
+    ]
+}
+
+/// web:7 for every DescribeTaskDefinition, web:8 registered, and UpdateService answering
+/// `updated`.
+async fn mount_revisions_and_update(server: &MockServer, updated: Value) {
+    mount(server, ecs("DescribeTaskDefinition"), definitions()).await;
+    mount(server, ecs("RegisterTaskDefinition"), register_8()).await;
+    let answer = ok(json!({ "service": updated }));
+    mount(server, ecs("UpdateService"), answer).await;
 }
 
 /// A BLUE_GREEN service `web` on web:7 whose UpdateService starts NEW_SD; DescribeServices
 /// shows it before, then `after` for every poll; DescribeServiceDeployments answers `polls`.
 async fn blue_green(after: Vec<ResponseTemplate>, polls: Vec<ResponseTemplate>) -> MockServer {
     let server = MockServer::start().await;
-    let mut answers = vec![services(vec![service(OLD_TD, "BLUE_GREEN", OLD_SD)])];
+    let mut answers = vec![services(vec![ecs_controlled(OLD_TD, "BLUE_GREEN", OLD_SD)])];
     if after.is_empty() {
-        answers.push(services(vec![service(NEW_TD, "BLUE_GREEN", NEW_SD)]));
+        answers.push(services(vec![ecs_controlled(NEW_TD, "BLUE_GREEN", NEW_SD)]));
     }
     answers.extend(after);
     mount(&server, ecs("DescribeServices"), sequence(answers)).await;
-    mount(&server, ecs("DescribeTaskDefinition"), Definitions).await;
-    mount(&server, ecs("RegisterTaskDefinition"), Register).await;
-    mount(
-        &server,
-        ecs("UpdateService"),
-        ok(json!({ "service": service(NEW_TD, "BLUE_GREEN", NEW_SD) })),
-    )
-    .await;
+    mount_revisions_and_update(&server, ecs_controlled(NEW_TD, "BLUE_GREEN", NEW_SD)).await;
     if !polls.is_empty() {
         mount(&server, ecs("DescribeServiceDeployments"), sequence(polls)).await;
     }
@@ -132,26 +79,8 @@ async fn blue_green(after: Vec<ResponseTemplate>, polls: Vec<ResponseTemplate>) 
     server
 }
 
-fn ship(server: &MockServer, command: &str) -> Test {
-    Test::new().endpoint(&server.uri()).args([
-        command,
-        "--cluster",
-        "prod",
-        "--service",
-        "web",
-        "--poll-interval",
-        "100ms",
-        "--timeout",
-        "20s",
-    ])
-}
-
 fn deploy(server: &MockServer) -> Test {
     ship(server, "deploy").args(["--image", "app=nginx:2", "--no-pin-digest"])
-}
-
-async fn count(server: &MockServer, action: &str) -> usize {
-    requests(server, ECS, action).await.len()
 }
 
 #[tokio::test]
@@ -159,21 +88,11 @@ async fn blue_green_stages_are_followed_to_successful() {
     let server = blue_green(
         vec![],
         vec![
-            described(vec![deployment(NEW_SD, "IN_PROGRESS", "SCALE_UP", 0.0)]),
-            described(vec![deployment(
-                NEW_SD,
-                "IN_PROGRESS",
-                "TEST_TRAFFIC_SHIFT",
-                0.0,
-            )]),
-            described(vec![deployment(
-                NEW_SD,
-                "IN_PROGRESS",
-                "PRODUCTION_TRAFFIC_SHIFT",
-                50.0,
-            )]),
-            described(vec![deployment(NEW_SD, "IN_PROGRESS", "BAKE_TIME", 100.0)]),
-            described(vec![deployment(NEW_SD, "SUCCESSFUL", "CLEAN_UP", 100.0)]),
+            polled("IN_PROGRESS", "SCALE_UP", 0.0),
+            polled("IN_PROGRESS", "TEST_TRAFFIC_SHIFT", 0.0),
+            polled("IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT", 50.0),
+            polled("IN_PROGRESS", "BAKE_TIME", 100.0),
+            polled("SUCCESSFUL", "CLEAN_UP", 100.0),
         ],
     )
     .await;
@@ -196,12 +115,12 @@ async fn blue_green_stages_are_followed_to_successful() {
     let describe = &requests(&server, ECS, "DescribeServiceDeployments").await[0];
     assert_eq!(describe, &json!({ "serviceDeploymentArns": [NEW_SD] }));
     // Its own currentServiceDeployment named it: nothing listed.
-    assert_eq!(count(&server, "ListServiceDeployments").await, 0);
+    assert_eq!(count(&server, ECS, "ListServiceDeployments").await, 0);
 }
 
 #[tokio::test]
 async fn an_alarm_rollback_exits_3_with_ecs_reason_and_the_alarm_names() {
-    let mut rolled_back = deployment(NEW_SD, "ROLLBACK_IN_PROGRESS", "BAKE_TIME", 100.0);
+    let mut rolled_back = service_deployment(NEW_SD, "ROLLBACK_IN_PROGRESS", "BAKE_TIME", 100.0);
     rolled_back["rollback"] = json!({"reason": "CloudWatch alarm web-5xx went into ALARM state.",
         "startedAt": NOW + 60.0, "serviceRevisionArn": OLD_REV});
     rolled_back["alarms"] = json!({"status": "TRIGGERED", "alarmNames": ["web-5xx", "web-latency"],
@@ -209,8 +128,8 @@ async fn an_alarm_rollback_exits_3_with_ecs_reason_and_the_alarm_names() {
     let server = blue_green(
         vec![],
         vec![
-            described(vec![deployment(NEW_SD, "IN_PROGRESS", "BAKE_TIME", 100.0)]),
-            described(vec![rolled_back]),
+            polled("IN_PROGRESS", "BAKE_TIME", 100.0),
+            service_deployments(vec![rolled_back]),
         ],
     )
     .await;
@@ -231,8 +150,8 @@ async fn a_pause_hook_exits_0_paused_naming_hook_expiry_and_the_continue_command
     let server = blue_green(
         vec![],
         vec![
-            described(vec![deployment(NEW_SD, "IN_PROGRESS", "SCALE_UP", 0.0)]),
-            described(vec![paused(NEW_SD, "POST_TEST_TRAFFIC_SHIFT")]),
+            polled("IN_PROGRESS", "SCALE_UP", 0.0),
+            paused_at_test_traffic(),
         ],
     )
     .await;
@@ -260,21 +179,7 @@ async fn a_pause_hook_exits_0_paused_naming_hook_expiry_and_the_continue_command
 
 #[tokio::test]
 async fn on_pause_wait_keeps_waiting_until_someone_continues() {
-    let server = blue_green(
-        vec![],
-        vec![
-            described(vec![paused(NEW_SD, "POST_TEST_TRAFFIC_SHIFT")]),
-            described(vec![paused(NEW_SD, "POST_TEST_TRAFFIC_SHIFT")]),
-            described(vec![deployment(
-                NEW_SD,
-                "IN_PROGRESS",
-                "PRODUCTION_TRAFFIC_SHIFT",
-                50.0,
-            )]),
-            described(vec![deployment(NEW_SD, "SUCCESSFUL", "CLEAN_UP", 100.0)]),
-        ],
-    )
-    .await;
+    let server = blue_green(vec![], paused_twice_then_succeeding()).await;
     let output = deploy(&server).args(["--on-pause", "wait"]).run().await;
     output
         .status(0)
@@ -291,19 +196,8 @@ async fn on_pause_wait_keeps_waiting_until_someone_continues() {
 #[tokio::test]
 async fn continue_resumes_the_paused_deployment_and_waits_for_success() {
     let server = blue_green(
-        vec![services(vec![service(NEW_TD, "BLUE_GREEN", NEW_SD)])],
-        vec![
-            described(vec![paused(NEW_SD, "POST_TEST_TRAFFIC_SHIFT")]),
-            // ECS may still show the hook waiting just after the call: not a new pause.
-            described(vec![paused(NEW_SD, "POST_TEST_TRAFFIC_SHIFT")]),
-            described(vec![deployment(
-                NEW_SD,
-                "IN_PROGRESS",
-                "PRODUCTION_TRAFFIC_SHIFT",
-                50.0,
-            )]),
-            described(vec![deployment(NEW_SD, "SUCCESSFUL", "CLEAN_UP", 100.0)]),
-        ],
+        vec![services(vec![ecs_controlled(NEW_TD, "BLUE_GREEN", NEW_SD)])],
+        paused_twice_then_succeeding(),
     )
     .await;
     let output = ship(&server, "continue")
@@ -321,27 +215,17 @@ async fn continue_resumes_the_paused_deployment_and_waits_for_success() {
         sent,
         [json!({"serviceDeploymentArn": NEW_SD, "hookId": "hook-approve", "action": "CONTINUE"})]
     );
-    assert_eq!(count(&server, "UpdateService").await, 0);
+    assert_eq!(count(&server, ECS, "UpdateService").await, 0);
 }
 
 #[tokio::test]
 async fn continue_rollback_rolls_back_and_exits_0_once_rolled_back() {
     let server = blue_green(
-        vec![services(vec![service(NEW_TD, "BLUE_GREEN", NEW_SD)])],
+        vec![services(vec![ecs_controlled(NEW_TD, "BLUE_GREEN", NEW_SD)])],
         vec![
-            described(vec![paused(NEW_SD, "POST_TEST_TRAFFIC_SHIFT")]),
-            described(vec![deployment(
-                NEW_SD,
-                "ROLLBACK_IN_PROGRESS",
-                "CLEAN_UP",
-                0.0,
-            )]),
-            described(vec![deployment(
-                NEW_SD,
-                "ROLLBACK_SUCCESSFUL",
-                "CLEAN_UP",
-                0.0,
-            )]),
+            paused_at_test_traffic(),
+            polled("ROLLBACK_IN_PROGRESS", "CLEAN_UP", 0.0),
+            polled("ROLLBACK_SUCCESSFUL", "CLEAN_UP", 0.0),
         ],
     )
     .await;
@@ -355,16 +239,13 @@ async fn continue_rollback_rolls_back_and_exits_0_once_rolled_back() {
 
 #[tokio::test]
 async fn a_continued_deployment_that_then_fails_exits_3() {
-    let mut failed = deployment(NEW_SD, "ROLLBACK_SUCCESSFUL", "CLEAN_UP", 0.0);
-    failed["statusReason"] = json!("ECS deployment circuit breaker: tasks failed to start.");
+    let mut failed = service_deployment(NEW_SD, "ROLLBACK_SUCCESSFUL", "CLEAN_UP", 0.0);
+    failed["statusReason"] = json!(CIRCUIT_BREAKER);
     failed["deploymentCircuitBreaker"] =
         json!({"status": "TRIGGERED", "failureCount": 3, "threshold": 3});
     let server = blue_green(
-        vec![services(vec![service(NEW_TD, "BLUE_GREEN", NEW_SD)])],
-        vec![
-            described(vec![paused(NEW_SD, "POST_TEST_TRAFFIC_SHIFT")]),
-            described(vec![failed]),
-        ],
+        vec![services(vec![ecs_controlled(NEW_TD, "BLUE_GREEN", NEW_SD)])],
+        vec![paused_at_test_traffic(), service_deployments(vec![failed])],
     )
     .await;
     let output = ship(&server, "continue").run().await;
@@ -377,20 +258,15 @@ async fn a_continued_deployment_that_then_fails_exits_3() {
 #[tokio::test]
 async fn continue_with_nothing_paused_exits_1_and_calls_nothing() {
     let server = blue_green(
-        vec![services(vec![service(NEW_TD, "BLUE_GREEN", NEW_SD)])],
-        vec![described(vec![deployment(
-            NEW_SD,
-            "SUCCESSFUL",
-            "CLEAN_UP",
-            100.0,
-        )])],
+        vec![services(vec![ecs_controlled(NEW_TD, "BLUE_GREEN", NEW_SD)])],
+        vec![polled("SUCCESSFUL", "CLEAN_UP", 100.0)],
     )
     .await;
     let output = ship(&server, "continue").run().await;
     output.status(1).stderr_has(
         "nothing to continue: service `web` has no deployment waiting at a lifecycle hook",
     );
-    assert_eq!(count(&server, "ContinueServiceDeployment").await, 0);
+    assert_eq!(count(&server, ECS, "ContinueServiceDeployment").await, 0);
 }
 
 #[tokio::test]
@@ -398,13 +274,8 @@ async fn traffic_shifted_succeeds_during_a_long_bake_and_says_what_was_not_waite
     let server = blue_green(
         vec![],
         vec![
-            described(vec![deployment(
-                NEW_SD,
-                "IN_PROGRESS",
-                "PRODUCTION_TRAFFIC_SHIFT",
-                50.0,
-            )]),
-            described(vec![deployment(NEW_SD, "IN_PROGRESS", "BAKE_TIME", 100.0)]),
+            polled("IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT", 50.0),
+            polled("IN_PROGRESS", "BAKE_TIME", 100.0),
         ],
     )
     .await;
@@ -424,17 +295,17 @@ async fn traffic_shifted_succeeds_during_a_long_bake_and_says_what_was_not_waite
 
 #[tokio::test]
 async fn a_superseded_deployment_exits_3_naming_the_newer_one() {
-    let mut stopped = deployment(NEW_SD, "STOPPED", "TEST_TRAFFIC_SHIFT", 0.0);
+    let mut stopped = service_deployment(NEW_SD, "STOPPED", "TEST_TRAFFIC_SHIFT", 0.0);
     stopped["statusReason"] =
         json!("Service deployment was stopped because a newer deployment started.");
     let server = blue_green(
         vec![
-            services(vec![service(NEW_TD, "BLUE_GREEN", NEW_SD)]),
-            services(vec![service(NEW_TD, "BLUE_GREEN", NEWER_SD)]),
+            services(vec![ecs_controlled(NEW_TD, "BLUE_GREEN", NEW_SD)]),
+            services(vec![ecs_controlled(NEW_TD, "BLUE_GREEN", NEWER_SD)]),
         ],
         vec![
-            described(vec![deployment(NEW_SD, "IN_PROGRESS", "SCALE_UP", 0.0)]),
-            described(vec![stopped]),
+            polled("IN_PROGRESS", "SCALE_UP", 0.0),
+            service_deployments(vec![stopped]),
         ],
     )
     .await;
@@ -455,32 +326,25 @@ async fn a_linear_deployment_is_found_with_list_service_deployments_when_not_nam
     mount(
         &server,
         ecs("DescribeServices"),
-        services(vec![service(OLD_TD, "LINEAR", OLD_SD)]),
+        services(vec![ecs_controlled(OLD_TD, "LINEAR", OLD_SD)]),
     )
     .await;
-    mount(&server, ecs("DescribeTaskDefinition"), Definitions).await;
-    mount(&server, ecs("RegisterTaskDefinition"), Register).await;
-    mount(
-        &server,
-        ecs("UpdateService"),
-        ok(json!({ "service": service(NEW_TD, "LINEAR", OLD_SD) })),
-    )
-    .await;
+    mount_revisions_and_update(&server, ecs_controlled(NEW_TD, "LINEAR", OLD_SD)).await;
     mount(
         &server,
         ecs("ListServiceDeployments"),
         ok(json!({ "serviceDeployments": [
-            {"serviceDeploymentArn": NEW_SD, "serviceArn": SERVICE_ARN, "status": "PENDING",
+            {"serviceDeploymentArn": NEW_SD, "serviceArn": service_arn("web"), "status": "PENDING",
              "createdAt": NOW + 10.0, "targetServiceRevisionArn": NEW_REV}
         ]})),
     )
     .await;
-    let mut done = deployment(NEW_SD, "SUCCESSFUL", "CLEAN_UP", 100.0);
+    let mut done = service_deployment(NEW_SD, "SUCCESSFUL", "CLEAN_UP", 100.0);
     done["deploymentConfiguration"]["strategy"] = json!("LINEAR");
     mount(
         &server,
         ecs("DescribeServiceDeployments"),
-        described(vec![done]),
+        service_deployments(vec![done]),
     )
     .await;
     let output = deploy(&server).run().await;
@@ -496,21 +360,11 @@ async fn a_linear_deployment_is_found_with_list_service_deployments_when_not_nam
 #[tokio::test]
 async fn rollback_during_bake_stops_with_rollback_and_waits_for_it() {
     let server = blue_green(
-        vec![services(vec![service(NEW_TD, "BLUE_GREEN", NEW_SD)])],
+        vec![services(vec![ecs_controlled(NEW_TD, "BLUE_GREEN", NEW_SD)])],
         vec![
-            described(vec![deployment(NEW_SD, "IN_PROGRESS", "BAKE_TIME", 100.0)]),
-            described(vec![deployment(
-                NEW_SD,
-                "ROLLBACK_IN_PROGRESS",
-                "BAKE_TIME",
-                0.0,
-            )]),
-            described(vec![deployment(
-                NEW_SD,
-                "ROLLBACK_SUCCESSFUL",
-                "CLEAN_UP",
-                0.0,
-            )]),
+            polled("IN_PROGRESS", "BAKE_TIME", 100.0),
+            polled("ROLLBACK_IN_PROGRESS", "BAKE_TIME", 0.0),
+            polled("ROLLBACK_SUCCESSFUL", "CLEAN_UP", 0.0),
         ],
     )
     .await;
@@ -526,12 +380,12 @@ async fn rollback_during_bake_stops_with_rollback_and_waits_for_it() {
         sent,
         [json!({"serviceDeploymentArn": NEW_SD, "stopType": "ROLLBACK"})]
     );
-    assert_eq!(count(&server, "UpdateService").await, 0);
+    assert_eq!(count(&server, ECS, "UpdateService").await, 0);
 }
 
 /// A rolling service back on web:7 (deployment ecs-svc/back, completed).
 fn rolled_back() -> Value {
-    let mut back = service(OLD_TD, "ROLLING", NEWER_SD);
+    let mut back = ecs_controlled(OLD_TD, "ROLLING", NEWER_SD);
     back["deployments"][0]["id"] = json!("ecs-svc/back");
     back["deployments"][0]["rolloutState"] = json!("COMPLETED");
     back
@@ -544,7 +398,7 @@ async fn rollback_with_nothing_in_progress_returns_to_the_previous_revision() {
         &server,
         ecs("DescribeServices"),
         sequence([
-            services(vec![service(NEW_TD, "ROLLING", NEW_SD)]),
+            services(vec![ecs_controlled(NEW_TD, "ROLLING", NEW_SD)]),
             services(vec![rolled_back()]),
         ]),
     )
@@ -552,13 +406,13 @@ async fn rollback_with_nothing_in_progress_returns_to_the_previous_revision() {
     mount(
         &server,
         ecs("DescribeServiceDeployments"),
-        described(vec![deployment(NEW_SD, "SUCCESSFUL", "CLEAN_UP", 100.0)]),
+        polled("SUCCESSFUL", "CLEAN_UP", 100.0),
     )
     .await;
     mount(
         &server,
         ecs("DescribeServiceRevisions"),
-        ok(json!({ "serviceRevisions": [{"serviceRevisionArn": OLD_REV, "serviceArn": SERVICE_ARN,
+        ok(json!({ "serviceRevisions": [{"serviceRevisionArn": OLD_REV, "serviceArn": service_arn("web"),
             "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/prod", "taskDefinition": OLD_TD}],
             "failures": [] })),
     )
@@ -585,17 +439,17 @@ async fn rollback_with_nothing_in_progress_returns_to_the_previous_revision() {
 #[tokio::test]
 async fn an_external_controller_is_a_clear_error_and_nothing_is_registered() {
     let server = MockServer::start().await;
-    let mut external = service(OLD_TD, "ROLLING", OLD_SD);
+    let mut external = ecs_controlled(OLD_TD, "ROLLING", OLD_SD);
     external["deploymentController"] = json!({"type": "EXTERNAL"});
     mount(&server, ecs("DescribeServices"), services(vec![external])).await;
-    mount(&server, ecs("DescribeTaskDefinition"), Definitions).await;
+    mount(&server, ecs("DescribeTaskDefinition"), definitions()).await;
     let output = deploy(&server).run().await;
     output
         .status(1)
         .stderr_has("EXTERNAL deployment controller")
         .stderr_has("nothing was registered or changed");
-    assert_eq!(count(&server, "RegisterTaskDefinition").await, 0);
-    assert_eq!(count(&server, "UpdateService").await, 0);
+    assert_eq!(count(&server, ECS, "RegisterTaskDefinition").await, 0);
+    assert_eq!(count(&server, ECS, "UpdateService").await, 0);
 }
 
 #[tokio::test]
@@ -605,19 +459,14 @@ async fn dry_run_names_the_strategy() {
     output
         .status(0)
         .stdout_has("service web: deploys BLUE_GREEN, ECS-native (followed through the service deployments API)");
-    assert_eq!(count(&server, "UpdateService").await, 0);
+    assert_eq!(count(&server, ECS, "UpdateService").await, 0);
 }
 
 #[tokio::test]
 async fn a_stop_refused_by_ecs_is_an_error_naming_it() {
     let server = blue_green(
-        vec![services(vec![service(NEW_TD, "BLUE_GREEN", NEW_SD)])],
-        vec![described(vec![deployment(
-            NEW_SD,
-            "IN_PROGRESS",
-            "BAKE_TIME",
-            100.0,
-        )])],
+        vec![services(vec![ecs_controlled(NEW_TD, "BLUE_GREEN", NEW_SD)])],
+        vec![polled("IN_PROGRESS", "BAKE_TIME", 100.0)],
     )
     .await;
     ecs("StopServiceDeployment")
@@ -636,40 +485,27 @@ async fn a_stop_refused_by_ecs_is_an_error_naming_it() {
 }
 
 /// A Slack incoming webhook that accepts every post; the posts, as JSON.
-async fn webhook() -> MockServer {
+/// `deploy --notify` to a Slack stand-in, exiting `code`: the messages Slack got.
+async fn deploy_notifying_slack(server: &MockServer, code: i32) -> Vec<Value> {
     let slack = MockServer::start().await;
     wiremock::Mock::given(wiremock::matchers::method("POST"))
         .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
         .mount(&slack)
         .await;
-    slack
-}
-
-async fn posts(slack: &MockServer) -> Vec<Value> {
-    slack
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .iter()
-        .map(|r| serde_json::from_slice(&r.body).unwrap())
-        .collect()
-}
-
-#[tokio::test]
-async fn slack_says_paused_with_the_hook_and_the_continue_command() {
-    let server = blue_green(
-        vec![],
-        vec![described(vec![paused(NEW_SD, "POST_TEST_TRAFFIC_SHIFT")])],
-    )
-    .await;
-    let slack = webhook().await;
-    deploy(&server)
+    deploy(server)
         .env("SLACK_WEBHOOK_URL", format!("{}/hook", slack.uri()))
         .arg("--notify")
         .run()
         .await
-        .status(0);
-    let message = &posts(&slack).await[0];
+        .status(code);
+    posts(&slack).await
+}
+
+#[tokio::test]
+async fn slack_says_paused_with_the_hook_and_the_continue_command() {
+    let server = blue_green(vec![], vec![paused_at_test_traffic()]).await;
+    let posts = deploy_notifying_slack(&server, 0).await;
+    let message = &posts[0];
     let text = message.to_string();
     assert!(
         message["text"]
@@ -688,25 +524,14 @@ async fn slack_says_paused_with_the_hook_and_the_continue_command() {
 async fn slack_says_superseded_with_the_newer_deployment() {
     let server = blue_green(
         vec![
-            services(vec![service(NEW_TD, "BLUE_GREEN", NEW_SD)]),
-            services(vec![service(NEW_TD, "BLUE_GREEN", NEWER_SD)]),
+            services(vec![ecs_controlled(NEW_TD, "BLUE_GREEN", NEW_SD)]),
+            services(vec![ecs_controlled(NEW_TD, "BLUE_GREEN", NEWER_SD)]),
         ],
-        vec![described(vec![deployment(
-            NEW_SD,
-            "IN_PROGRESS",
-            "SCALE_UP",
-            0.0,
-        )])],
+        vec![polled("IN_PROGRESS", "SCALE_UP", 0.0)],
     )
     .await;
-    let slack = webhook().await;
-    deploy(&server)
-        .env("SLACK_WEBHOOK_URL", format!("{}/hook", slack.uri()))
-        .arg("--notify")
-        .run()
-        .await
-        .status(3);
-    let text = posts(&slack).await[0].to_string();
+    let posts = deploy_notifying_slack(&server, 3).await;
+    let text = posts[0].to_string();
     assert!(
         text.contains("Deploy failed")
             && text.contains("superseded by a newer one")
@@ -717,11 +542,11 @@ async fn slack_says_superseded_with_the_newer_deployment() {
 
 #[tokio::test]
 async fn a_circuit_breaker_rollback_names_the_stopped_tasks_reason() {
-    let mut failed = deployment(NEW_SD, "ROLLBACK_IN_PROGRESS", "SCALE_UP", 0.0);
-    failed["statusReason"] = json!("ECS deployment circuit breaker: tasks failed to start.");
+    let mut failed = service_deployment(NEW_SD, "ROLLBACK_IN_PROGRESS", "SCALE_UP", 0.0);
+    failed["statusReason"] = json!(CIRCUIT_BREAKER);
     failed["deploymentCircuitBreaker"] =
         json!({"status": "TRIGGERED", "failureCount": 3, "threshold": 3});
-    let server = blue_green(vec![], vec![described(vec![failed])]).await;
+    let server = blue_green(vec![], vec![service_deployments(vec![failed])]).await;
     let task = "arn:aws:ecs:us-east-1:123456789012:task/prod/0123456789abcdef";
     mount(&server, ecs("ListTasks"), ok(json!({ "taskArns": [task] }))).await;
     mount(
@@ -751,42 +576,18 @@ async fn rollback_on_failure_stops_a_timed_out_deployment_with_rollback_and_keep
     let server = blue_green(
         vec![],
         vec![
-            described(vec![deployment(NEW_SD, "IN_PROGRESS", "BAKE_TIME", 100.0)]),
-            described(vec![deployment(NEW_SD, "IN_PROGRESS", "BAKE_TIME", 100.0)]),
-            described(vec![deployment(
-                NEW_SD,
-                "ROLLBACK_IN_PROGRESS",
-                "BAKE_TIME",
-                0.0,
-            )]),
-            described(vec![deployment(
-                NEW_SD,
-                "ROLLBACK_SUCCESSFUL",
-                "CLEAN_UP",
-                0.0,
-            )]),
+            polled("IN_PROGRESS", "BAKE_TIME", 100.0),
+            polled("IN_PROGRESS", "BAKE_TIME", 100.0),
+            polled("ROLLBACK_IN_PROGRESS", "BAKE_TIME", 0.0),
+            polled("ROLLBACK_SUCCESSFUL", "CLEAN_UP", 0.0),
         ],
     )
     .await;
-    let output = Test::new()
-        .endpoint(&server.uri())
-        .args([
-            "deploy",
-            "--cluster",
-            "prod",
-            "--service",
-            "web",
-            "--poll-interval",
-            "100ms",
-            "--image",
-            "app=nginx:2",
-            "--no-pin-digest",
-            "--max-poll-attempts",
-            "2",
-            "--rollback-on-failure",
-            "--output",
-            "json",
-        ])
+    // No --timeout: the poll attempts bound the wait.
+    let output = in_prod(&server, "deploy", "web")
+        .args(["--image", "app=nginx:2", "--no-pin-digest"])
+        .args(["--max-poll-attempts", "2", "--rollback-on-failure"])
+        .args(["--output", "json"])
         .run()
         .await;
     let json = output.status(124).json();
@@ -803,20 +604,10 @@ async fn rollback_on_failure_stops_a_timed_out_deployment_with_rollback_and_keep
 #[tokio::test]
 async fn rollback_of_a_deployment_already_rolling_back_just_waits_for_it() {
     let server = blue_green(
-        vec![services(vec![service(NEW_TD, "BLUE_GREEN", NEW_SD)])],
+        vec![services(vec![ecs_controlled(NEW_TD, "BLUE_GREEN", NEW_SD)])],
         vec![
-            described(vec![deployment(
-                NEW_SD,
-                "ROLLBACK_IN_PROGRESS",
-                "BAKE_TIME",
-                0.0,
-            )]),
-            described(vec![deployment(
-                NEW_SD,
-                "ROLLBACK_SUCCESSFUL",
-                "CLEAN_UP",
-                0.0,
-            )]),
+            polled("ROLLBACK_IN_PROGRESS", "BAKE_TIME", 0.0),
+            polled("ROLLBACK_SUCCESSFUL", "CLEAN_UP", 0.0),
         ],
     )
     .await;
@@ -824,8 +615,8 @@ async fn rollback_of_a_deployment_already_rolling_back_just_waits_for_it() {
     output
         .status(0)
         .stderr_has("is already rolling back; waiting for it");
-    assert_eq!(count(&server, "StopServiceDeployment").await, 0);
-    assert_eq!(count(&server, "UpdateService").await, 0);
+    assert_eq!(count(&server, ECS, "StopServiceDeployment").await, 0);
+    assert_eq!(count(&server, ECS, "UpdateService").await, 0);
 }
 
 #[tokio::test]
@@ -835,24 +626,17 @@ async fn a_rolling_service_is_judged_from_deployments_and_reports_its_service_de
         &server,
         ecs("DescribeServices"),
         sequence([
-            services(vec![service(OLD_TD, "ROLLING", OLD_SD)]),
-            services(vec![service(NEW_TD, "ROLLING", NEW_SD)]),
+            services(vec![ecs_controlled(OLD_TD, "ROLLING", OLD_SD)]),
+            services(vec![ecs_controlled(NEW_TD, "ROLLING", NEW_SD)]),
         ]),
     )
     .await;
-    mount(&server, ecs("DescribeTaskDefinition"), Definitions).await;
-    mount(&server, ecs("RegisterTaskDefinition"), Register).await;
-    mount(
-        &server,
-        ecs("UpdateService"),
-        ok(json!({ "service": service(NEW_TD, "ROLLING", NEW_SD) })),
-    )
-    .await;
+    mount_revisions_and_update(&server, ecs_controlled(NEW_TD, "ROLLING", NEW_SD)).await;
     let output = deploy(&server).args(["--output", "json"]).run().await;
     let json = output.status(0).json();
     let web = &json["services"][0];
     assert_eq!(web["strategy"], "ROLLING");
     assert_eq!(web["deployment_id"], "ecs-svc/1");
     assert_eq!(web["service_deployment_arn"], NEW_SD);
-    assert_eq!(count(&server, "DescribeServiceDeployments").await, 0);
+    assert_eq!(count(&server, ECS, "DescribeServiceDeployments").await, 0);
 }

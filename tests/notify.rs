@@ -7,7 +7,8 @@ use serde_json::{json, Value};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
 
-use crate::support::aws::{ecs, logs, mount, ok, sequence, unknown_task_definition, LogPages};
+use crate::support::aws::{ecs, mount, ok, sequence, unknown_task_definition, LogPages};
+use crate::support::slack::posts;
 use crate::support::{Output, Test};
 
 /// The secret part of the webhook URL and the bot token: neither may appear in any output.
@@ -51,17 +52,6 @@ async fn api_answers(server: &MockServer, response: impl Respond + 'static) {
         .respond_with(response)
         .mount(server)
         .await;
-}
-
-/// The JSON bodies Slack received, in order.
-async fn posts(server: &MockServer) -> Vec<Value> {
-    server
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .iter()
-        .map(|r| serde_json::from_slice(&r.body).expect("Slack got JSON"))
-        .collect()
 }
 
 fn circleci(test: Test) -> Test {
@@ -593,48 +583,15 @@ mod run_task {
 
     use super::*;
 
-    const TASK: &str = "arn:aws:ecs:us-east-1:123456789012:task/hoge-stg/0123456789abcdef";
-    const TD: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/hoge-service-stg:7";
-
-    fn task(status: &str, exit: Option<i32>) -> Value {
-        let mut task = json!({
-            "taskArn": TASK, "taskDefinitionArn": TD, "lastStatus": status, "desiredStatus": "RUNNING",
-            "containers": [{"name": "hoge-stg", "exitCode": exit, "lastStatus": status}],
-        });
-        if status == "STOPPED" {
-            task["stopCode"] = json!("EssentialContainerExited");
-            task["stoppedReason"] = json!("Essential container in task exited");
-        }
-        task
-    }
+    use crate::support::tasks::{cluster, described, stopped, task};
 
     /// ECS where the migration task runs and exits with `exit`, logging `lines`.
     pub async fn ecs_scenario(exit: i32, lines: Vec<&str>) -> MockServer {
-        let server = MockServer::start().await;
-        let definition = ok(json!({
-            "taskDefinition": {
-                "taskDefinitionArn": TD, "family": "hoge-service-stg", "revision": 7, "status": "ACTIVE",
-                "containerDefinitions": [{"name": "hoge-stg", "image": "hoge:abc", "essential": true,
-                    "logConfiguration": {"logDriver": "awslogs", "options": {
-                        "awslogs-group": "/ecs/hoge-stg", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "ecs"}}}]
-            },
-            "tags": []
-        }));
-        mount(&server, ecs("DescribeTaskDefinition"), definition).await;
-        let tasks = |task: Value| ok(json!({ "tasks": [task], "failures": [] }));
-        mount(&server, ecs("RunTask"), tasks(task("PROVISIONING", None))).await;
         let states = sequence([
-            tasks(task("RUNNING", None)),
-            tasks(task("STOPPED", Some(exit))),
+            described(task("RUNNING", json!([]))),
+            described(stopped(Some(exit), None)),
         ]);
-        mount(&server, ecs("DescribeTasks"), states).await;
-        mount(
-            &server,
-            logs("GetLogEvents"),
-            LogPages::new(vec![(lines, 0)]),
-        )
-        .await;
-        server
+        cluster(states, LogPages::new(vec![(lines, 0)])).await
     }
 
     pub fn migrate(aws: &MockServer, slack: &MockServer) -> Test {
@@ -796,40 +753,30 @@ mod deploy {
 
     use super::*;
 
-    const OLD_TD: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:7";
-    const NEW_TD: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:8";
+    use crate::support::ecs::{
+        app_definition, definition_answer, deployment as rolling, event, in_prod, service,
+        services, with, CIRCUIT_BREAKER, NEW_TD, OLD_TD,
+    };
 
+    /// The PRIMARY deployment `id` of `td`, `running` of its 2 tasks, ended `rollout` for `reason`.
     fn deployment(id: &str, td: &str, running: i64, rollout: &str, reason: &str) -> Value {
-        json!({
-            "id": id, "status": "PRIMARY", "taskDefinition": td, "desiredCount": 2,
-            "runningCount": running, "pendingCount": 2 - running, "failedTasks": 0,
-            "rolloutState": rollout, "rolloutStateReason": reason,
-            "createdAt": 1700000100.0, "updatedAt": 1700000100.0,
-        })
-    }
-
-    fn service(td: &str, deployments: Vec<Value>, events: Vec<Value>) -> Value {
-        json!({
-            "serviceName": "web", "serviceArn": "arn:aws:ecs:us-east-1:123456789012:service/prod/web",
-            "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/prod",
-            "status": "ACTIVE", "taskDefinition": td, "desiredCount": 2, "runningCount": 2, "pendingCount": 0,
-            "deployments": deployments, "events": events,
-        })
-    }
-
-    fn event(id: &str, message: &str) -> Value {
-        json!({ "id": id, "createdAt": 1700000000.0, "message": message })
+        with(
+            rolling(id, "PRIMARY", td, running, 2, rollout),
+            json!({ "rolloutStateReason": reason }),
+        )
     }
 
     /// Service `web` on web:7 is pointed at web:8, whose deployment ends `rollout`.
     async fn ecs_scenario(rollout: &str, reason: &str) -> MockServer {
         let server = MockServer::start().await;
         let before = service(
+            "web",
             OLD_TD,
             vec![deployment("ecs-svc/old", OLD_TD, 2, "COMPLETED", "done")],
             vec![event("e1", "(service web) has reached a steady state.")],
         );
         let after = service(
+            "web",
             NEW_TD,
             vec![deployment("ecs-svc/new", NEW_TD, if rollout == "COMPLETED" { 2 } else { 0 }, rollout, reason)],
             vec![
@@ -838,18 +785,12 @@ mod deploy {
                 event("e1", "(service web) has reached a steady state."),
             ],
         );
-        let services = |service: Value| ok(json!({ "services": [service], "failures": [] }));
-        let polls = sequence([services(before), services(after)]);
+        let polls = sequence([services(vec![before]), services(vec![after])]);
         mount(&server, ecs("DescribeServices"), polls).await;
-        let definition = ok(json!({
-            "taskDefinition": {
-                "taskDefinitionArn": NEW_TD, "family": "web", "revision": 8, "status": "ACTIVE",
-                "containerDefinitions": [{"name": "app", "image": "app:v2", "essential": true}]
-            },
-            "tags": []
-        }));
+        let definition = definition_answer(app_definition("web", 8, "app:v2"));
         mount(&server, ecs("DescribeTaskDefinition"), definition).await;
         let updated = ok(json!({ "service": service(
+            "web",
             NEW_TD,
             vec![deployment("ecs-svc/new", NEW_TD, 0, "IN_PROGRESS", "started")],
             vec![],
@@ -859,32 +800,14 @@ mod deploy {
     }
 
     fn deploy(aws: &MockServer, slack: &MockServer) -> Test {
-        circleci(Test::new())
-            .endpoint(&aws.uri())
+        circleci(in_prod(aws, "deploy", "web"))
             .env("SLACK_WEBHOOK_URL", hook_url(slack))
-            .args([
-                "deploy",
-                "--cluster",
-                "prod",
-                "--service",
-                "web",
-                "--task-definition",
-                "web:8",
-                "--poll-interval",
-                "100ms",
-                "--timeout",
-                "30s",
-                "--notify",
-            ])
+            .args(["--task-definition", "web:8", "--timeout", "30s", "--notify"])
     }
 
     #[tokio::test]
     async fn failed_deploy_posts_the_reason_and_service_events() {
-        let aws = ecs_scenario(
-            "FAILED",
-            "ECS deployment circuit breaker: tasks failed to start.",
-        )
-        .await;
+        let aws = ecs_scenario("FAILED", CIRCUIT_BREAKER).await;
         let slack = accepting_webhook().await;
         deploy(&aws, &slack).run().await.status(3);
         let message = &posts(&slack).await[0];
@@ -921,11 +844,7 @@ mod deploy {
 
     #[tokio::test]
     async fn slack_down_during_deploy_keeps_the_deploys_exit_code() {
-        let aws = ecs_scenario(
-            "FAILED",
-            "ECS deployment circuit breaker: tasks failed to start.",
-        )
-        .await;
+        let aws = ecs_scenario("FAILED", CIRCUIT_BREAKER).await;
         let slack = webhook_answering(500, "internal_error").await;
         let output = deploy(&aws, &slack).args(["--output", "json"]).run().await;
         output

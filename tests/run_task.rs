@@ -2,88 +2,18 @@
 
 use serde_json::{json, Value};
 use wiremock::matchers::body_partial_json;
-use wiremock::{MockServer, Respond, ResponseTemplate};
+use wiremock::{MockServer, ResponseTemplate};
 
 use crate::support::aws::{
     aws_error, ecr, ecs, logs, missing_image_tag, missing_service, mount, ok, requests, sequence,
     throttled, unknown_task_definition, LogPages, ECR as ECR_TARGET, ECS, LOGS,
 };
-use crate::support::{Output, Test};
-
-pub(crate) const TASK: &str = "arn:aws:ecs:us-east-1:123456789012:task/hoge-stg/0123456789abcdef";
-pub(crate) const TD: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/hoge-service-stg:7";
-
-pub(crate) fn task_definition() -> Value {
-    json!({
-        "taskDefinition": {
-            "taskDefinitionArn": TD, "family": "hoge-service-stg", "revision": 7, "status": "ACTIVE",
-            "containerDefinitions": [
-                {"name": "hoge-stg", "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/hoge:abc", "essential": true,
-                 "logConfiguration": {"logDriver": "awslogs", "options": {
-                     "awslogs-group": "/ecs/hoge-stg", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "ecs"}}},
-                {"name": "datadog", "image": "datadog/agent:7", "essential": false}
-            ]
-        },
-        "tags": []
-    })
-}
-
-pub(crate) fn task(status: &str, containers: Value) -> Value {
-    json!({ "taskArn": TASK, "taskDefinitionArn": TD, "lastStatus": status, "desiredStatus": "RUNNING", "containers": containers })
-}
-
-pub(crate) fn stopped(app_exit: Option<i32>, sidecar_exit: Option<i32>) -> Value {
-    let mut value = task(
-        "STOPPED",
-        json!([{"name": "hoge-stg", "exitCode": app_exit, "lastStatus": "STOPPED"}, {"name": "datadog", "exitCode": sidecar_exit, "lastStatus": "STOPPED"}]),
-    );
-    value["stopCode"] = json!("EssentialContainerExited");
-    value["stoppedReason"] = json!("Essential container in task exited");
-    value
-}
-
-/// A RunTask or DescribeTasks answer listing `tasks`.
-pub(crate) fn tasks(tasks: Vec<Value>) -> ResponseTemplate {
-    ok(json!({ "tasks": tasks, "failures": [] }))
-}
-
-pub(crate) fn described(task: Value) -> ResponseTemplate {
-    tasks(vec![task])
-}
-
-/// RunTask's answer: TASK is provisioning.
-pub(crate) fn started() -> ResponseTemplate {
-    described(task("PROVISIONING", json!([])))
-}
-
-/// A cluster that knows the task definition, starts TASK, and answers DescribeTasks and
-/// GetLogEvents as given.
-pub(crate) async fn cluster(
-    describe_tasks: impl Respond + 'static,
-    log_events: impl Respond + 'static,
-) -> MockServer {
-    let server = MockServer::start().await;
-    mount(
-        &server,
-        ecs("DescribeTaskDefinition"),
-        ok(task_definition()),
-    )
-    .await;
-    mount(&server, ecs("RunTask"), started()).await;
-    mount(&server, ecs("DescribeTasks"), describe_tasks).await;
-    let stopping = ok(json!({ "task": task("STOPPING", json!([])) }));
-    mount(&server, ecs("StopTask"), stopping).await;
-    mount(&server, logs("GetLogEvents"), log_events).await;
-    server
-}
-
-pub(crate) fn no_log_stream() -> ResponseTemplate {
-    aws_error(
-        400,
-        "ResourceNotFoundException",
-        "The specified log stream does not exist.",
-    )
-}
+use crate::support::ecs::register_8;
+use crate::support::tasks::{
+    cluster, described, knowing_the_task_definition, migrate, no_log_stream, run_task, started,
+    stopped, task, task_definition, tasks, TASK, TD,
+};
+use crate::support::{github_outputs, Output, Test};
 
 /// TASK goes PENDING → RUNNING → `last`.
 async fn scenario(last: Value) -> MockServer {
@@ -93,21 +23,6 @@ async fn scenario(last: Value) -> MockServer {
         described(last),
     ];
     cluster(sequence(states), no_log_stream()).await
-}
-
-/// `run-task` of hoge-service-stg in cluster hoge-stg against `server`.
-pub(crate) fn run_task(server: &MockServer) -> Test {
-    Test::new().endpoint(&server.uri()).args([
-        "run-task",
-        "--cluster",
-        "hoge-stg",
-        "--task-definition",
-        "hoge-service-stg",
-    ])
-}
-
-pub(crate) fn migrate(server: &MockServer) -> Test {
-    run_task(server).args(["--command", "rails db:migrate", "--poll-interval", "100ms"])
 }
 
 #[tokio::test]
@@ -131,23 +46,6 @@ async fn success_exits_zero_and_prints_the_task_arn() {
         Some(32),
         "RunTask carries a client token: {run}"
     );
-}
-
-/// The GitHub Action's outputs in the file given: `name=value` lines and `name<<DELIMITER` blocks.
-pub fn github_outputs(path: &std::path::Path) -> std::collections::BTreeMap<String, String> {
-    let text = std::fs::read_to_string(path).expect("outputs written");
-    let mut outputs = std::collections::BTreeMap::new();
-    let mut lines = text.lines();
-    while let Some(line) = lines.next() {
-        let Some((name, delimiter)) = line.split_once("<<") else {
-            let (name, value) = line.split_once('=').expect("name=value or name<<DELIMITER");
-            outputs.insert(name.to_string(), value.to_string());
-            continue;
-        };
-        let value: Vec<&str> = lines.by_ref().take_while(|l| *l != delimiter).collect();
-        outputs.insert(name.to_string(), value.join("\n"));
-    }
-    outputs
 }
 
 #[tokio::test]
@@ -191,13 +89,7 @@ async fn failed_sidecar_that_is_not_essential_does_not_fail_the_run() {
 
 #[tokio::test]
 async fn run_task_failures_exit_125_with_the_reason() {
-    let server = MockServer::start().await;
-    mount(
-        &server,
-        ecs("DescribeTaskDefinition"),
-        ok(task_definition()),
-    )
-    .await;
+    let server = knowing_the_task_definition().await;
     let no_capacity = ok(
         json!({ "tasks": [], "failures": [{"arn": "arn:aws:ecs:us-east-1:123456789012:container-instance/x", "reason": "RESOURCE:MEMORY"}] }),
     );
@@ -454,21 +346,8 @@ async fn image_runs_a_derived_revision_and_reuses_an_identical_latest() {
 /// `run-task --image` and `--container-image-name-updates` in the forms `deploy` takes; the
 /// registered revision's image, when ECS answers RegisterTaskDefinition.
 async fn registered_image(image_args: &[&str]) -> Value {
-    let server = MockServer::start().await;
-    mount(
-        &server,
-        ecs("DescribeTaskDefinition"),
-        ok(task_definition()),
-    )
-    .await;
-    let mut registered = task_definition();
-    registered["taskDefinition"]["revision"] = json!(8);
-    registered["taskDefinition"]["taskDefinitionArn"] = json!(TD.replace(":7", ":8"));
-    mount(&server, ecs("RegisterTaskDefinition"), ok(registered)).await;
-    mount(&server, ecs("RunTask"), started()).await;
-    let done = described(stopped(Some(0), None));
-    mount(&server, ecs("DescribeTasks"), done).await;
-    mount(&server, logs("GetLogEvents"), no_log_stream()).await;
+    let server = cluster(described(stopped(Some(0), None)), no_log_stream()).await;
+    mount(&server, ecs("RegisterTaskDefinition"), register_8()).await;
     run_task(&server)
         .args(image_args.iter().copied())
         .args(["--no-pin-digest", "--poll-interval", "100ms"])
@@ -756,11 +635,7 @@ async fn image_from_ecr_is_pinned_to_its_digest_before_registering() {
     let server = scenario(stopped(Some(0), None)).await;
     let v2 = ok(json!({"imageDetails": [{"imageDigest": digest, "imageTags": ["v2"]}]}));
     mount(&server, ecr("DescribeImages"), v2).await;
-    let mut registered = task_definition();
-    registered["taskDefinition"]["taskDefinitionArn"] = json!(TD.replace(":7", ":8"));
-    registered["taskDefinition"]["containerDefinitions"][0]["image"] =
-        json!(format!("{image}@{digest}"));
-    mount(&server, ecs("RegisterTaskDefinition"), ok(registered)).await;
+    mount(&server, ecs("RegisterTaskDefinition"), register_8()).await;
 
     migrate(&server)
         .args(["--image", &format!("hoge-stg={image}:v2")])
@@ -795,10 +670,12 @@ async fn image_with_a_missing_tag_starts_nothing() {
         .await
         .status(1)
         .stderr_has("image tag `nope` not found in ECR repository `hoge`");
-    assert!(requests(&server, ECS, "RegisterTaskDefinition")
-        .await
-        .is_empty());
-    assert!(requests(&server, ECS, "RunTask").await.is_empty());
+    for changing in ["RegisterTaskDefinition", "RunTask"] {
+        assert!(
+            requests(&server, ECS, changing).await.is_empty(),
+            "{changing} was called"
+        );
+    }
 }
 
 #[tokio::test]

@@ -8,20 +8,17 @@ use wiremock::matchers::body_partial_json;
 use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
 use crate::support::aws::{
-    aws_error, call_order, ecr, ecs, events, get_schedule, mount, ok, requests, rest_error,
-    schedule_updates, sequence, update_schedule, ECS, EVENTS,
+    aws_error, call_order, count, ecr, ecs, events, get_schedule, mount, ok, requests, rest_error,
+    schedule_updates, sequence, unknown_task_definition, update_schedule, ECS, EVENTS,
+};
+use crate::support::ecs::{
+    app_v2_in_ecr, definition_answer, register_as, services, td, web_service, CIRCUIT_BREAKER,
+    DIGEST, REPO,
+};
+use crate::support::targets::{
+    ecs_target, full_schedule, lambda_target, moved, put_targets_ok, Pages,
 };
 use crate::support::Test;
-
-const ACCOUNT: &str = "123456789012";
-const REPO: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app";
-const DIGEST: &str = "sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae";
-const CLUSTER_ARN: &str = "arn:aws:ecs:us-east-1:123456789012:cluster/prod";
-const EVENTS_ROLE: &str = "arn:aws:iam::123456789012:role/ecsEventsRole";
-
-fn td(family: &str, revision: u32) -> String {
-    format!("arn:aws:ecs:us-east-1:{ACCOUNT}:task-definition/{family}:{revision}")
-}
 
 /// The families ECS knows: `web` (the service's, latest 7) and `batch` (latest 3), each with
 /// container `app` on image app:v1, and `mailer` (latest 2) with container `mailer`.
@@ -56,48 +53,10 @@ impl Respond for Definitions {
             None => (name, None),
         };
         match latest_revision(family) {
-            Some(latest) => ok(json!({
-                "taskDefinition": definition(family, revision.unwrap_or(latest)),
-                "tags": []
-            })),
-            None => aws_error(
-                400,
-                "ClientException",
-                "Unable to describe task definition.",
-            ),
+            Some(latest) => definition_answer(definition(family, revision.unwrap_or(latest))),
+            None => unknown_task_definition(),
         }
     }
-}
-
-/// RegisterTaskDefinition: what it was given, as the family's next revision.
-struct Register;
-
-impl Respond for Register {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let mut body: Value = serde_json::from_slice(&request.body).unwrap();
-        let family = body["family"].as_str().unwrap().to_string();
-        let revision = latest_revision(&family).unwrap() + 1;
-        body["taskDefinitionArn"] = json!(td(&family, revision));
-        body["revision"] = json!(revision);
-        body["status"] = json!("ACTIVE");
-        ok(json!({ "taskDefinition": body, "tags": [] }))
-    }
-}
-
-fn web_service(task_definition: &str, deployment: &str, rollout: &str) -> Value {
-    json!({
-        "serviceName": "web", "serviceArn": format!("arn:aws:ecs:us-east-1:{ACCOUNT}:service/prod/web"),
-        "status": "ACTIVE", "taskDefinition": task_definition, "desiredCount": 1, "runningCount": 1,
-        "deployments": [{"id": deployment, "status": "PRIMARY", "taskDefinition": task_definition,
-            "desiredCount": 1, "runningCount": 1, "pendingCount": 0, "failedTasks": 0,
-            "rolloutState": rollout, "rolloutStateReason": format!("ECS deployment {rollout}."),
-            "createdAt": 1700000100.0}],
-        "events": [],
-    })
-}
-
-fn services(service: Value) -> ResponseTemplate {
-    ok(json!({ "services": [service], "failures": [] }))
 }
 
 /// ECS and ECR: service `web` on web:7 in cluster `prod`, which rolls to web:8 and completes
@@ -106,8 +65,7 @@ async fn ecs_world(fails: bool) -> MockServer {
     let server = MockServer::start().await;
     let after = if fails {
         let mut failed = web_service(&td("web", 8), "ecs-svc/new", "FAILED");
-        failed["deployments"][0]["rolloutStateReason"] =
-            json!("ECS deployment circuit breaker: tasks failed to start.");
+        failed["deployments"][0]["rolloutStateReason"] = json!(CIRCUIT_BREAKER);
         failed
     } else {
         web_service(&td("web", 8), "ecs-svc/new", "COMPLETED")
@@ -116,127 +74,48 @@ async fn ecs_world(fails: bool) -> MockServer {
         &server,
         ecs("DescribeServices"),
         sequence([
-            services(web_service(&td("web", 7), "ecs-svc/old", "COMPLETED")),
-            services(after),
+            services(vec![web_service(&td("web", 7), "ecs-svc/old", "COMPLETED")]),
+            services(vec![after]),
         ]),
     )
     .await;
     mount(&server, ecs("DescribeTaskDefinition"), Definitions).await;
-    mount(&server, ecs("RegisterTaskDefinition"), Register).await;
+    let next = |family: &str| latest_revision(family).unwrap() + 1;
+    mount(&server, ecs("RegisterTaskDefinition"), register_as(next)).await;
     mount(
         &server,
         ecs("UpdateService"),
         ok(json!({ "service": web_service(&td("web", 8), "ecs-svc/new", "IN_PROGRESS") })),
     )
     .await;
-    mount(
-        &server,
-        ecr("DescribeImages"),
-        ok(
-            json!({ "imageDetails": [{ "registryId": ACCOUNT, "repositoryName": "app", "imageDigest": DIGEST, "imageTags": ["v2"] }] }),
-        ),
-    )
-    .await;
+    mount(&server, ecr("DescribeImages"), app_v2_in_ecr()).await;
     server
-}
-
-/// An ECS rule target with every field a real one can carry, one EventBridge added after this
-/// SDK version included.
-fn ecs_target(id: &str, task_definition: &str) -> Value {
-    json!({
-        "Id": id,
-        "Arn": CLUSTER_ARN,
-        "RoleArn": EVENTS_ROLE,
-        "Input": "{\"containerOverrides\":[{\"name\":\"app\",\"command\":[\"bin/rails\",\"reports:nightly\"]}]}",
-        "RetryPolicy": {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 3600},
-        "DeadLetterConfig": {"Arn": "arn:aws:sqs:us-east-1:123456789012:cron-dlq"},
-        "EcsParameters": {
-            "TaskDefinitionArn": task_definition,
-            "TaskCount": 1,
-            "LaunchType": "FARGATE",
-            "NetworkConfiguration": {"awsvpcConfiguration": {"Subnets": ["subnet-1"], "SecurityGroups": ["sg-1"], "AssignPublicIp": "DISABLED"}},
-            "PlatformVersion": "1.4.0",
-            "Group": "cron",
-            "EnableECSManagedTags": true,
-            "EnableExecuteCommand": false,
-            "PlacementConstraints": [],
-            "PlacementStrategy": [],
-            "PropagateTags": "TASK_DEFINITION",
-            "ReferenceId": "nightly",
-            "Tags": [{"Key": "team", "Value": "payments"}],
-            "SomethingEventBridgeAddsNextYear": {"nested": [1, "two"]}
-        },
-    })
-}
-
-fn lambda_target(id: &str) -> Value {
-    json!({"Id": id, "Arn": "arn:aws:lambda:us-east-1:123456789012:function:notify", "Input": "{}"})
-}
-
-/// ListTargetsByRule answering `pages` in turn, each with a NextToken to the next.
-struct Pages(Vec<Vec<Value>>);
-
-impl Respond for Pages {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let body: Value = serde_json::from_slice(&request.body).unwrap();
-        let page: usize = body["NextToken"]
-            .as_str()
-            .and_then(|t| t.strip_prefix("page-"))
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0);
-        let mut answer = json!({ "Targets": self.0[page] });
-        if page + 1 < self.0.len() {
-            answer["NextToken"] = json!(format!("page-{}", page + 1));
-        }
-        ok(answer)
-    }
 }
 
 async fn rule(server: &MockServer, pages: Vec<Vec<Value>>) {
     mount(server, events("ListTargetsByRule"), Pages(pages)).await;
 }
 
-fn put_targets_ok() -> ResponseTemplate {
-    ok(json!({ "FailedEntryCount": 0, "FailedEntries": [] }))
+/// Rule `pages` whose PutTargets succeeds.
+async fn rule_taking_puts(server: &MockServer, pages: Vec<Vec<Value>>) {
+    rule(server, pages).await;
+    mount(server, events("PutTargets"), put_targets_ok()).await;
 }
 
-/// A schedule in group `batch` with every field UpdateSchedule takes set.
-fn full_schedule(name: &str, state: &str, task_definition: &str) -> Value {
-    json!({
-        "Arn": format!("arn:aws:scheduler:us-east-1:{ACCOUNT}:schedule/batch/{name}"),
-        "Name": name,
-        "GroupName": "batch",
-        "State": state,
-        "Description": "nightly sales report",
-        "ScheduleExpression": "cron(0 3 * * ? *)",
-        "ScheduleExpressionTimezone": "Asia/Tokyo",
-        "StartDate": 1767225600,
-        "EndDate": 1798761600,
-        "KmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-        "ActionAfterCompletion": "NONE",
-        "FlexibleTimeWindow": {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 15},
-        "CreationDate": 1700000000.5,
-        "LastModificationDate": 1700000100.25,
-        "Target": {
-            "Arn": CLUSTER_ARN,
-            "RoleArn": "arn:aws:iam::123456789012:role/scheduler-ecs",
-            "Input": "{\"containerOverrides\":[]}",
-            "RetryPolicy": {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185},
-            "DeadLetterConfig": {"Arn": "arn:aws:sqs:us-east-1:123456789012:scheduler-dlq"},
-            "EcsParameters": {
-                "TaskDefinitionArn": task_definition,
-                "TaskCount": 1,
-                "LaunchType": "FARGATE",
-                "NetworkConfiguration": {"AwsvpcConfiguration": {"Subnets": ["subnet-1"], "SecurityGroups": ["sg-1"], "AssignPublicIp": "DISABLED"}},
-                "PlatformVersion": "LATEST",
-                "EnableECSManagedTags": true,
-                "EnableExecuteCommand": false,
-                "PropagateTags": "TASK_DEFINITION",
-                "Tags": [{"team": "payments"}]
-            }
-        },
-        "SomeFieldSchedulerAddsLater": {"kept": true}
-    })
+/// Scheduler's schedule `group/name` (a [`full_schedule`] in `state` on `task_definition`),
+/// which UpdateSchedule takes; returns it as GetSchedule answers it.
+async fn schedule(
+    server: &MockServer,
+    group: &str,
+    name: &str,
+    state: &str,
+    task_definition: &str,
+) -> Value {
+    let read = full_schedule(name, state, task_definition);
+    mount(server, get_schedule(group, name), ok(read.clone())).await;
+    let updated = ok(json!({"ScheduleArn": read["Arn"]}));
+    mount(server, update_schedule(name), updated).await;
+    read
 }
 
 /// `deploy --image app=app:v2` of service `web` in cluster `prod`.
@@ -255,20 +134,10 @@ fn deploy_batch_only(server: &MockServer) -> Test {
     ])
 }
 
-async fn count(server: &MockServer, prefix: &str, action: &str) -> usize {
-    requests(server, prefix, action).await.len()
-}
-
-/// `target` as read, with only its task definition changed.
-fn moved(mut target: Value, task_definition: &str) -> Value {
-    target["EcsParameters"]["TaskDefinitionArn"] = json!(task_definition);
-    target
-}
-
 #[tokio::test]
 async fn rule_targets_on_every_page_move_after_the_service_and_other_targets_stay() {
     let server = ecs_world(false).await;
-    rule(
+    rule_taking_puts(
         &server,
         vec![
             vec![ecs_target("report", &td("web", 7)), lambda_target("notify")],
@@ -279,7 +148,6 @@ async fn rule_targets_on_every_page_move_after_the_service_and_other_targets_sta
         ],
     )
     .await;
-    mount(&server, events("PutTargets"), put_targets_ok()).await;
     let output = deploy(&server).args(["--rule", "nightly"]).run().await;
     output
         .status(0)
@@ -321,8 +189,7 @@ async fn more_than_ten_changed_targets_go_to_put_targets_ten_at_a_time() {
     let targets: Vec<Value> = (1..=12)
         .map(|n| ecs_target(&format!("job-{n}"), &td("web", 7)))
         .collect();
-    rule(&server, vec![targets[..7].to_vec(), targets[7..].to_vec()]).await;
-    mount(&server, events("PutTargets"), put_targets_ok()).await;
+    rule_taking_puts(&server, vec![targets[..7].to_vec(), targets[7..].to_vec()]).await;
     deploy(&server)
         .args(["--rule", "nightly"])
         .run()
@@ -339,8 +206,7 @@ async fn more_than_ten_changed_targets_go_to_put_targets_ten_at_a_time() {
 #[tokio::test]
 async fn a_rule_on_a_custom_bus_is_read_and_written_on_that_bus() {
     let server = ecs_world(false).await;
-    rule(&server, vec![vec![ecs_target("report", &td("web", 7))]]).await;
-    mount(&server, events("PutTargets"), put_targets_ok()).await;
+    rule_taking_puts(&server, vec![vec![ecs_target("report", &td("web", 7))]]).await;
     let bus = "arn:aws:events:us-east-1:123456789012:event-bus/orders";
     deploy(&server)
         .args(["--rule", &format!("{bus}/hourly")])
@@ -362,7 +228,7 @@ async fn a_rule_on_a_custom_bus_is_read_and_written_on_that_bus() {
 #[tokio::test]
 async fn two_families_get_two_revisions_and_the_service_family_shares_the_service_one() {
     let server = ecs_world(false).await;
-    rule(
+    rule_taking_puts(
         &server,
         vec![vec![
             ecs_target("web-cron", &td("web", 7)),
@@ -370,19 +236,7 @@ async fn two_families_get_two_revisions_and_the_service_family_shares_the_servic
         ]],
     )
     .await;
-    mount(&server, events("PutTargets"), put_targets_ok()).await;
-    mount(
-        &server,
-        get_schedule("default", "mailer"),
-        ok(full_schedule("mailer", "ENABLED", &td("web", 7))),
-    )
-    .await;
-    mount(
-        &server,
-        update_schedule("mailer"),
-        ok(json!({"ScheduleArn": "x"})),
-    )
-    .await;
+    schedule(&server, "default", "mailer", "ENABLED", &td("web", 7)).await;
     let output = deploy(&server)
         .args([
             "--rule",
@@ -483,19 +337,7 @@ async fn two_families_get_two_revisions_and_the_service_family_shares_the_servic
 #[tokio::test]
 async fn a_schedule_in_a_named_group_is_written_back_field_by_field() {
     let server = ecs_world(false).await;
-    let read = full_schedule("nightly-report", "ENABLED", &td("web", 7));
-    mount(
-        &server,
-        get_schedule("batch", "nightly-report"),
-        ok(read.clone()),
-    )
-    .await;
-    mount(
-        &server,
-        update_schedule("nightly-report"),
-        ok(json!({"ScheduleArn": read["Arn"]})),
-    )
-    .await;
+    let read = schedule(&server, "batch", "nightly-report", "ENABLED", &td("web", 7)).await;
     deploy(&server)
         .args(["--schedule", "batch/nightly-report"])
         .run()
@@ -514,7 +356,7 @@ async fn a_schedule_in_a_named_group_is_written_back_field_by_field() {
             }
             "Target" => assert_eq!(
                 sent[field],
-                moved_schedule_target(value, &td("web", 8)),
+                moved(value.clone(), &td("web", 8)),
                 "the whole Target, only the task definition changed"
             ),
             _ => assert_eq!(&sent[field], value, "{field} written back as read"),
@@ -527,27 +369,10 @@ async fn a_schedule_in_a_named_group_is_written_back_field_by_field() {
     assert!(extra.is_empty(), "nothing added: {extra:?}");
 }
 
-fn moved_schedule_target(target: &Value, task_definition: &str) -> Value {
-    let mut target = target.clone();
-    target["EcsParameters"]["TaskDefinitionArn"] = json!(task_definition);
-    target
-}
-
 #[tokio::test]
 async fn a_disabled_schedule_stays_disabled_and_needs_no_service() {
     let server = ecs_world(false).await;
-    mount(
-        &server,
-        get_schedule("batch", "reports"),
-        ok(full_schedule("reports", "DISABLED", &td("batch", 3))),
-    )
-    .await;
-    mount(
-        &server,
-        update_schedule("reports"),
-        ok(json!({"ScheduleArn": "x"})),
-    )
-    .await;
+    schedule(&server, "batch", "reports", "DISABLED", &td("batch", 3)).await;
     let output = deploy_batch_only(&server)
         .args(["--schedule", "batch/reports", "--output", "json"])
         .run()
@@ -624,7 +449,7 @@ async fn a_rule_without_an_ecs_target_is_an_error_naming_it() {
 #[tokio::test]
 async fn a_target_already_on_the_new_revision_is_not_written_again() {
     let server = ecs_world(false).await;
-    rule(
+    rule_taking_puts(
         &server,
         vec![vec![
             ecs_target("done", &td("web", 8)),
@@ -632,7 +457,6 @@ async fn a_target_already_on_the_new_revision_is_not_written_again() {
         ]],
     )
     .await;
-    mount(&server, events("PutTargets"), put_targets_ok()).await;
     let report = deploy(&server)
         .args(["--rule", "nightly", "--output", "json"])
         .run()
@@ -654,8 +478,7 @@ async fn a_target_already_on_the_new_revision_is_not_written_again() {
 #[tokio::test]
 async fn with_a_given_task_definition_targets_of_its_family_move_to_it_and_others_are_refused() {
     let server = ecs_world(false).await;
-    rule(&server, vec![vec![ecs_target("report", &td("web", 7))]]).await;
-    mount(&server, events("PutTargets"), put_targets_ok()).await;
+    rule_taking_puts(&server, vec![vec![ecs_target("report", &td("web", 7))]]).await;
     deploy(&server)
         .args(["--rule", "nightly", "--task-definition", "web:7"])
         .run()
@@ -747,8 +570,7 @@ async fn a_failed_deploy_leaves_the_scheduled_tasks_on_their_revision() {
 #[tokio::test]
 async fn schedules_first_moves_the_targets_before_the_service() {
     let server = ecs_world(false).await;
-    rule(&server, vec![vec![ecs_target("report", &td("web", 7))]]).await;
-    mount(&server, events("PutTargets"), put_targets_ok()).await;
+    rule_taking_puts(&server, vec![vec![ecs_target("report", &td("web", 7))]]).await;
     deploy(&server)
         .args(["--rule", "nightly", "--schedules-first"])
         .run()
@@ -816,20 +638,8 @@ async fn dry_run_lists_each_target_old_to_new_and_changes_nothing() {
 #[tokio::test]
 async fn rules_and_schedules_come_from_env_vars_and_the_config_file() {
     let server = ecs_world(false).await;
-    rule(&server, vec![vec![ecs_target("report", &td("web", 7))]]).await;
-    mount(&server, events("PutTargets"), put_targets_ok()).await;
-    mount(
-        &server,
-        get_schedule("batch", "reports"),
-        ok(full_schedule("reports", "ENABLED", &td("batch", 3))),
-    )
-    .await;
-    mount(
-        &server,
-        update_schedule("reports"),
-        ok(json!({"ScheduleArn": "x"})),
-    )
-    .await;
+    rule_taking_puts(&server, vec![vec![ecs_target("report", &td("web", 7))]]).await;
+    schedule(&server, "batch", "reports", "ENABLED", &td("batch", 3)).await;
     deploy(&server)
         .env("ECS_SHIP_RULE", "nightly, orders-bus/hourly")
         .env("ECS_SHIP_SCHEDULE", "batch/reports")
@@ -870,8 +680,7 @@ async fn rules_and_schedules_come_from_env_vars_and_the_config_file() {
 #[tokio::test]
 async fn the_slack_message_lists_what_moved() {
     let server = ecs_world(false).await;
-    rule(&server, vec![vec![ecs_target("report", &td("batch", 3))]]).await;
-    mount(&server, events("PutTargets"), put_targets_ok()).await;
+    rule_taking_puts(&server, vec![vec![ecs_target("report", &td("batch", 3))]]).await;
     let slack = MockServer::start().await;
     mount(
         &slack,

@@ -1,58 +1,33 @@
 //! The Markdown job summary: appended to `$GITHUB_STEP_SUMMARY` or `--summary FILE`.
 
-use serde_json::{json, Value};
+use serde_json::json;
 use wiremock::MockServer;
 
-use crate::run_task::{cluster, described, migrate, stopped, task, TASK, TD};
 use crate::support::aws::{ecs, mount, ok, sequence, LogPages};
+use crate::support::ecs::{
+    app_definition, definition_answer, in_prod, services, web_service, NEW_TD, OLD_TD,
+};
+use crate::support::tasks::{cluster, described, migrate, stopped, task, TASK, TD};
 use crate::support::Test;
-
-const OLD_TD: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:7";
-const NEW_TD: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:8";
-
-/// Service `web` running `td`, its one deployment `id` at `running` of 2 tasks.
-fn web(td: &str, id: &str, running: i64, rollout: &str) -> Value {
-    json!({
-        "serviceName": "web", "serviceArn": "arn:aws:ecs:us-east-1:123456789012:service/prod/web",
-        "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/prod", "status": "ACTIVE",
-        "taskDefinition": td, "desiredCount": 2, "runningCount": running, "pendingCount": 0,
-        "deployments": [{"id": id, "status": "PRIMARY", "taskDefinition": td, "desiredCount": 2,
-            "runningCount": running, "pendingCount": 0, "failedTasks": 0, "rolloutState": rollout,
-            "createdAt": 1700000100.0, "updatedAt": 1700000100.0}],
-        "events": [],
-    })
-}
 
 /// `web` goes from web:7 to web:8 and completes.
 async fn rolling_deploy() -> MockServer {
     let server = MockServer::start().await;
-    let definition = json!({"taskDefinition": {"taskDefinitionArn": NEW_TD, "family": "web",
-        "revision": 8, "status": "ACTIVE", "containerDefinitions": [{"name": "app", "image": "app:v2", "essential": true}]},
-        "tags": []});
-    mount(&server, ecs("DescribeTaskDefinition"), ok(definition)).await;
-    let services = |service: Value| ok(json!({ "services": [service], "failures": [] }));
+    let definition = definition_answer(app_definition("web", 8, "app:v2"));
+    mount(&server, ecs("DescribeTaskDefinition"), definition).await;
     let polls = [
-        services(web(OLD_TD, "ecs-svc/old", 2, "COMPLETED")),
-        services(web(NEW_TD, "ecs-svc/new", 2, "COMPLETED")),
+        services(vec![web_service(OLD_TD, "ecs-svc/old", "COMPLETED")]),
+        services(vec![web_service(NEW_TD, "ecs-svc/new", "COMPLETED")]),
     ];
     mount(&server, ecs("DescribeServices"), sequence(polls)).await;
-    let updated = json!({ "service": web(NEW_TD, "ecs-svc/new", 0, "IN_PROGRESS") });
+    let updated = json!({ "service": web_service(NEW_TD, "ecs-svc/new", "IN_PROGRESS") });
     mount(&server, ecs("UpdateService"), ok(updated)).await;
     server
 }
 
+/// `deploy` of web:8 to service `web`.
 fn deploy(server: &MockServer) -> Test {
-    Test::new().endpoint(&server.uri()).args([
-        "deploy",
-        "--cluster",
-        "prod",
-        "--service",
-        "web",
-        "--task-definition",
-        "web:8",
-        "--poll-interval",
-        "100ms",
-    ])
+    in_prod(server, "deploy", "web").args(["--task-definition", "web:8"])
 }
 
 /// A run-task whose container exits 3 after writing two log lines.

@@ -175,6 +175,11 @@ pub async fn requests(server: &MockServer, prefix: &str, action: &str) -> Vec<Va
         .collect()
 }
 
+/// How many requests the server received for one action.
+pub async fn count(server: &MockServer, prefix: &str, action: &str) -> usize {
+    requests(server, prefix, action).await.len()
+}
+
 /// A CloudWatch log stream for GetLogEvents, paged by `nextToken`: page `i` is served once it
 /// has been asked for `visible_after` times, so a test can hold lines back until after the task
 /// stops. Token `t{i}` means "from page i on".

@@ -4,8 +4,13 @@
 #![allow(dead_code)]
 
 pub mod aws;
+pub mod codedeploy;
+pub mod ecs;
 pub mod moto;
 pub mod proxy;
+pub mod slack;
+pub mod targets;
+pub mod tasks;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -231,6 +236,23 @@ impl Test {
             .spawn()
             .expect("spawn ecs-ship")
     }
+}
+
+/// The GitHub Action's outputs in the file given: `name=value` lines and `name<<DELIMITER` blocks.
+pub fn github_outputs(path: &Path) -> BTreeMap<String, String> {
+    let text = std::fs::read_to_string(path).expect("outputs written");
+    let mut outputs = BTreeMap::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        let Some((name, delimiter)) = line.split_once("<<") else {
+            let (name, value) = line.split_once('=').expect("name=value or name<<DELIMITER");
+            outputs.insert(name.to_string(), value.to_string());
+            continue;
+        };
+        let value: Vec<&str> = lines.by_ref().take_while(|l| *l != delimiter).collect();
+        outputs.insert(name.to_string(), value.join("\n"));
+    }
+    outputs
 }
 
 /// Validates a result document against `docs/schema/<command>.v1.json` with check-jsonschema

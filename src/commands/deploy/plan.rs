@@ -33,19 +33,9 @@ pub enum Source {
 
 impl Plan {
     pub fn from_args(args: &DeployArgs) -> Result<Self> {
-        let mut changes = vec![];
-        let mut image_updates = vec![];
-        for spec in args
-            .images
-            .iter()
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty())
-        {
-            match image_update::tag_only(spec).map_err(Error::invalid_value)? {
-                Some(update) => image_updates.push(update),
-                None => changes.push(Change::image(spec).map_err(Error::invalid_value)?),
-            }
-        }
+        let (mut changes, image_updates) =
+            image_update::parse_flags(&args.images, args.container_image_name_updates.as_deref())
+                .map_err(Error::invalid_value)?;
         for spec in &args.set_env {
             changes.push(Change::set_env(spec).map_err(Error::invalid_value)?);
         }
@@ -54,11 +44,6 @@ impl Plan {
         }
         for spec in &args.secrets {
             changes.push(Change::secret(spec).map_err(Error::invalid_value)?);
-        }
-        if let Some(text) = &args.container_image_name_updates {
-            image_updates.extend(
-                image_update::parse_image_name_updates(text).map_err(Error::invalid_value)?,
-            );
         }
         let source = match (&args.task_definition, &args.task_definition_file) {
             (Some(reference), _) => Source::Reference(reference.clone()),
