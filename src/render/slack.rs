@@ -138,3 +138,110 @@ fn seconds(value: f64, otherwise: Option<Duration>) -> Duration {
         false => otherwise.unwrap_or_default(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::Cli;
+    use crate::output::{Paused, ScheduleKind, ScheduledTarget};
+    use crate::render::fixtures;
+    use clap::Parser;
+
+    fn global(args: &[&str]) -> GlobalArgs {
+        let argv = ["ecs-ship", "deploy"].iter().chain(args);
+        Cli::try_parse_from(argv).unwrap().global
+    }
+
+    fn target(result: TargetResult, reason: Option<&str>) -> ScheduledTarget {
+        ScheduledTarget {
+            kind: ScheduleKind::Rule,
+            name: "default/nightly".into(),
+            target_id: Some("job".into()),
+            previous_task_definition: fixtures::WEB_8.replace(":8", ":7"),
+            task_definition: fixtures::WEB_8.into(),
+            result,
+            reason: reason.map(str::to_string),
+            state: None,
+        }
+    }
+
+    #[test]
+    fn a_deploy_gives_each_services_details_and_what_the_scheduled_targets_did() {
+        let mut deploy =
+            fixtures::deploy(&[("web", fixtures::WEB_8), ("worker", fixtures::WORKER_3)]);
+        deploy.result = "paused";
+        deploy.services[0].rolled_back_to = Some(fixtures::WEB_8.replace(":8", ":7"));
+        deploy.services[0].rollback_result = Some("succeeded".into());
+        deploy.services[1].paused = Some(Paused {
+            stage: "POST_TEST_TRAFFIC_SHIFT".into(),
+            hook_id: "hook-1".into(),
+            expires_at: None,
+            timeout_action: None,
+            hooks_waiting: vec![],
+            continue_command: Some("ecs-ship continue --service worker".into()),
+        });
+        deploy.services[1].reason = Some("paused at POST_TEST_TRAFFIC_SHIFT".into());
+        deploy.scheduled_targets = Some(vec![
+            target(TargetResult::Moved, None),
+            target(TargetResult::Failed, Some("AccessDenied")),
+        ]);
+        let report = Report::of(CommandResult::Deploy(deploy));
+        let (status, summary) = outcome(&report, &global(&["--env", "prod"]), Duration::ZERO);
+        assert_eq!(status, NotifyStatus::Pass);
+        assert_eq!(summary.command.as_deref(), Some("deploy"));
+        assert_eq!(summary.result.as_deref(), Some("paused"));
+        assert_eq!(summary.env.as_deref(), Some("prod"));
+        assert_eq!(summary.services, ["web", "worker"]);
+        assert_eq!(
+            summary.task_definitions,
+            [fixtures::WEB_8, fixtures::WORKER_3]
+        );
+        assert_eq!(summary.duration, Some(Duration::from_secs(95)));
+        assert_eq!(
+            summary.details,
+            [
+                "web: rolled back to web:7 succeeded",
+                "worker: paused at POST_TEST_TRAFFIC_SHIFT (hook hook-1); continue: `ecs-ship continue --service worker`, or `ecs-ship continue --service worker --rollback`",
+                "worker: succeeded: paused at POST_TEST_TRAFFIC_SHIFT",
+                "rule default/nightly target job not moved: AccessDenied",
+            ]
+        );
+        assert_eq!(
+            summary.scheduled,
+            ["rule default/nightly target job: web:7 → web:8"]
+        );
+    }
+
+    #[test]
+    fn a_failed_run_task_gives_the_stopped_reasons_and_a_started_one_its_status() {
+        let mut run = fixtures::run_task(&["arn:task/a"]);
+        run.tasks[0].containers[0].reason = Some("OutOfMemoryError".into());
+        let mut report = Report::of(CommandResult::RunTask(run));
+        report.failure = Some(Error::TaskFailed {
+            code: 137,
+            reason: "app".into(),
+        });
+        let (status, summary) = outcome(&report, &global(&["--service", "web"]), Duration::ZERO);
+        assert_eq!(status, NotifyStatus::Fail);
+        assert_eq!(summary.exit_code, Some(137));
+        assert_eq!(
+            summary.services,
+            ["web"],
+            "the flag's services, none in the result"
+        );
+        assert_eq!(
+            summary.stopped_reasons,
+            [
+                "Essential container in task exited",
+                "app: OutOfMemoryError"
+            ]
+        );
+        let mut started = fixtures::run_task(&["arn:task/a"]);
+        started.result = "started".into();
+        let report = Report::of(CommandResult::RunTask(started));
+        assert_eq!(
+            outcome(&report, &global(&[]), Duration::ZERO).0,
+            NotifyStatus::Started
+        );
+    }
+}
