@@ -283,6 +283,16 @@ pub struct PinnedImage {
     pub to: String,
 }
 
+impl From<&crate::ecr::Pinned> for PinnedImage {
+    fn from(pin: &crate::ecr::Pinned) -> Self {
+        PinnedImage {
+            container: pin.container.clone(),
+            from: pin.from.clone(),
+            to: pin.to.clone(),
+        }
+    }
+}
+
 #[derive(Serialize, Debug)]
 pub struct ServiceResult {
     pub service: String,

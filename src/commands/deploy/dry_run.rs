@@ -135,15 +135,7 @@ fn planned(revision: &Revision, secret_values: &[String]) -> PlannedRevision {
         },
         task_definition: revision.target.as_ref().map(|t| t.arn().to_string()),
         family: revision.derived.family().to_string(),
-        pinned: revision
-            .pinned
-            .iter()
-            .map(|p| PinnedImage {
-                container: p.container.clone(),
-                from: p.from.clone(),
-                to: p.to.clone(),
-            })
-            .collect(),
+        pinned: revision.pinned.iter().map(PinnedImage::from).collect(),
         registration: shown_registration(&revision.derived, secret_values),
         diff: diff::unified(&before, &pretty(&revision.derived), 3),
     }

@@ -390,11 +390,7 @@ impl Outcome<'_> {
             .revisions
             .iter()
             .flat_map(|r| &r.pinned)
-            .map(|p| PinnedImage {
-                container: p.container.clone(),
-                from: p.from.clone(),
-                to: p.to.clone(),
-            })
+            .map(PinnedImage::from)
             .collect();
         let mut report = Report::of(CommandResult::Deploy(DeployResult {
             command: self.command,
