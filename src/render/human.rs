@@ -113,3 +113,102 @@ fn target_move(target: &ScheduledTarget) -> String {
         }
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::ServiceUpdate;
+    use crate::output::{
+        CodeDeployRequest, DeployStrategy, PinnedImage, PlannedRevision, ScheduleKind,
+    };
+    use crate::render::fixtures;
+
+    fn strategy(service: &str, followed: &str) -> DeployStrategy {
+        DeployStrategy {
+            service: service.into(),
+            deployment_controller: "ECS".into(),
+            strategy: "ROLLING".into(),
+            followed: followed.into(),
+        }
+    }
+
+    #[test]
+    fn a_deploy_plan_lists_revisions_pins_requests_and_targets() {
+        let plan = DeployDryRun {
+            command: "deploy",
+            result: "dry_run",
+            exit_code: 0,
+            dry_run: true,
+            cluster: "prod".into(),
+            task_definitions: vec![PlannedRevision {
+                from: "web:7".into(),
+                action: "register",
+                task_definition: None,
+                family: "web".into(),
+                pinned: vec![PinnedImage {
+                    container: "app".into(),
+                    from: "app:v2".into(),
+                    to: "app@sha256:1".into(),
+                }],
+                registration: serde_json::json!({}),
+                diff: "-a\n+b".into(),
+            }],
+            updates: vec![
+                PlannedUpdate::UpdateService(ServiceUpdate {
+                    cluster: "prod".into(),
+                    service: "web".into(),
+                    task_definition: "web (new revision)".into(),
+                    desired_count: None,
+                    force_new_deployment: false,
+                }),
+                PlannedUpdate::CodeDeploy(CodeDeployRequest {
+                    application_name: "app".into(),
+                    deployment_group_name: "group".into(),
+                    deployment_config_name: None,
+                    app_spec_content: serde_json::json!({"version": 0.0}),
+                }),
+            ],
+            strategies: vec![strategy("web", "ROLLING"), strategy("api", "CODE_DEPLOY")],
+            duration_seconds: 1.0,
+            scheduled_targets: Some(vec![ScheduledTarget {
+                kind: ScheduleKind::Schedule,
+                name: "batch/nightly".into(),
+                target_id: None,
+                previous_task_definition: fixtures::WEB_8.into(),
+                task_definition: fixtures::WEB_8.into(),
+                result: TargetResult::Unchanged,
+                reason: None,
+                state: None,
+            }]),
+        };
+        assert_eq!(
+            lines(&CommandResult::DeployDryRun(plan)),
+            [
+                "task definition web:7: would register a new revision of web",
+                "  pin app: app:v2 -> app@sha256:1",
+                "-a",
+                "+b",
+                "service web: deploys ROLLING",
+                r#"service web: would call UpdateService {"cluster":"prod","service":"web","taskDefinition":"web (new revision)"}"#,
+                "service api: deploys CODE_DEPLOY",
+                r#"service api: would call CreateDeployment of application app, group group with AppSpec {"version":0.0}"#,
+                "schedule batch/nightly: web:8 -> web:8 (unchanged)",
+            ]
+        );
+    }
+
+    #[test]
+    fn results_print_what_people_pipe_onwards() {
+        let run = fixtures::run_task(&["arn:task/a", "arn:task/b"]);
+        assert_eq!(
+            lines(&CommandResult::RunTask(run)),
+            ["arn:task/a", "arn:task/b"]
+        );
+        let deploy = fixtures::deploy(&[("web", fixtures::WEB_8), ("worker", fixtures::WORKER_3)]);
+        assert_eq!(
+            lines(&CommandResult::Deploy(deploy)),
+            [fixtures::WEB_8, fixtures::WORKER_3]
+        );
+        assert!(lines(&CommandResult::None).is_empty());
+    }
+}
