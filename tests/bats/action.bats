@@ -10,6 +10,8 @@ RUNNER="$ROOT/tests/action/run_action.py"
 
 bats_require_minimum_version 1.5.0
 
+load loopback
+
 setup_file() {
   export PY="${PYTHON:-$ROOT/.venv/bin/python}"
   local bin="${ECS_SHIP_BIN:-$ROOT/target/debug/ecs-ship}"
@@ -20,40 +22,23 @@ setup_file() {
   }
   export BIN="$bin"
   # A release of the binary under test, for this machine's CPU, as scripts/build-release names it.
-  local cpu
-  case "$(uname -m)" in
-    x86_64 | amd64) cpu=x86_64 ;;
-    aarch64 | arm64) cpu=aarch64 ;;
-  esac
   export RELEASE="$BATS_FILE_TMPDIR/www/v0.1.0"
   mkdir -p "$RELEASE" "$BATS_FILE_TMPDIR/stage"
   cp "$bin" "$BATS_FILE_TMPDIR/stage/ecs-ship"
-  tar -czf "$RELEASE/ecs-ship-$cpu-unknown-linux-musl.tar.gz" -C "$BATS_FILE_TMPDIR/stage" ecs-ship
-  (cd "$RELEASE" && sha256sum ./*.tar.gz | sed 's# \./# #' >SHA256SUMS)
+  pack_release
 
-  export REQUEST_LOG="$BATS_FILE_TMPDIR/requests.log"
-  : >"$REQUEST_LOG"
-  python3 "$BATS_TEST_DIRNAME/fixtures/release_server.py" "$BATS_FILE_TMPDIR/www" "$BATS_FILE_TMPDIR/port" "$REQUEST_LOG" 3>&- &
-  echo $! >"$BATS_FILE_TMPDIR/server.pid"
-  for _ in $(seq 50); do
-    [ -s "$BATS_FILE_TMPDIR/port" ] && break
-    sleep 0.1
-  done
-  export PORT
-  PORT="$(cat "$BATS_FILE_TMPDIR/port")"
+  serve_release "$BATS_FILE_TMPDIR/www"
 }
 
 teardown_file() {
-  kill "$(cat "$BATS_FILE_TMPDIR/server.pid")" 2>/dev/null || true
+  stop_serving_release
   if [ -s "$BATS_FILE_TMPDIR/moto.pid" ]; then
     kill "$(cat "$BATS_FILE_TMPDIR/moto.pid")" 2>/dev/null || true
   fi
 }
 
 setup() {
-  export AWS_EC2_METADATA_DISABLED=true
-  unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
-  export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
+  loopback_only
   # A scrubbed environment: no ECS_SHIP_*, no Slack, no real AWS endpoint.
   while read -r var; do unset "$var"; done < <(compgen -e | grep -E '^(ECS_SHIP_|SLACK_|AWS_|GITHUB_|RUNNER_)')
   export AWS_EC2_METADATA_DISABLED=true AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing

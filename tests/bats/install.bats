@@ -5,6 +5,8 @@
 INSTALLER="$BATS_TEST_DIRNAME/../../orb/src/scripts/install.sh"
 TARGETS="x86_64-unknown-linux-musl aarch64-unknown-linux-musl x86_64-apple-darwin aarch64-apple-darwin"
 
+load loopback
+
 setup_file() {
   export ROOT="$BATS_FILE_TMPDIR/www"
   mkdir -p "$ROOT/v0.1.0" "$ROOT/bad" "$ROOT/nosum"
@@ -26,28 +28,15 @@ setup_file() {
   cp "$ROOT/v0.1.0"/*.tar.gz "$ROOT/nosum/"
   : >"$ROOT/nosum/SHA256SUMS"
 
-  # Python's http.server on a free port of 127.0.0.1, logging each request.
-  export REQUEST_LOG="$BATS_FILE_TMPDIR/requests.log"
-  : >"$REQUEST_LOG"
-  python3 "$BATS_TEST_DIRNAME/fixtures/release_server.py" "$ROOT" "$BATS_FILE_TMPDIR/port" "$REQUEST_LOG" 3>&- &
-  echo $! >"$BATS_FILE_TMPDIR/server.pid"
-  for _ in $(seq 50); do
-    [ -s "$BATS_FILE_TMPDIR/port" ] && break
-    sleep 0.1
-  done
-  export PORT
-  PORT="$(cat "$BATS_FILE_TMPDIR/port")"
+  serve_release "$ROOT"
 }
 
 teardown_file() {
-  kill "$(cat "$BATS_FILE_TMPDIR/server.pid")" 2>/dev/null || true
+  stop_serving_release
 }
 
 setup() {
-  # Nothing may leave 127.0.0.1.
-  export AWS_EC2_METADATA_DISABLED=true
-  unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
-  export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
+  loopback_only
   unset ECS_SHIP_VERSION ECS_SHIP_BASE_URL ECS_SHIP_CACHE_DIR BASH_ENV
   export HOME="$BATS_TEST_TMPDIR/home"
   mkdir -p "$HOME"

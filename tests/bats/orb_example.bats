@@ -12,14 +12,11 @@ ROOT="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
 RUNNER="$ROOT/tests/orb/run_example.py"
 REV=0123456789abcdef0123456789abcdef01234567
 
+load loopback
+
 setup_file() {
   export PY="${PYTHON:-$ROOT/.venv/bin/python}"
   "$PY" "$ROOT/scripts/orb_tool.py" pack "$ROOT/orb/src" "$BATS_FILE_TMPDIR/orb.yml" >/dev/null
-  local cpu
-  case "$(uname -m)" in
-    x86_64 | amd64) cpu=x86_64 ;;
-    aarch64 | arm64) cpu=aarch64 ;;
-  esac
   export RELEASE="$BATS_FILE_TMPDIR/www/v0.1.0"
   mkdir -p "$RELEASE" "$BATS_FILE_TMPDIR/stage"
   cat >"$BATS_FILE_TMPDIR/stage/ecs-ship" <<'SH'
@@ -38,28 +35,16 @@ esac
 exit "${FAKE_EXIT:-0}"
 SH
   chmod 0755 "$BATS_FILE_TMPDIR/stage/ecs-ship"
-  tar -czf "$RELEASE/ecs-ship-$cpu-unknown-linux-musl.tar.gz" -C "$BATS_FILE_TMPDIR/stage" ecs-ship
-  (cd "$RELEASE" && sha256sum ./*.tar.gz | sed 's# \./# #' >SHA256SUMS)
-  export REQUEST_LOG="$BATS_FILE_TMPDIR/requests.log"
-  : >"$REQUEST_LOG"
-  python3 "$BATS_TEST_DIRNAME/fixtures/release_server.py" "$BATS_FILE_TMPDIR/www" "$BATS_FILE_TMPDIR/port" "$REQUEST_LOG" 3>&- &
-  echo $! >"$BATS_FILE_TMPDIR/server.pid"
-  for _ in $(seq 50); do
-    [ -s "$BATS_FILE_TMPDIR/port" ] && break
-    sleep 0.1
-  done
-  export PORT
-  PORT="$(cat "$BATS_FILE_TMPDIR/port")"
+  pack_release
+  serve_release "$BATS_FILE_TMPDIR/www"
 }
 
 teardown_file() {
-  kill "$(cat "$BATS_FILE_TMPDIR/server.pid")" 2>/dev/null || true
+  stop_serving_release
 }
 
 setup() {
-  export AWS_EC2_METADATA_DISABLED=true
-  unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
-  export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
+  loopback_only
   # World-traversable, as the steps run as nobody when the tests run as root.
   WORK="$(mktemp -d /tmp/ecs-ship-orb-example.XXXXXX)"
   chmod 0755 "$WORK"

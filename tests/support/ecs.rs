@@ -155,10 +155,9 @@ pub const NEW_REV: &str = "arn:aws:ecs:us-east-1:123456789012:service-revision/p
 /// Service `web` on `td` deploying with `strategy` through the ECS controller, its current
 /// service deployment `current`.
 pub fn ecs_controlled(td: &str, strategy: &str, current: &str) -> Value {
-    let mut primary = deployment("ecs-svc/1", "PRIMARY", td, 2, 2, "COMPLETED");
-    let primary_object = primary.as_object_mut().unwrap();
-    primary_object.remove("rolloutState");
-    primary_object.remove("rolloutStateReason");
+    let primary = json!({"id": "ecs-svc/1", "status": "PRIMARY", "taskDefinition": td,
+        "desiredCount": 2, "runningCount": 2, "pendingCount": 0, "failedTasks": 0,
+        "createdAt": NOW, "updatedAt": NOW});
     with(
         service("web", td, vec![primary], vec![]),
         json!({
