@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::aws;
 use crate::duration;
 use crate::secret::Secret;
 
@@ -108,6 +109,19 @@ pub struct GlobalArgs {
     /// Assume this role with CircleCI's OIDC token (CIRCLE_OIDC_TOKEN_V2) or AWS_WEB_IDENTITY_TOKEN_FILE.
     #[arg(long, global = true, env = "ECS_SHIP_ROLE_ARN")]
     pub role_arn: Option<String>,
+
+    /// Then assume this role with those credentials (AssumeRole), for deploying into another
+    /// account; every AWS call is signed by that session, renewed during long waits.
+    #[arg(long, global = true, env = "ECS_SHIP_ASSUME_ROLE_ARN", value_name = "ARN", value_parser = aws::parse_role_arn)]
+    pub assume_role_arn: Option<String>,
+
+    /// The external id the assumed role's trust policy asks for (`sts:ExternalId`).
+    #[arg(long, global = true, env = "ECS_SHIP_EXTERNAL_ID", requires = "assume_role_arn", value_parser = aws::parse_external_id)]
+    pub external_id: Option<String>,
+
+    /// Session name of the assumed role [default: ecs-ship-<CI build number>].
+    #[arg(long, global = true, env = "ECS_SHIP_ROLE_SESSION_NAME", requires = "assume_role_arn", value_parser = aws::parse_session_name)]
+    pub role_session_name: Option<String>,
 
     /// Time between polls while waiting (10s, 1m, or seconds) [default: 5s].
     #[arg(long, global = true, env = "ECS_SHIP_POLL_INTERVAL", value_parser = duration::parse)]

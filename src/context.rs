@@ -1,9 +1,10 @@
 //! What every command gets: the checked global settings, progress output, cancellation, and
 //! the AWS client built from them.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use crate::aws::{Aws, AwsOptions};
+use crate::aws::{default_session_name, AssumeRole, Aws, AwsOptions};
+use crate::ci_context::CiContext;
 use crate::cli::GlobalArgs;
 use crate::error::Error;
 use crate::poll::{Cancel, Schedule};
@@ -34,11 +35,41 @@ impl Context {
             region: self.global.region.clone(),
             profile: self.global.profile.clone(),
             role_arn: self.global.role_arn.clone(),
+            assume_role: self.assume_role(),
+            deadline: self.deadline(),
         };
         Ok(Aws::connect(options, self.progress.clone()).await?)
     }
 
-    /// `--poll-interval` and `--timeout` (0 = no limit), or `max_attempts` polls.
+    /// `--assume-role-arn` with its external id and session name.
+    fn assume_role(&self) -> Option<AssumeRole> {
+        let global = &self.global;
+        let role_arn = global.assume_role_arn.clone()?;
+        let session_name = global.role_session_name.clone().unwrap_or_else(|| {
+            let ci = CiContext::from_env(|name| std::env::var(name).ok());
+            default_session_name(ci.build_number.as_deref())
+        });
+        Some(AssumeRole {
+            role_arn,
+            external_id: global.external_id.clone(),
+            session_name,
+        })
+    }
+
+    /// When `--timeout` (default 30 minutes, 0 = no limit) runs out, counted from the start of
+    /// the command: it bounds the whole command, not each wait.
+    pub fn deadline(&self) -> Option<Instant> {
+        let timeout = match self.global.timeout {
+            Some(timeout) if timeout.is_zero() => return None,
+            timeout => timeout.unwrap_or(DEFAULT_TIMEOUT),
+        };
+        let now = Instant::now();
+        let started = now.checked_sub(self.progress.elapsed()).unwrap_or(now);
+        // A timeout too long to add is no limit at all.
+        started.checked_add(timeout)
+    }
+
+    /// `--poll-interval` and what is left of `--timeout`, or `max_attempts` polls.
     pub fn schedule(&self, max_attempts: Option<u32>) -> Schedule {
         let interval = self
             .global
@@ -47,8 +78,9 @@ impl Context {
             .max(Duration::from_millis(100));
         let timeout = match (max_attempts, self.global.timeout) {
             (Some(_), None) => None,
-            (_, Some(timeout)) if timeout.is_zero() => None,
-            (_, timeout) => Some(timeout.unwrap_or(DEFAULT_TIMEOUT)),
+            _ => self
+                .deadline()
+                .map(|deadline| deadline.saturating_duration_since(Instant::now())),
         };
         Schedule {
             interval,

@@ -148,6 +148,10 @@ impl std::error::Error for Error {}
 
 impl From<AwsError> for Error {
     fn from(error: AwsError) -> Self {
+        if error.kind() == crate::aws::ErrorKind::Deadline {
+            let call = error.service.map(|s| s.name()).unwrap_or("aws");
+            return Error::TimedOut(format!("waiting for AWS ({call} {})", error.operation));
+        }
         Error::Aws(error)
     }
 }

@@ -46,7 +46,7 @@ pub struct Follower {
 
 impl Follower {
     /// Follows `sources` until `finish`, then reads on until every stream has been quiet for
-    /// `settle` (zero: one last read).
+    /// `settle` (zero: one last read) or the command's deadline comes.
     pub fn start(aws: Aws, progress: Progress, sources: Vec<Source>, settle: Duration) -> Self {
         let (stop, mut stopped) = watch::channel(false);
         let handle = tokio::spawn(async move {
@@ -67,15 +67,21 @@ impl Follower {
             }
             let mut quiet_since = Instant::now();
             loop {
-                if fetch_all(&aws, &progress, &mut streams, &mut tail).await > 0 {
+                let printed = fetch_all(&aws, &progress, &mut streams, &mut tail).await;
+                if printed > 0 {
                     quiet_since = Instant::now();
-                    continue;
                 }
+                // The settle window ends at the --timeout deadline, whatever is still coming.
                 let left = settle.saturating_sub(quiet_since.elapsed());
+                let left = aws
+                    .time_left()
+                    .map_or(left, |time_left| left.min(time_left));
                 if left.is_zero() {
                     break;
                 }
-                tokio::time::sleep(left.min(SETTLE_POLL)).await;
+                if printed == 0 {
+                    tokio::time::sleep(left.min(SETTLE_POLL)).await;
+                }
             }
             tail
         });

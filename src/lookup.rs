@@ -1,8 +1,37 @@
 //! Finding what the user named in AWS, with errors that say what to check.
 
 use crate::aws::{Aws, ErrorKind};
-use crate::ecs::{arn_name, ServiceDescription};
+use crate::context::Context;
+use crate::ecs::{arn_name, ServiceDescription, ServiceStatus};
 use crate::error::Error;
+
+/// `--service` names, each once; at least one.
+pub fn service_names(context: &Context, command: &str) -> Result<Vec<String>, Error> {
+    let names = named_services(context);
+    if names.is_empty() {
+        return Err(Error::Usage(format!(
+            "{command} needs --service NAME (repeatable), ECS_SHIP_SERVICE or `service = \"…\"` in ecs-ship.toml"
+        )));
+    }
+    Ok(names)
+}
+
+/// `--service` names, each once.
+pub fn named_services(context: &Context) -> Vec<String> {
+    let mut names: Vec<String> = vec![];
+    for name in context
+        .global
+        .services
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+    {
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
+        }
+    }
+    names
+}
 
 /// DescribeServices; a cluster or service ECS does not know, or one deleted, is bad input
 /// naming it.
@@ -31,7 +60,10 @@ pub async fn services(
             "check --service, --cluster and --region",
         ));
     }
-    if let Some(inactive) = services.iter().find(|s| s.status == "INACTIVE") {
+    if let Some(inactive) = services
+        .iter()
+        .find(|s| s.status == ServiceStatus::Inactive)
+    {
         return Err(Error::input(format!(
             "service `{}` in cluster `{cluster}` is INACTIVE (deleted)",
             inactive.service_name

@@ -12,6 +12,7 @@ use crate::error::{Error, Signal};
 use crate::progress::Progress;
 
 /// What one look at AWS concluded.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Step<T> {
     Done(T),
     /// Still going; the text describes the state for the live status line.
@@ -109,9 +110,14 @@ where
     let mut attempt: u32 = 0;
     loop {
         attempt += 1;
+        // A slow or throttled look at AWS never carries the wait past its deadline.
         let outcome = tokio::select! {
             signal = cancel.cancelled() => return Ok(Ended::Cancelled(signal)),
-            outcome = step() => outcome,
+            () = until(deadline) => {
+                progress.clear_status();
+                return Ok(Ended::TimedOut);
+            }
+            outcome = crate::aws::polling(step()) => outcome,
         };
         let state = match outcome {
             Ok(Step::Done(value)) => {
@@ -153,6 +159,14 @@ where
             }
             _ = tokio::time::sleep(delay) => {}
         }
+    }
+}
+
+/// Resolves at `deadline`; never without one.
+async fn until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline.into()).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -217,6 +231,19 @@ mod tests {
         .await
         .unwrap();
         assert!(matches!(ended, Ended::Done(3)));
+    }
+
+    #[tokio::test]
+    async fn a_step_that_hangs_ends_at_the_deadline() {
+        let ended = wait::<(), _, _>(
+            &schedule(Some(Duration::from_millis(50)), None),
+            &never_cancelled(),
+            &Progress::new(true, false),
+            std::future::pending,
+        )
+        .await
+        .unwrap();
+        assert!(matches!(ended, Ended::TimedOut));
     }
 
     #[tokio::test]

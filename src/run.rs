@@ -219,7 +219,10 @@ async fn dispatch(context: &Context, command: &Command) -> Result<Report, Error>
         Command::Continue(args) => commands::continue_::run(context, args).await,
         Command::Rollback(args) => commands::rollback::run(context, args).await,
         Command::Ecr(command) => commands::ecr::run(context, command).await,
-        Command::IamPolicy(args) => commands::iam_policy::run(args),
+        Command::IamPolicy(args) => {
+            commands::iam_policy::say_cross_account_note(context);
+            commands::iam_policy::run(args)
+        }
         Command::Completions(args) => {
             let mut stdout = std::io::stdout().lock();
             clap_complete::generate(args.shell, &mut Cli::command(), "ecs-ship", &mut stdout);

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod assume_role;
 mod aws_layer;
 mod cli;
 mod deploy;
@@ -10,6 +11,7 @@ mod deploy_strategies;
 mod ecr;
 mod moto;
 mod notify;
+mod pacing;
 
 mod run_task;
 mod scheduled;

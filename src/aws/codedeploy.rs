@@ -1,11 +1,11 @@
 //! CodeDeploy calls for ECS services on the CODE_DEPLOY controller: find the deployment group
 //! of a service, create a deployment from an AppSpec, follow it, continue or stop it. SDK types
-//! become `crate::codedeploy_verdict` ones here.
+//! become `crate::ecs` ones here.
 
 use aws_sdk_codedeploy::types as sdk;
 
 use super::{Aws, AwsError, Service};
-use crate::codedeploy_verdict::{CodeDeployDeployment, LifecycleEvent};
+use crate::ecs::{CodeDeployDeployment, LifecycleEvent};
 
 /// A deployment group, as far as ecs-ship needs it.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -150,7 +150,7 @@ impl Aws {
             id: id.to_string(),
             status: info
                 .and_then(|i| i.status())
-                .map(|s| s.as_str().to_string())
+                .map(|s| s.as_str().into())
                 .unwrap_or_default(),
             error_code: error.and_then(|e| e.code()).map(|c| c.as_str().to_string()),
             error_message: error.and_then(|e| e.message()).map(str::to_string),

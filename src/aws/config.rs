@@ -2,12 +2,14 @@
 //! endpoints (`AWS_ENDPOINT_URL[_<SERVICE>]`, profile `endpoint_url` / `services`, FIPS and
 //! dual-stack settings), retries suited to long waits, and `--role-arn` as a web-identity
 //! credentials provider behind the SDK's identity cache, so a session that expires during a
-//! long deploy is renewed before the next call.
+//! long deploy is renewed before the next call. `--assume-role-arn` chains an AssumeRole after
+//! whichever of these gave the base credentials (`assume_role.rs`).
 
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use aws_config::identity::IdentityCache;
-use aws_config::retry::{RetryConfig, RetryMode};
+use aws_config::retry::RetryConfig;
+use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{AppName, BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::error::CredentialsError;
@@ -15,32 +17,46 @@ use aws_credential_types::provider::{self, ProvideCredentials, SharedCredentials
 use aws_credential_types::Credentials;
 use aws_smithy_types::retry::ReconnectMode;
 
+use super::assume_role::{AssumeRole, Chained};
 use super::error::{chain, AwsError, ErrorKind, Service};
+use super::pacing::{Pacing, RetryPolicy};
 
 pub struct AwsOptions {
     pub region: Option<String>,
     pub profile: Option<String>,
     pub role_arn: Option<String>,
+    /// `--assume-role-arn`: a role assumed with the credentials above.
+    pub assume_role: Option<AssumeRole>,
+    /// When `--timeout` runs out: every call is bounded by it (and a grace to clean up).
+    pub deadline: Option<Instant>,
 }
-
-/// Attempts per call, first try included, unless `AWS_MAX_ATTEMPTS` says otherwise. A wait
-/// never depends on one call: a poll that fails after these is simply tried again next poll.
-const MAX_ATTEMPTS: u32 = 5;
-const INITIAL_BACKOFF: Duration = Duration::from_millis(500);
-const MAX_BACKOFF: Duration = Duration::from_secs(20);
 /// Credentials are renewed this long before they expire (clock skew, a slow call in between).
 const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(60);
 
-pub async fn load(options: &AwsOptions) -> Result<(SdkConfig, String), AwsError> {
+/// The SDK configuration, the region, and the pacing every client shares.
+pub async fn load(options: &AwsOptions) -> Result<(SdkConfig, String, Pacing), AwsError> {
+    let pacing = Pacing::new(
+        RetryPolicy::from_env(|name| std::env::var(name).ok()),
+        options.deadline,
+    );
     let http_client = aws_smithy_http_client::Builder::new()
         .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
             aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
         ))
         .build_https();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(http_client)
+        .http_client(pacing.http_client(http_client))
+        // The pacer holds a request before its body is sent: that is not a stalled upload.
+        .stalled_stream_protection(
+            StalledStreamProtectionConfig::enabled()
+                .upload_enabled(false)
+                .build(),
+        )
         .app_name(AppName::new("ecs-ship").expect("a valid app name"))
-        .retry_config(retry_config(|name| std::env::var(name).ok()))
+        // Standard retries, never adaptive: the pacer does the rate limiting (`pacing.rs`).
+        .retry_config(
+            RetryConfig::standard().with_reconnect_mode(ReconnectMode::ReconnectOnTransientError),
+        )
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(10))
@@ -83,31 +99,24 @@ pub async fn load(options: &AwsOptions) -> Result<(SdkConfig, String), AwsError>
         },
     };
     let sdk = sdk.into_builder().credentials_provider(credentials).build();
-    Ok((sdk, region))
+    let sdk = match &options.assume_role {
+        Some(role) => {
+            let chained = Chained {
+                role: role.clone(),
+                sts: aws_sdk_sts::Client::new(&sdk),
+            };
+            sdk.into_builder()
+                .credentials_provider(SharedCredentialsProvider::new(chained))
+                .build()
+        }
+        None => sdk,
+    };
+    Ok((sdk, region, pacing))
 }
 
 const CREDENTIALS_HINT: &str =
     "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, use --profile, or --role-arn with \
      CircleCI OIDC (CIRCLE_OIDC_TOKEN_V2) or AWS_WEB_IDENTITY_TOKEN_FILE";
-
-/// Standard retries with client-side rate limiting (adaptive), so 25 services polled together
-/// slow down instead of failing when ECS throttles; `AWS_MAX_ATTEMPTS` / `AWS_RETRY_MODE` win.
-fn retry_config(env: impl Fn(&str) -> Option<String>) -> RetryConfig {
-    let attempts = env("AWS_MAX_ATTEMPTS")
-        .and_then(|v| v.trim().parse::<u32>().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or(MAX_ATTEMPTS);
-    let mode = match env("AWS_RETRY_MODE").as_deref().map(str::trim) {
-        Some(m) if m.eq_ignore_ascii_case("standard") => RetryMode::Standard,
-        _ => RetryMode::Adaptive,
-    };
-    RetryConfig::standard()
-        .with_retry_mode(mode)
-        .with_max_attempts(attempts)
-        .with_initial_backoff(INITIAL_BACKOFF)
-        .with_max_backoff(MAX_BACKOFF)
-        .with_reconnect_mode(ReconnectMode::ReconnectOnTransientError)
-}
 
 /// The default chain, with errors that say what to do about them.
 #[derive(Debug)]
@@ -201,28 +210,4 @@ fn oidc_token(role_arn: &str) -> Result<String, String> {
         .map_err(|e| format!("cannot read AWS_WEB_IDENTITY_TOKEN_FILE {path}: {e}"))?
         .trim()
         .to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retries_default_to_adaptive_with_five_attempts() {
-        let config = retry_config(|_| None);
-        assert_eq!(config.mode(), RetryMode::Adaptive);
-        assert_eq!(config.max_attempts(), MAX_ATTEMPTS);
-        assert_eq!(config.initial_backoff(), INITIAL_BACKOFF);
-    }
-
-    #[test]
-    fn aws_max_attempts_and_retry_mode_win() {
-        let config = retry_config(|name| match name {
-            "AWS_MAX_ATTEMPTS" => Some("2".into()),
-            "AWS_RETRY_MODE" => Some("standard".into()),
-            _ => None,
-        });
-        assert_eq!(config.mode(), RetryMode::Standard);
-        assert_eq!(config.max_attempts(), 2);
-    }
 }

@@ -8,7 +8,10 @@ use serde_json::{json, Value};
 
 use super::raw::{replace_body, RawResponse};
 use super::{Aws, AwsError, Service};
-use crate::ecs::{Container, Deployment, Failure, ServiceDescription, ServiceEvent, Task, TaskSet};
+use crate::ecs::{
+    Container, Deployment, DeploymentStatus, Failure, ServiceDescription, ServiceEvent, Task,
+    TaskSet,
+};
 
 /// One UpdateService request; serialized as AWS spells it, for `--dry-run`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -21,6 +24,19 @@ pub struct ServiceUpdate {
     pub desired_count: Option<i32>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub force_new_deployment: bool,
+}
+
+impl ServiceUpdate {
+    /// Points `service` at `task_definition`, nothing else changed (a rollback).
+    pub fn to_revision(cluster: &str, service: &str, task_definition: &str) -> Self {
+        ServiceUpdate {
+            cluster: cluster.to_string(),
+            service: service.to_string(),
+            task_definition: task_definition.to_string(),
+            desired_count: None,
+            force_new_deployment: false,
+        }
+    }
 }
 
 impl Aws {
@@ -254,7 +270,7 @@ impl From<&sdk::Service> for ServiceDescription {
         ServiceDescription {
             service_name: owned(service.service_name()),
             service_arn: owned(service.service_arn()),
-            status: owned(service.status()),
+            status: owned(service.status()).into(),
             task_definition: owned(service.task_definition()),
             desired_count: service.desired_count().into(),
             running_count: service.running_count().into(),
@@ -267,11 +283,11 @@ impl From<&sdk::Service> for ServiceDescription {
             events: service.events().iter().map(ServiceEvent::from).collect(),
             deployment_controller: service
                 .deployment_controller()
-                .map(|c| c.r#type().as_str().to_string()),
+                .map(|c| c.r#type().as_str().into()),
             strategy: service
                 .deployment_configuration()
                 .and_then(|c| c.strategy())
-                .map(|s| s.as_str().to_string()),
+                .map(|s| s.as_str().into()),
             current_service_deployment: service.current_service_deployment().map(str::to_string),
             load_balancers: service
                 .load_balancers()
@@ -281,7 +297,7 @@ impl From<&sdk::Service> for ServiceDescription {
             primary_task_set: service
                 .task_sets()
                 .iter()
-                .find(|t| t.status() == Some("PRIMARY"))
+                .find(|t| t.status() == Some(DeploymentStatus::Primary.as_str()))
                 .map(|t| {
                     let strategy = t.capacity_provider_strategy();
                     TaskSet {
@@ -336,7 +352,7 @@ impl From<&sdk::Deployment> for Deployment {
     fn from(deployment: &sdk::Deployment) -> Self {
         Deployment {
             id: owned(deployment.id()),
-            status: owned(deployment.status()),
+            status: deployment.status().unwrap_or_default().into(),
             task_definition: owned(deployment.task_definition()),
             desired_count: deployment.desired_count().into(),
             running_count: deployment.running_count().into(),

@@ -7,6 +7,8 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
+use super::pacing::DeadlineReached;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Service {
     Ecs,
@@ -60,6 +62,8 @@ pub enum ErrorKind {
     Network,
     /// Nothing was sent: no region, a bad profile.
     Setup,
+    /// `--timeout` ran out before AWS answered.
+    Deadline,
     Other,
 }
 
@@ -123,7 +127,7 @@ const CODES: &[(&str, ErrorKind)] = &[
     ("InternalServerException", ErrorKind::ServerError),
 ];
 
-fn kind_of(code: &str, status: Option<u16>) -> ErrorKind {
+pub(super) fn kind_of(code: &str, status: Option<u16>) -> ErrorKind {
     CODES
         .iter()
         .find(|(known, _)| *known == code)
@@ -251,6 +255,11 @@ impl AwsError {
             SdkError::TimeoutError(_) => {
                 (String::new(), "timed out".to_string(), ErrorKind::Network)
             }
+            SdkError::DispatchFailure(_) if past_deadline(&error) => (
+                String::new(),
+                DeadlineReached.to_string(),
+                ErrorKind::Deadline,
+            ),
             SdkError::DispatchFailure(failure) => {
                 let kind = if failure.is_user() || failure.is_other() {
                     credentials_or(&error, ErrorKind::Other)
@@ -279,6 +288,18 @@ impl AwsError {
             hint: None,
         }
     }
+}
+
+/// The HTTP client refused to wait past the command's deadline (`pacing.rs`).
+fn past_deadline(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source = Some(error);
+    while let Some(cause) = source {
+        if cause.is::<DeadlineReached>() {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// A request that failed before it was sent because no identity could be resolved.

@@ -10,6 +10,7 @@
 //! pipeline, so fields newer than the compiled-in SDK survive, while signing, retries and
 //! endpoints stay the SDK's.
 
+mod assume_role;
 mod codedeploy;
 mod config;
 mod ecr;
@@ -17,6 +18,8 @@ mod ecs;
 mod error;
 mod events;
 mod logs;
+mod pacer;
+mod pacing;
 mod raw;
 mod scheduler;
 mod service_deployments;
@@ -24,18 +27,24 @@ mod service_deployments;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use aws_config::{Region, SdkConfig};
 
+use pacing::{ConcurrentRevision, Pacing};
 use raw::CallLog;
 
 use crate::progress::Progress;
 
+pub use assume_role::{
+    default_session_name, parse_external_id, parse_role_arn, parse_session_name, AssumeRole,
+};
 pub use codedeploy::{DeploymentGroup, NewDeployment};
 pub use config::AwsOptions;
 pub use ecr::ImageLookup;
 pub use ecs::ServiceUpdate;
 pub use error::{AwsError, ErrorKind, Service};
+pub use pacing::polling;
 pub use scheduler::SCHEDULE_READ_ONLY_FIELDS;
 
 /// The SDK clients, cheap to clone and shared by every concurrent poll.
@@ -58,31 +67,34 @@ struct Inner {
     ecr: Mutex<HashMap<String, aws_sdk_ecr::Client>>,
     calls: Arc<AtomicUsize>,
     progress: Progress,
+    pacing: Pacing,
 }
 
 impl Aws {
     /// Resolves region, credentials source, endpoints and retry settings; makes no call yet.
     pub async fn connect(options: AwsOptions, progress: Progress) -> Result<Self, AwsError> {
-        let (sdk, region) = config::load(&options).await?;
+        let (sdk, region, pacing) = config::load(&options).await?;
         let calls = Arc::new(AtomicUsize::new(0));
+        let log = || CallLog::new(calls.clone(), progress.clone(), pacing.clone());
         let ecs = aws_sdk_ecs::Client::from_conf(
             aws_sdk_ecs::config::Builder::from(&sdk)
-                .interceptor(CallLog::new(calls.clone(), progress.clone()))
+                .interceptor(log())
+                .retry_classifier(ConcurrentRevision)
                 .build(),
         );
         let codedeploy = aws_sdk_codedeploy::Client::from_conf(
             aws_sdk_codedeploy::config::Builder::from(&sdk)
-                .interceptor(CallLog::new(calls.clone(), progress.clone()))
+                .interceptor(log())
                 .build(),
         );
         let events = aws_sdk_eventbridge::Client::from_conf(
             aws_sdk_eventbridge::config::Builder::from(&sdk)
-                .interceptor(CallLog::new(calls.clone(), progress.clone()))
+                .interceptor(log())
                 .build(),
         );
         let scheduler = aws_sdk_scheduler::Client::from_conf(
             aws_sdk_scheduler::config::Builder::from(&sdk)
-                .interceptor(CallLog::new(calls.clone(), progress.clone()))
+                .interceptor(log())
                 .build(),
         );
         Ok(Aws {
@@ -97,6 +109,7 @@ impl Aws {
                 ecr: Mutex::new(HashMap::new()),
                 calls,
                 progress,
+                pacing,
             }),
         })
     }
@@ -110,8 +123,18 @@ impl Aws {
         self.inner.calls.load(Ordering::Relaxed)
     }
 
+    /// What is left before the command's deadline (`None`: no limit).
+    pub fn time_left(&self) -> Option<Duration> {
+        let deadline = self.inner.pacing.deadline()?;
+        Some(deadline.saturating_duration_since(Instant::now()))
+    }
+
     fn call_log(&self) -> CallLog {
-        CallLog::new(self.inner.calls.clone(), self.inner.progress.clone())
+        CallLog::new(
+            self.inner.calls.clone(),
+            self.inner.progress.clone(),
+            self.inner.pacing.clone(),
+        )
     }
 
     /// The client for `region` (default: the configured one), built once and kept.

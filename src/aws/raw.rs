@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::{
-    AfterDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
-    FinalizerInterceptorContextRef,
+    AfterDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextMut,
+    BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
 };
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, Metadata};
@@ -18,13 +18,16 @@ use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 use bytes::Bytes;
 
+use super::pacing::Pacing;
 use crate::progress::Progress;
 
-/// Counts every attempt (so benchmarks and tests see calls per poll) and logs it at `-v`.
+/// The interceptor on every client: counts every attempt (so benchmarks and tests see calls
+/// per poll), logs it at `-v`, and runs the pacing hooks.
 #[derive(Clone)]
 pub struct CallLog {
     calls: Arc<AtomicUsize>,
     progress: Progress,
+    pacing: Pacing,
 }
 
 impl std::fmt::Debug for CallLog {
@@ -43,14 +46,38 @@ impl Storable for Sent {
 }
 
 impl CallLog {
-    pub fn new(calls: Arc<AtomicUsize>, progress: Progress) -> Self {
-        CallLog { calls, progress }
+    pub fn new(calls: Arc<AtomicUsize>, progress: Progress, pacing: Pacing) -> Self {
+        CallLog {
+            calls,
+            progress,
+            pacing,
+        }
     }
 }
 
 impl Intercept for CallLog {
     fn name(&self) -> &'static str {
         "ecs-ship call log"
+    }
+
+    fn modify_before_retry_loop(
+        &self,
+        _: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.pacing.choose_retries(cfg);
+        Ok(())
+    }
+
+    fn modify_before_transmit(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.pacing.tag(context, cfg);
+        Ok(())
     }
 
     fn read_before_transmit(
@@ -70,6 +97,7 @@ impl Intercept for CallLog {
         _: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
+        self.pacing.learn(context, cfg);
         let Some(metadata) = cfg.load::<Metadata>() else {
             return Ok(());
         };

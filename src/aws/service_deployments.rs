@@ -163,7 +163,7 @@ impl From<&sdk::ServiceDeployment> for ServiceDeployment {
             service_arn: owned(deployment.service_arn()),
             status: deployment
                 .status()
-                .map(|s| s.as_str().to_string())
+                .map(|s| s.as_str().into())
                 .unwrap_or_default(),
             status_reason: deployment.status_reason().map(str::to_string),
             lifecycle_stage: deployment.lifecycle_stage().map(|s| s.as_str().to_string()),
@@ -187,10 +187,7 @@ impl From<&sdk::ServiceDeployment> for ServiceDeployment {
                 .map(|hook| LifecycleHook {
                     hook_id: owned(hook.hook_id()),
                     target_type: hook.target_type().map(|t| t.as_str().to_string()),
-                    status: hook
-                        .status()
-                        .map(|s| s.as_str().to_string())
-                        .unwrap_or_default(),
+                    status: hook.status().map(|s| s.as_str().into()).unwrap_or_default(),
                     expires_at: seconds(hook.expires_at()),
                     timeout_action: hook.timeout_action().map(|a| a.as_str().to_string()),
                 })

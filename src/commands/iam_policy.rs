@@ -1,10 +1,13 @@
 //! `ecs-ship iam-policy`: the least-privilege IAM policy for the calls the other commands
 //! make. The role CI assumes with `--role-arn` also needs a trust policy allowing
 //! `sts:AssumeRoleWithWebIdentity` from the CI's OIDC provider; that lives on the role, not here.
+//! With `--assume-role-arn`, the policy is the target role's, and a note on stderr gives the
+//! trust policy that role needs and the one permission the base identity needs.
 
 use serde_json::{json, Value};
 
 use crate::cli::IamPolicyArgs;
+use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::output::CommandResult;
 use crate::report::Report;
@@ -20,6 +23,14 @@ const COMMANDS: [&str; 7] = [
     "ecr",
     "notify",
 ];
+
+/// With `--assume-role-arn`: says on stderr what the cross-account setup needs.
+pub fn say_cross_account_note(context: &Context) {
+    if let Some(role) = &context.global.assume_role_arn {
+        let note = cross_account_note(role, context.global.external_id.as_deref());
+        context.progress.say(note);
+    }
+}
 
 pub fn run(args: &IamPolicyArgs) -> Result<Report> {
     let mut commands = selected(&args.commands)?;
@@ -41,6 +52,33 @@ pub fn run(args: &IamPolicyArgs) -> Result<Report> {
         add_events_pass_role(&mut policy, &events_roles);
     }
     Ok(Report::of(CommandResult::IamPolicy(policy)))
+}
+
+/// What a cross-account deploy needs besides the policy printed (which goes on the target
+/// role): the target role's trust policy, and `sts:AssumeRole` for the base identity.
+fn cross_account_note(role: &str, external_id: Option<&str>) -> String {
+    let account = role.split(':').nth(4).unwrap_or("ACCOUNT");
+    let mut statement = json!({
+        "Effect": "Allow",
+        "Principal": { "AWS": "arn:aws:iam::BASE_ACCOUNT_ID:role/BASE_ROLE" },
+        "Action": "sts:AssumeRole",
+    });
+    if let Some(id) = external_id {
+        statement["Condition"] = json!({ "StringEquals": { "sts:ExternalId": id } });
+    }
+    let trust = json!({ "Version": "2012-10-17", "Statement": [statement] });
+    let base = json!({
+        "Version": "2012-10-17",
+        "Statement": [{ "Effect": "Allow", "Action": "sts:AssumeRole", "Resource": role }],
+    });
+    let pretty =
+        |value: &Value| serde_json::to_string_pretty(value).expect("JSON values serialize");
+    let who = "the base identity (the keys, profile or --role-arn role ecs-ship starts with; replace the Principal)";
+    format!(
+        "--assume-role-arn: the policy on stdout goes on {role} (account {account}). Its trust policy must let {who} assume it:\n{}\nand the base identity needs:\n{}",
+        pretty(&trust),
+        pretty(&base)
+    )
 }
 
 /// The `--command` list checked, with aliases; empty means every command.
@@ -219,6 +257,19 @@ fn add_events_pass_role(policy: &mut Value, roles: &[&str]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cross_account_note_gives_the_trust_policy_with_the_external_id() {
+        let role = "arn:aws:iam::210987654321:role/deploy";
+        let note = cross_account_note(role, Some("team-a"));
+        assert!(note.contains("account 210987654321"), "{note}");
+        assert!(note.contains(r#""sts:ExternalId": "team-a""#), "{note}");
+        assert!(
+            note.contains(r#""Resource": "arn:aws:iam::210987654321:role/deploy""#),
+            "{note}"
+        );
+        assert!(!cross_account_note(role, None).contains("sts:ExternalId"));
+    }
 
     fn actions(policy: &Value, sid: &str) -> Vec<String> {
         let statement = policy["Statement"]

@@ -3,6 +3,7 @@
 pub mod continue_;
 pub mod deploy;
 pub mod ecr;
+mod follow_up;
 pub mod iam_policy;
 pub mod notify;
 pub mod rollback;

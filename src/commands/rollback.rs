@@ -4,28 +4,18 @@
 //! its last service deployment, or `--task-definition`) and that deployment is followed. Exit 0
 //! when the rollback completed.
 
-use std::time::Instant;
-
 use crate::aws::{Aws, NewDeployment, ServiceUpdate};
 use crate::cli::{OnPause, RollbackArgs};
-use crate::commands::continue_::follow;
-use crate::commands::deploy::codedeploy::{self, CodeDeploy};
-use crate::commands::deploy::{self, Follow, Native, Watch, Way};
+use crate::commands::follow_up::Session;
 use crate::context::Context;
-use crate::ecs::{arn_name, ServiceDescription};
+use crate::ecs::{arn_name, ServiceDeployment, ServiceDescription};
 use crate::error::{Error, Result};
-use crate::lookup;
+use crate::follow::{self, CodeDeploy, Follower, Goal, Native, Rolling, Watch, Way};
 use crate::report::Report;
-use crate::service_deployment_verdict::Goal;
 
 pub async fn run(context: &Context, args: &RollbackArgs) -> Result<Report> {
-    let started = Instant::now();
-    let names = deploy::service_names(context, "rollback")?;
-    let cluster = context.cluster()?;
-    let aws = context.aws().await?;
-    let progress = &context.progress;
-    let services = lookup::services(&aws, cluster, &names).await?;
-    for service in &services {
+    let session = Session::open(context, "rollback").await?;
+    for service in &session.services {
         if Way::of(service) == Way::External {
             return Err(Error::input(format!(
                 "service `{}` deploys with the {}: ecs-ship cannot roll it back",
@@ -35,109 +25,109 @@ pub async fn run(context: &Context, args: &RollbackArgs) -> Result<Report> {
         }
     }
     let mut watches = vec![];
-    for service in &services {
-        let command = deploy::continue_command(context, cluster, &service.service_name);
-        if Way::of(service) == Way::CodeDeploy {
-            watches
-                .push(codedeploy_rollback(context, &aws, args, cluster, service, command).await?);
-            continue;
-        }
-        if let Some(deployment) = deploy::in_progress(&aws, cluster, service).await? {
-            if deployment.status.starts_with("ROLLBACK") {
-                progress.say(format_args!(
-                    "{}: service deployment {} is already rolling back; waiting for it",
-                    service.service_name,
-                    arn_name(&deployment.arn)
-                ));
-            } else {
-                progress.say(format_args!(
-                    "{}: stopping service deployment {} ({}) with rollback",
-                    service.service_name,
-                    arn_name(&deployment.arn),
-                    deployment.status
-                ));
-                aws.stop_service_deployment(&deployment.arn).await?;
-            }
-            let mut watch = Watch::new(service, String::new(), service.task_definition.clone());
-            watch.follow = Follow::ServiceDeployment(Box::new(Native::new(
-                deployment.arn,
-                Goal::RolledBack,
-                OnPause::Wait,
-                command,
-            )));
-            watches.push(watch);
-            continue;
-        }
-        let target = match &args.task_definition {
-            Some(reference) => reference.clone(),
-            None => previous_revision(&aws, service).await?,
+    for service in &session.services {
+        let (aws, cluster) = (&session.aws, session.cluster);
+        let command = follow::continue_command(context, cluster, &service.service_name);
+        let watch = if Way::of(service) == Way::CodeDeploy {
+            codedeploy_rollback(&session, args, service, command).await?
+        } else if let Some(deployment) = follow::in_progress(aws, cluster, service).await? {
+            stop_with_rollback(&session, service, deployment, command).await?
+        } else {
+            revert(&session, args, service, command).await?
         };
-        if arn_name(&target) == arn_name(&service.task_definition) {
-            return Err(Error::input(format!(
-                "service `{}` already runs {}: nothing to roll back to",
-                service.service_name,
-                arn_name(&target)
-            )));
-        }
-        progress.say(format_args!(
-            "{}: no deployment in progress; rolling back from {} to {}",
-            service.service_name,
-            arn_name(&service.task_definition),
-            arn_name(&target)
-        ));
-        let update = ServiceUpdate {
-            cluster: cluster.to_string(),
-            service: service.service_name.clone(),
-            task_definition: target.clone(),
-            desired_count: None,
-            force_new_deployment: false,
-        };
-        let requested_at = deploy::now();
-        let (after, deployment_id) = deploy::update_service(&aws, &update).await?;
-        let mut watch = Watch::new(service, deployment_id, target);
-        if Way::of(service) == Way::Native {
-            if let Some(arn) =
-                deploy::started_by_update(&aws, cluster, service, &after, requested_at).await?
-            {
-                watch.follow = Follow::ServiceDeployment(Box::new(Native::new(
-                    arn,
-                    Goal::Forward {
-                        traffic_shifted: false,
-                    },
-                    OnPause::Wait,
-                    command,
-                )));
-            }
-        }
-        watch.last = after;
-        watch.last.task_definition = service.task_definition.clone();
         watches.push(watch);
     }
-    follow(
-        context,
-        &aws,
-        cluster,
-        watches,
-        args.max_poll_attempts,
-        "rollback",
-        started,
-    )
-    .await
+    session.follow(watches, args.max_poll_attempts).await
+}
+
+/// A service deployment in progress (or paused): stopped with rollback, unless ECS already
+/// rolls it back.
+async fn stop_with_rollback(
+    session: &Session<'_>,
+    service: &ServiceDescription,
+    deployment: ServiceDeployment,
+    command: String,
+) -> Result<Watch> {
+    let (name, progress) = (&service.service_name, &session.context.progress);
+    if deployment.status.is_rollback() {
+        progress.say(format_args!(
+            "{name}: service deployment {} is already rolling back; waiting for it",
+            arn_name(&deployment.arn)
+        ));
+    } else {
+        progress.say(format_args!(
+            "{name}: stopping service deployment {} ({}) with rollback",
+            arn_name(&deployment.arn),
+            deployment.status
+        ));
+        session.aws.stop_service_deployment(&deployment.arn).await?;
+    }
+    let follower = Native::new(deployment.arn, Goal::RolledBack, OnPause::Wait, command);
+    let task_definition = service.task_definition.clone();
+    Ok(Watch::new(
+        service,
+        None,
+        task_definition,
+        Box::new(follower),
+    ))
+}
+
+/// No deployment in progress: point the service back at the revision it ran before (or the
+/// one named) and follow that deployment.
+async fn revert(
+    session: &Session<'_>,
+    args: &RollbackArgs,
+    service: &ServiceDescription,
+    command: String,
+) -> Result<Watch> {
+    let (aws, cluster, name) = (&session.aws, session.cluster, &service.service_name);
+    let target = match &args.task_definition {
+        Some(reference) => reference.clone(),
+        None => previous_revision(aws, service).await?,
+    };
+    if arn_name(&target) == arn_name(&service.task_definition) {
+        return Err(Error::input(format!(
+            "service `{name}` already runs {}: nothing to roll back to",
+            arn_name(&target)
+        )));
+    }
+    session.context.progress.say(format_args!(
+        "{name}: no deployment in progress; rolling back from {} to {}",
+        arn_name(&service.task_definition),
+        arn_name(&target)
+    ));
+    let update = ServiceUpdate::to_revision(cluster, name, &target);
+    let requested_at = follow::now();
+    let (after, deployment_id) = follow::update_service(aws, &update).await?;
+    let mut follower: Box<dyn Follower> = Box::new(Rolling::new(deployment_id.clone(), None));
+    if Way::of(service) == Way::Native {
+        if let Some(arn) =
+            follow::started_by_update(aws, cluster, service, &after, requested_at).await?
+        {
+            let goal = Goal::Forward {
+                traffic_shifted: false,
+            };
+            follower = Box::new(Native::new(arn, goal, OnPause::Wait, command));
+        }
+    }
+    let mut watch = Watch::new(service, Some(deployment_id), target, follower);
+    watch.last = after;
+    watch.last.task_definition = service.task_definition.clone();
+    Ok(watch)
 }
 
 /// A CODE_DEPLOY service: stop the deployment in progress with rollback, or deploy the
 /// revision named with --task-definition.
 async fn codedeploy_rollback(
-    context: &Context,
-    aws: &Aws,
+    session: &Session<'_>,
     args: &RollbackArgs,
-    cluster: &str,
     service: &ServiceDescription,
     command: String,
 ) -> Result<Watch> {
+    let (context, aws, cluster) = (session.context, &session.aws, session.cluster);
     let name = &service.service_name;
-    let group = codedeploy::deployment_group(aws, &args.codedeploy, cluster, name).await?;
-    let (id, goal, task_definition) = match codedeploy::active(aws, &group).await? {
+    let group = follow::deployment_group(aws, &args.codedeploy, cluster, name).await?;
+    let (id, goal, task_definition) = match follow::active(aws, &group).await? {
         Some(deployment) => {
             context.progress.say(format_args!(
                 "{name}: stopping CodeDeploy deployment {} ({}) with rollback",
@@ -163,7 +153,7 @@ async fn codedeploy_rollback(
                 application: group.application.clone(),
                 group: group.name.clone(),
                 config: None,
-                appspec: codedeploy::appspec(service, target, &[]).to_string(),
+                appspec: follow::appspec(service, target, &[]).to_string(),
                 auto_rollback: false,
             };
             let id = aws.create_deployment(&request).await?;
@@ -180,17 +170,21 @@ async fn codedeploy_rollback(
             )
         }
     };
-    let mut watch = Watch::new(service, id.clone(), task_definition);
-    watch.follow = Follow::CodeDeploy(Box::new(CodeDeploy::new(
+    let follower = CodeDeploy::new(
         group,
-        id,
+        id.clone(),
         cluster,
         name,
         goal,
         OnPause::Wait,
         command,
-    )));
-    Ok(watch)
+    );
+    Ok(Watch::new(
+        service,
+        Some(id),
+        task_definition,
+        Box::new(follower),
+    ))
 }
 
 /// The task definition the service ran before its last deployment: the source revision of its

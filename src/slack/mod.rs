@@ -1,7 +1,7 @@
 //! Posting to Slack: an incoming webhook, or a bot token with `chat.postMessage` to one or more
 //! channels. Slack's answer is checked (a non-2xx status or `"ok": false` is an error carrying
 //! Slack's reason); 429 waits for `Retry-After`; connection errors and 5xx retry with jittered
-//! backoff, a bounded number of times. Nothing here prints a webhook URL or a token.
+//! backoff, a bounded number of times and within a bounded total time. Nothing here prints a webhook URL or a token.
 
 pub mod message;
 pub mod template;
@@ -22,8 +22,11 @@ const MAX_ATTEMPTS: u32 = 4;
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 const MAX_BACKOFF: Duration = Duration::from_secs(8);
 /// A 429 asking for a longer wait than this is reported instead of waited for.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+const MAX_RETRY_AFTER: Duration = TOTAL;
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+/// All tries of one message together, so a Slack that hangs costs a deploy seconds, not
+/// minutes, and never carries a command far past its `--timeout`.
+const TOTAL: Duration = Duration::from_secs(10);
 
 /// Where messages go.
 #[derive(Debug, Clone)]
@@ -119,6 +122,17 @@ impl Slack {
     /// Posts `payload` (a Slack message: `text`, `blocks`, ...) to every destination. Every
     /// channel is tried; the error lists those that failed.
     pub async fn post(&self, payload: &Value) -> Result<Vec<Delivered>, SlackError> {
+        tokio::time::timeout(TOTAL, self.post_unbounded(payload))
+            .await
+            .unwrap_or_else(|_| {
+                Err(SlackError(format!(
+                    "no answer from Slack within {}s",
+                    TOTAL.as_secs()
+                )))
+            })
+    }
+
+    async fn post_unbounded(&self, payload: &Value) -> Result<Vec<Delivered>, SlackError> {
         match &self.destination {
             Destination::Webhook(url) => {
                 let (status, body) = self.send(url.expose(), None, payload).await?;

@@ -6,12 +6,13 @@ use std::time::Instant;
 use serde_json::Value;
 
 use super::plan::{Action, Revision};
-use super::{codedeploy, update_request, Way};
+use super::update::update_request;
 use crate::aws::DeploymentGroup;
 use crate::cli::DeployArgs;
 use crate::context::Context;
 use crate::diff;
 use crate::ecs::ServiceDescription;
+use crate::follow::{self, Way};
 use crate::output::{
     CodeDeployRequest, CommandResult, DeployDryRun, DeployStrategy, PinnedImage, PlannedRevision,
     PlannedUpdate,
@@ -79,13 +80,13 @@ pub fn report(run: DryRun<'_>) -> Report {
         .iter()
         .enumerate()
         .map(|(i, service)| {
-            let arn = revisions[revision_of(i)].arn();
+            let arn = revisions[revision_of(i)].arn_or_label();
             match &groups[i] {
                 Some(group) => PlannedUpdate::CodeDeploy(CodeDeployRequest {
                     application_name: group.application.clone(),
                     deployment_group_name: group.name.clone(),
                     deployment_config_name: args.codedeploy_config.clone(),
-                    app_spec_content: codedeploy::appspec(service, &arn, hooks),
+                    app_spec_content: follow::appspec(service, &arn, hooks),
                 }),
                 None => PlannedUpdate::UpdateService(update_request(args, cluster, service, &arn)),
             }
@@ -106,11 +107,8 @@ pub fn report(run: DryRun<'_>) -> Report {
             .iter()
             .map(|s| DeployStrategy {
                 service: s.service_name.clone(),
-                deployment_controller: s
-                    .deployment_controller
-                    .clone()
-                    .unwrap_or_else(|| "ECS".into()),
-                strategy: s.strategy.clone().unwrap_or_else(|| "ROLLING".into()),
+                deployment_controller: s.controller_name().to_string(),
+                strategy: s.strategy_name().to_string(),
                 followed: Way::describe(s),
             })
             .collect(),

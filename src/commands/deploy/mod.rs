@@ -3,168 +3,100 @@
 //! latest is identical, point the service(s) at it, and wait for *this* deployment: done,
 //! failed (circuit breaker, rollback, tasks of the new revision stopping) or timed out.
 //! Optionally roll back to the previous revision on failure.
+//!
+//! `run` tells the story; each step is a function below: `check` (before AWS), `read`,
+//! `derive`, `register`, `start`, `finish`. Following the deployments is `crate::follow`'s.
 
-pub(crate) mod codedeploy;
+mod codedeploy;
 mod dry_run;
 mod outcome;
 mod plan;
-mod rolling;
 mod scheduled;
-mod service_deployment;
-mod waiter;
-mod way;
+mod update;
 
-use std::sync::Arc;
 use std::time::Instant;
 
-pub(crate) use outcome::{result_of, Outcome, Status};
-use plan::{Action, Plan, Revision, Source};
-pub(crate) use service_deployment::{in_progress, now, started_by_update, Native};
-pub(crate) use waiter::{Follow, Verdict, WaitEnd, Waiter, Watch};
-use way::check_controllers;
-pub(crate) use way::Way;
+pub(crate) use outcome::{result_of, Status, Tally};
+use plan::{Action, Recipe, Revision, Source};
+use update::{update_all, update_request};
 
-use crate::aws::{Aws, DeploymentGroup, ErrorKind, ServiceUpdate};
+use crate::aws::{Aws, DeploymentGroup, ServiceUpdate};
 use crate::cli::{DeployArgs, WaitUntil};
 use crate::context::Context;
 use crate::duration::human;
 use crate::ecr;
-use crate::ecs::{self, arn_name, ServiceDescription};
-use crate::error::{Error, Result};
+use crate::ecs::{self, arn_name, ServiceDescription, Strategy};
+use crate::error::{Error, Result, Signal};
+use crate::follow::{self, Follower, Goal, Native, Rolling, Verdict, WaitEnd, Waiter, Watch, Way};
 use crate::lookup;
 use crate::report::Report;
-use crate::service_deployment_verdict::Goal;
 use crate::task_definition::{self, TaskDefinition};
-
-/// How many UpdateService calls run at once.
-const UPDATE_CONCURRENCY: usize = 10;
-
-/// `--service` names, each once; at least one.
-pub(crate) fn service_names(context: &Context, command: &str) -> Result<Vec<String>> {
-    let names = named_services(context);
-    if names.is_empty() {
-        return Err(Error::Usage(format!(
-            "{command} needs --service NAME (repeatable), ECS_SHIP_SERVICE or `service = \"…\"` in ecs-ship.toml"
-        )));
-    }
-    Ok(names)
-}
-
-/// `--service` names, each once.
-fn named_services(context: &Context) -> Vec<String> {
-    let mut names: Vec<String> = vec![];
-    for name in context
-        .global
-        .services
-        .iter()
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-    {
-        if !names.iter().any(|n| n == name) {
-            names.push(name.to_string());
-        }
-    }
-    names
-}
-
-/// The command that continues a paused deployment of `service`, as people type it.
-pub(crate) fn continue_command(context: &Context, cluster: &str, service: &str) -> String {
-    let env = match &context.global.env {
-        Some(env) => format!(" --env {env}"),
-        None => String::new(),
-    };
-    format!("ecs-ship continue{env} --cluster {cluster} --service {service}")
-}
 
 /// Service events kept for notifications.
 pub(crate) const EVENTS_KEPT: usize = 10;
 
-/// UpdateService, and the id of the deployment it started (the PRIMARY one running its
-/// task definition).
-pub(crate) async fn update_service(
-    aws: &Aws,
-    update: &ServiceUpdate,
-) -> Result<(ServiceDescription, String)> {
-    let name = &update.service;
-    let service = aws
-        .update_service(update)
-        .await
-        .map_err(|e| match e.kind() {
-            ErrorKind::NotFound => Error::input_with_hint(
-                format!("service `{name}` cannot be updated: {}", e.message),
-                "check --service, --cluster and --region",
-            ),
-            ErrorKind::Refused => Error::input(format!(
-                "ECS refused to update service `{name}`: {}",
-                e.message
-            )),
-            _ => e.into(),
-        })?;
-    let arn = &update.task_definition;
-    let primary = service
-        .deployments
-        .iter()
-        .find(|d| d.status == "PRIMARY" && &d.task_definition == arn)
-        .or_else(|| service.deployments.iter().find(|d| d.status == "PRIMARY"))
-        .map(|d| d.id.clone())
-        .ok_or_else(|| {
-            Error::Other(format!(
-                "UpdateService of `{name}` answered without a PRIMARY deployment"
-            ))
-        })?;
-    Ok((service, primary))
-}
-
-/// UpdateService for every request, up to UPDATE_CONCURRENCY at once, in request order.
-async fn update_all(
-    aws: &Aws,
-    updates: Vec<ServiceUpdate>,
-) -> Result<Vec<(ServiceDescription, String)>> {
-    let limit = Arc::new(tokio::sync::Semaphore::new(UPDATE_CONCURRENCY));
-    let mut set = tokio::task::JoinSet::new();
-    for (index, update) in updates.into_iter().enumerate() {
-        let (aws, limit) = (aws.clone(), limit.clone());
-        set.spawn(async move {
-            let _permit = limit.acquire_owned().await.expect("semaphore open");
-            (index, update_service(&aws, &update).await)
-        });
-    }
-    let mut results: Vec<Option<(ServiceDescription, String)>> = vec![];
-    let mut first_error = None;
-    while let Some(joined) = set.join_next().await {
-        let (index, result) =
-            joined.map_err(|e| Error::Other(format!("UpdateService task failed: {e}")))?;
-        if results.len() <= index {
-            results.resize_with(index + 1, || None);
-        }
-        match result {
-            Ok(updated) => results[index] = Some(updated),
-            Err(error) => {
-                first_error.get_or_insert(error);
-            }
-        }
-    }
-    if let Some(error) = first_error {
-        return Err(error);
-    }
-    Ok(results
-        .into_iter()
-        .map(|r| r.expect("every update answered"))
-        .collect())
-}
-
-// ---------------------------------------------------------------------------------------------
-
 pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
     let started = Instant::now();
-    let plan = Plan::from_args(args)?;
-    // --rule / --schedule, checked before anything touches AWS.
-    let scheduled_refs = scheduled::references(&args.rules, &args.schedules)?;
-    let names = named_services(context);
-    if names.is_empty() && scheduled_refs.is_empty() {
+    let checked = check(context, args)?;
+    let aws = context.aws().await?;
+    let deploy = Deploy {
+        context,
+        args,
+        aws: &aws,
+        cluster: checked.cluster,
+        started,
+    };
+    // What is there, read before anything changes.
+    let mut found = deploy.read(&checked.scheduled).await?;
+    // The task definitions each service and target will run; nothing registered yet.
+    let mut revisions = deploy.derive(&checked.recipe, &found).await?;
+    if args.dry_run {
+        return Ok(deploy.dry_run(found, &revisions, &checked.hooks));
+    }
+    let arns = deploy.register(&mut revisions.list).await?;
+    // Moved after the services succeeded, unless --schedules-first (or there is no service).
+    let targets = std::mem::take(&mut found.targets);
+    let mut moves = scheduled::Moves::new(targets, revisions.target_arns());
+    if args.schedules_first || found.services.is_empty() {
+        if let Some(error) = moves.apply(&aws, &context.progress).await {
+            return Err(error);
+        }
+    }
+    let service_arns: Vec<&str> = (0..found.services.len())
+        .map(|i| arns[revisions.of_service(i)].as_str())
+        .collect();
+    let watches = deploy.start(&found, &service_arns, &checked.hooks).await?;
+    let previous = found.services.iter().map(|s| s.task_definition.clone());
+    let tally = Tally::new(
+        "deploy",
+        context,
+        &aws,
+        deploy.cluster,
+        started,
+        &revisions.list,
+        previous.collect(),
+    );
+    // Wait for this deployment of every service; roll back what failed, when asked to.
+    deploy.finish(tally, watches, moves).await
+}
+
+/// Flags checked before anything touches AWS.
+struct Checked<'a> {
+    recipe: Recipe,
+    /// `--rule` / `--schedule`.
+    scheduled: Vec<scheduled::Reference>,
+    hooks: Vec<(String, String)>,
+    /// Scheduled targets name their own cluster: a batch-only deploy needs none.
+    cluster: &'a str,
+}
+
+fn check<'a>(context: &'a Context, args: &DeployArgs) -> Result<Checked<'a>> {
+    let recipe = Recipe::from_args(args)?;
+    let scheduled = scheduled::references(&args.rules, &args.schedules)?;
+    let names = lookup::named_services(context);
+    if names.is_empty() && scheduled.is_empty() {
         return Err(Error::Usage(
-            "deploy needs --service NAME (repeatable), ECS_SHIP_SERVICE or `service = \"…\"` in ecs-ship.toml \
-             (or only --rule / --schedule for scheduled tasks)".into(),
+            "deploy needs --service NAME (repeatable), ECS_SHIP_SERVICE or `service = \"…\"` in ecs-ship.toml (or only --rule / --schedule for scheduled tasks)".into(),
         ));
     }
     let hooks = codedeploy::parse_hooks(&args.codedeploy_hooks)?;
@@ -173,98 +105,175 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
             "--rollback-on-failure needs to wait for the deployment; drop --no-wait".into(),
         ));
     }
-    // Scheduled targets name their own cluster: a batch-only deploy needs none.
     let cluster = match names.is_empty() {
         true => context.global.cluster.as_deref().unwrap_or_default(),
         false => context.cluster()?,
     };
-    let aws = context.aws().await?;
-    let progress = &context.progress;
+    Ok(Checked {
+        recipe,
+        scheduled,
+        hooks,
+        cluster,
+    })
+}
 
-    // 1. The services as they are (a missing one is an error now, not after a long wait).
-    let services = match names.is_empty() {
-        true => vec![],
-        false => lookup::services(&aws, cluster, &names).await?,
-    };
-    check_controllers(&services)?;
-    // Every rule's targets and every schedule, read before anything changes.
-    let targets = scheduled::read(&aws, &scheduled_refs, progress).await?;
-    let mut groups: Vec<Option<DeploymentGroup>> = vec![];
-    for service in &services {
-        groups.push(match Way::of(service) {
-            Way::CodeDeploy => {
-                let group = codedeploy::deployment_group(
-                    &aws,
-                    &args.codedeploy,
-                    cluster,
-                    &service.service_name,
-                )
-                .await?;
-                progress.say(format_args!(
-                    "{}: CODE_DEPLOY controller; CodeDeploy application {}, deployment group {}",
-                    service.service_name, group.application, group.name
-                ));
-                Some(group)
-            }
-            _ => None,
-        });
+/// What deploy read before changing anything.
+struct Found {
+    services: Vec<ServiceDescription>,
+    /// The CodeDeploy deployment group of each CODE_DEPLOY service.
+    groups: Vec<Option<DeploymentGroup>>,
+    targets: Vec<scheduled::Target>,
+}
+
+/// The revisions to deploy, one per task definition they derive from, and which one each
+/// service and scheduled target takes.
+struct Revisions {
+    list: Vec<Revision>,
+    /// What each revision derives from: a task definition, or `file:PATH`.
+    keys: Vec<String>,
+    service_keys: Vec<String>,
+    target_keys: Vec<String>,
+}
+
+impl Revisions {
+    fn of_service(&self, service: usize) -> usize {
+        self.index(&self.service_keys[service])
     }
 
-    // 2. The task definitions each service will run, derived and pinned; nothing registered yet.
-    let mut keys: Vec<String> = vec![];
-    let service_keys: Vec<String> = services
-        .iter()
-        .map(|service| match &plan.source {
-            Source::Live => service.task_definition.clone(),
-            Source::Reference(reference) => reference.clone(),
-            Source::File { path, .. } => format!("file:{path}"),
+    fn index(&self, key: &str) -> usize {
+        self.keys
+            .iter()
+            .position(|k| k == key)
+            .expect("every service and target has a revision")
+    }
+
+    /// The revision each scheduled target moves to (a new one named by its family in a dry run).
+    fn target_arns(&self) -> Vec<String> {
+        self.target_keys
+            .iter()
+            .map(|key| self.list[self.index(key)].arn_or_label())
+            .collect()
+    }
+}
+
+struct Deploy<'a> {
+    context: &'a Context,
+    args: &'a DeployArgs,
+    aws: &'a Aws,
+    cluster: &'a str,
+    started: Instant,
+}
+
+impl Deploy<'_> {
+    /// The services as they are (a missing one is an error now, not after a long wait), every
+    /// rule's targets and every schedule, and the CodeDeploy groups.
+    async fn read(&self, references: &[scheduled::Reference]) -> Result<Found> {
+        let names = lookup::named_services(self.context);
+        let services = match names.is_empty() {
+            true => vec![],
+            false => lookup::services(self.aws, self.cluster, &names).await?,
+        };
+        follow::check_controllers(&services)?;
+        let targets = scheduled::read(self.aws, references, &self.context.progress).await?;
+        let mut groups = vec![];
+        for service in &services {
+            groups.push(match Way::of(service) {
+                Way::CodeDeploy => Some(self.deployment_group(service).await?),
+                _ => None,
+            });
+        }
+        Ok(Found {
+            services,
+            groups,
+            targets,
         })
-        .collect();
-    for key in &service_keys {
-        if !keys.contains(key) {
-            keys.push(key.clone());
-        }
     }
-    // One revision per family, shared with the services: each target's key.
-    let given = match &plan.source {
-        Source::Live => None,
-        Source::Reference(reference) => Some((
-            reference.clone(),
-            scheduled::family_of(reference).to_string(),
-        )),
-        Source::File { path, definition } => {
-            Some((format!("file:{path}"), definition.family().to_string()))
-        }
-    };
-    let target_keys = scheduled::keys(&targets, &mut keys, given)?;
-    let mut bases = vec![];
-    for key in &keys {
-        bases.push(match &plan.source {
-            Source::File { definition, .. } => definition.clone(),
-            _ => task_definition::describe(&aws, key).await?,
-        });
+
+    async fn deployment_group(&self, service: &ServiceDescription) -> Result<DeploymentGroup> {
+        let name = &service.service_name;
+        let group =
+            follow::deployment_group(self.aws, &self.args.codedeploy, self.cluster, name).await?;
+        self.context.progress.say(format_args!(
+            "{name}: CODE_DEPLOY controller; CodeDeploy application {}, deployment group {}",
+            group.application, group.name
+        ));
+        Ok(group)
     }
-    // A target the changes would not touch is an error, naming the target.
-    let target_bases: Vec<&TaskDefinition> = target_keys
-        .iter()
-        .map(|key| &bases[keys.iter().position(|k| k == key).expect("keyed")])
-        .collect();
-    scheduled::check_containers(&targets, &target_bases, &plan.containers_named())?;
-    plan.check_containers(&bases)?;
-    let mut revisions = vec![];
-    for (key, base) in keys.iter().zip(&bases) {
-        let (mut derived, imaged) = plan.derive(base)?;
-        let pinned = if args.no_pin_digest {
+
+    /// The task definitions each service and target will run, derived and pinned.
+    async fn derive(&self, recipe: &Recipe, found: &Found) -> Result<Revisions> {
+        let service_keys: Vec<String> = found
+            .services
+            .iter()
+            .map(|service| match &recipe.source {
+                Source::Live => service.task_definition.clone(),
+                Source::Reference(reference) => reference.clone(),
+                Source::File { path, .. } => format!("file:{path}"),
+            })
+            .collect();
+        let mut keys: Vec<String> = vec![];
+        for key in &service_keys {
+            if !keys.contains(key) {
+                keys.push(key.clone());
+            }
+        }
+        // One revision per family, shared with the services: each target's key.
+        let given = match &recipe.source {
+            Source::Live => None,
+            Source::Reference(reference) => Some((
+                reference.clone(),
+                scheduled::family_of(reference).to_string(),
+            )),
+            Source::File { path, definition } => {
+                Some((format!("file:{path}"), definition.family().to_string()))
+            }
+        };
+        let target_keys = scheduled::keys(&found.targets, &mut keys, given)?;
+        let mut bases = vec![];
+        for key in &keys {
+            bases.push(match &recipe.source {
+                Source::File { definition, .. } => definition.clone(),
+                _ => task_definition::describe(self.aws, key).await?,
+            });
+        }
+        // A target the changes would not touch is an error, naming the target.
+        let target_bases: Vec<&TaskDefinition> = target_keys
+            .iter()
+            .map(|key| &bases[keys.iter().position(|k| k == key).expect("keyed")])
+            .collect();
+        scheduled::check_containers(&found.targets, &target_bases, &recipe.containers_named())?;
+        recipe.check_containers(&bases)?;
+        let mut list = vec![];
+        for (key, base) in keys.iter().zip(&bases) {
+            list.push(self.revision(recipe, key, base).await?);
+        }
+        Ok(Revisions {
+            list,
+            keys,
+            service_keys,
+            target_keys,
+        })
+    }
+
+    /// The revision `base` becomes: unchanged, the family's latest reused, or one to register.
+    async fn revision(
+        &self,
+        recipe: &Recipe,
+        key: &str,
+        base: &TaskDefinition,
+    ) -> Result<Revision> {
+        let (mut derived, imaged) = recipe.derive(base)?;
+        let pinned = if self.args.no_pin_digest {
             vec![]
         } else {
-            ecr::pin_images(&aws, &mut derived, &imaged, progress).await?
+            ecr::pin_images(self.aws, &mut derived, &imaged, &self.context.progress).await?
         };
-        let is_file = matches!(plan.source, Source::File { .. });
+        let is_file = matches!(recipe.source, Source::File { .. });
         let (action, target, before) = if !is_file && derived.registration() == base.registration()
         {
             (Action::Unchanged, Some(base.clone()), Some(base.clone()))
         } else {
-            let latest = task_definition::latest(&aws, derived.family()).await?;
+            let latest = task_definition::latest(self.aws, derived.family()).await?;
             let before = if is_file {
                 latest.clone()
             } else {
@@ -277,7 +286,7 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
                 _ => (Action::Register, None, before),
             }
         };
-        revisions.push(Revision {
+        Ok(Revision {
             label: if is_file {
                 key.trim_start_matches("file:").to_string()
             } else {
@@ -288,276 +297,241 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
             action,
             target,
             pinned,
-        });
-    }
-    let revision_of = |service_index: usize| -> usize {
-        keys.iter()
-            .position(|k| *k == service_keys[service_index])
-            .expect("every service has a revision")
-    };
-
-    // The revision each scheduled target moves to.
-    let target_arns = |revisions: &[Revision]| -> Vec<String> {
-        target_keys
-            .iter()
-            .map(|key| revisions[keys.iter().position(|k| k == key).expect("keyed")].arn())
-            .collect()
-    };
-
-    if args.dry_run {
-        let mut report = dry_run::report(dry_run::DryRun {
-            context,
-            args,
-            cluster,
-            services: &services,
-            revisions: &revisions,
-            revision_of: &revision_of,
-            groups: &groups,
-            hooks: &hooks,
-            started,
-        });
-        scheduled::Moves::new(targets, target_arns(&revisions)).dry_run(&mut report);
-        return Ok(report);
-    }
-
-    // 3. Register what is new.
-    for revision in &mut revisions {
-        match revision.action {
-            Action::Register => {
-                let registered = task_definition::register(&aws, &revision.derived).await?;
-                progress.say(format_args!(
-                    "registered task definition {}",
-                    registered.name()
-                ));
-                revision.target = Some(registered);
-            }
-            Action::Reuse => {
-                let target = revision.target.as_ref().expect("reused revision is known");
-                progress.say(format_args!(
-                    "task definition {} already has these settings; reusing it",
-                    target.name()
-                ));
-            }
-            Action::Unchanged => {}
-        }
-    }
-
-    // Moved after the services succeeded, unless --schedules-first (or there
-    // is no service).
-    let mut moves = scheduled::Moves::new(targets, target_arns(&revisions));
-    if args.schedules_first || services.is_empty() {
-        if let Some(error) = moves.apply(&aws, progress).await {
-            return Err(error);
-        }
-    }
-
-    // 4. Point every service at its revision.
-    //    CODE_DEPLOY services get a CodeDeploy deployment instead: UpdateService would refuse.
-    let requests: Vec<ServiceUpdate> = services
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| groups[*i].is_none())
-        .map(|(i, service)| {
-            update_request(args, cluster, service, &revisions[revision_of(i)].arn())
         })
-        .collect();
-    for (service, arn) in services
-        .iter()
-        .zip(&groups)
-        .filter(|(_, group)| group.is_none())
-        .map(|(service, _)| service)
-        .zip(requests.iter().map(|r| &r.task_definition))
-    {
-        if *arn == service.task_definition
+    }
+
+    fn dry_run(&self, found: Found, revisions: &Revisions, hooks: &[(String, String)]) -> Report {
+        let mut report = dry_run::report(dry_run::DryRun {
+            context: self.context,
+            args: self.args,
+            cluster: self.cluster,
+            services: &found.services,
+            revisions: &revisions.list,
+            revision_of: &|i| revisions.of_service(i),
+            groups: &found.groups,
+            hooks,
+            started: self.started,
+        });
+        scheduled::Moves::new(found.targets, revisions.target_arns()).dry_run(&mut report);
+        report
+    }
+
+    /// Registers the new revisions; the ARN of every revision.
+    async fn register(&self, revisions: &mut [Revision]) -> Result<Vec<String>> {
+        let progress = &self.context.progress;
+        let mut arns = vec![];
+        for revision in revisions {
+            match revision.action {
+                Action::Register => {
+                    let registered = task_definition::register(self.aws, &revision.derived).await?;
+                    progress.say(format_args!(
+                        "registered task definition {}",
+                        registered.name()
+                    ));
+                    revision.target = Some(registered);
+                }
+                Action::Reuse => {
+                    let target = revision.target.as_ref().expect("reused revision is known");
+                    progress.say(format_args!(
+                        "task definition {} already has these settings; reusing it",
+                        target.name()
+                    ));
+                }
+                Action::Unchanged => {}
+            }
+            let arn = revision
+                .arn()
+                .expect("registered, reused or unchanged: it has an ARN");
+            arns.push(arn.to_string());
+        }
+        Ok(arns)
+    }
+
+    /// Points every service at its revision (`arns[i]`) and the watch that follows each.
+    /// CODE_DEPLOY services get a CodeDeploy deployment instead: UpdateService would refuse.
+    async fn start(
+        &self,
+        found: &Found,
+        arns: &[&str],
+        hooks: &[(String, String)],
+    ) -> Result<Vec<Watch>> {
+        let updated: Vec<usize> = (0..found.services.len())
+            .filter(|i| found.groups[*i].is_none())
+            .collect();
+        let requests: Vec<ServiceUpdate> = updated
+            .iter()
+            .map(|&i| update_request(self.args, self.cluster, &found.services[i], arns[i]))
+            .collect();
+        for (&i, request) in updated.iter().zip(&requests) {
+            self.announce_update(&found.services[i], &request.task_definition);
+        }
+        let requested_at = follow::now();
+        let mut answers = update_all(self.aws, requests).await?.into_iter();
+        let mut watches: Vec<Watch> = vec![];
+        for (i, before) in found.services.iter().enumerate() {
+            if let Some(group) = &found.groups[i] {
+                let (context, args, aws) = (self.context, self.args, self.aws);
+                let cluster = self.cluster;
+                let watch =
+                    codedeploy::start(context, aws, args, cluster, before, group, arns[i], hooks);
+                watches.push(watch.await?);
+                continue;
+            }
+            let answer = answers.next().expect("one answer per update");
+            watches.push(
+                self.follow_update(before, answer, arns[i], requested_at)
+                    .await?,
+            );
+        }
+        Ok(watches)
+    }
+
+    fn announce_update(&self, service: &ServiceDescription, arn: &str) {
+        let (args, progress) = (self.args, &self.context.progress);
+        let name = &service.service_name;
+        if arn == service.task_definition
             && !args.force_new_deployment
             && args.desired_count.is_none()
         {
             progress.say(format_args!(
-                "{} already runs {}; no new deployment (--force-new-deployment starts one)",
-                service.service_name,
+                "{name} already runs {}; no new deployment (--force-new-deployment starts one)",
                 arn_name(arn)
             ));
         } else {
+            let page = format!("services/{name}/deployments");
             progress.say(format_args!(
-                "updating service {} to {} ({})",
-                service.service_name,
+                "updating service {name} to {} ({})",
                 arn_name(arn),
-                ecs::console_url(
-                    aws.region(),
-                    cluster,
-                    &format!("services/{}/deployments", service.service_name)
-                )
+                ecs::console_url(self.aws.region(), self.cluster, &page)
             ));
         }
     }
-    let requested_at = service_deployment::now();
-    let mut updated = update_all(&aws, requests.clone())
-        .await?
-        .into_iter()
-        .zip(&requests);
-    let goal = Goal::Forward {
-        traffic_shifted: args.follow.wait_until == WaitUntil::TrafficShifted,
-    };
-    let mut watches: Vec<Watch> = vec![];
-    for (i, before) in services.iter().enumerate() {
-        if let Some(group) = &groups[i] {
-            let arn = revisions[revision_of(i)].arn();
-            watches.push(
-                codedeploy::start(context, &aws, args, cluster, before, group, &arn, &hooks)
-                    .await?,
-            );
-            continue;
-        }
-        let ((after, deployment_id), update) = updated.next().expect("one answer per update");
-        let mut watch = Watch::new(before, deployment_id, update.task_definition.clone());
+
+    /// The watch of an UpdateService: the service deployment it started, for an ECS-native
+    /// service, else its DescribeServices deployment.
+    async fn follow_update(
+        &self,
+        before: &ServiceDescription,
+        (after, deployment_id): (ServiceDescription, String),
+        arn: &str,
+        requested_at: f64,
+    ) -> Result<Watch> {
+        let name = &before.service_name;
+        let progress = &self.context.progress;
+        let mut native: Option<Box<dyn Follower>> = None;
         if Way::of(before) == Way::Native {
-            match service_deployment::started_by_update(&aws, cluster, before, &after, requested_at)
-                .await?
-            {
+            let started =
+                follow::started_by_update(self.aws, self.cluster, before, &after, requested_at);
+            match started.await? {
                 Some(arn) => {
                     progress.say(format_args!(
-                        "{}: {} deployment; following service deployment {arn}",
-                        before.service_name,
-                        before.strategy.as_deref().unwrap_or_default()
+                        "{name}: {} deployment; following service deployment {arn}",
+                        before.strategy.as_ref().map_or("", Strategy::as_str)
                     ));
-                    watch.follow = Follow::ServiceDeployment(Box::new(Native::new(
-                        arn,
-                        goal,
-                        args.follow.on_pause,
-                        continue_command(context, cluster, &before.service_name),
-                    )));
+                    let goal = Goal::Forward {
+                        traffic_shifted: self.args.follow.wait_until == WaitUntil::TrafficShifted,
+                    };
+                    let command = follow::continue_command(self.context, self.cluster, name);
+                    let on_pause = self.args.follow.on_pause;
+                    native = Some(Box::new(Native::new(arn, goal, on_pause, command)));
                 }
                 None => progress.warn(format_args!(
-                    "{}: no service deployment found for this update; following DescribeServices deployments instead",
-                    before.service_name
+                    "{name}: no service deployment found for this update; following DescribeServices deployments instead",
                 )),
             }
         }
-        if let Follow::Rolling(_) = watch.follow {
-            watch.service_deployment_arn = after
+        let follower = native.unwrap_or_else(|| {
+            let started = after
                 .current_service_deployment
                 .clone()
                 .filter(|arn| before.current_service_deployment.as_ref() != Some(arn));
-        }
-        watch.last = after;
-        watches.push(watch);
-    }
-    let mut outcome = Outcome {
-        command: "deploy",
-        context,
-        aws: &aws,
-        cluster,
-        started,
-        revisions: &revisions,
-        previous: services.iter().map(|s| s.task_definition.clone()).collect(),
-        events: vec![],
-        results: vec![None; services.len()],
-        rollbacks: vec![None; services.len()],
-    };
-    if context.global.no_wait {
-        for watch in &watches {
-            progress.say(format_args!(
-                "{}: started deployment {}",
-                watch.name, watch.deployment_id
-            ));
-        }
-        outcome.results = vec![Some((Status::Started, None)); services.len()];
-        // With --no-wait, once UpdateService accepted the new revision.
-        let failure = moves.after_deploy(&aws, progress, None).await;
-        let mut report = outcome.report(&watches, failure);
-        moves.annotate(&mut report);
-        return Ok(report);
-    }
-
-    // 5. Wait for this deployment of every service.
-    let waiter = Waiter {
-        context,
-        aws: &aws,
-        cluster,
-        max_poll_attempts: args.max_poll_attempts,
-    };
-    let (finished, end) = waiter
-        .wait(std::mem::take(&mut watches), &mut outcome.events)
-        .await?;
-    watches = finished;
-    let mut cancelled = None;
-    for (i, watch) in watches.iter().enumerate() {
-        if let (None, WaitEnd::Cancelled(signal)) = (&watch.verdict, &end) {
-            cancelled = Some(*signal);
-        }
-        outcome.results[i] = Some(match result_of(watch.verdict.as_ref(), &end) {
-            (Status::TimedOut, None) => {
-                let state = match (watch.follow.native(), watch.deployment()) {
-                    (Some(native), _) => native
-                        .last
-                        .as_ref()
-                        .map(|d| {
-                            format!(
-                                "{} {}",
-                                d.status,
-                                d.lifecycle_stage.as_deref().unwrap_or_default()
-                            )
-                        })
-                        .unwrap_or_default(),
-                    (None, Some(d)) => format!("{}/{} running", d.running_count, d.desired_count),
-                    (None, None) => String::new(),
-                };
-                (
-                    Status::TimedOut,
-                    Some(format!(
-                        "still rolling after {} ({})",
-                        human(started.elapsed()),
-                        state.trim()
-                    )),
-                )
-            }
-            other => other,
+            Box::new(Rolling::new(deployment_id.clone(), started))
         });
+        let mut watch = Watch::new(before, Some(deployment_id), arn.to_string(), follower);
+        watch.last = after;
+        Ok(watch)
     }
 
-    // 6. Roll back what failed, when asked to.
-    if args.rollback_on_failure && cancelled.is_none() {
-        outcome.roll_back(&waiter, &watches).await?;
-    }
-    let failure = outcome.failure(&watches, cancelled);
-    let paused = watches
-        .iter()
-        .any(|w| matches!(w.verdict, Some(Verdict::Paused(_))));
-    // Only after the services succeeded: a failed deploy leaves them be; a
-    // paused one has not succeeded yet either.
-    let failure = match (paused, failure) {
-        (true, None) if !moves.is_empty() => {
-            progress.warn(
-                "the deployment is paused: scheduled tasks stay where they are (deploy them with --rule / --schedule once it completed)",
-            );
-            None
+    /// Waits (unless --no-wait), rolls back what failed when asked to, moves the scheduled
+    /// targets once the services succeeded, and reports.
+    async fn finish(
+        &self,
+        mut tally: Tally<'_>,
+        watches: Vec<Watch>,
+        mut moves: scheduled::Moves,
+    ) -> Result<Report> {
+        let (aws, progress) = (self.aws, &self.context.progress);
+        if self.context.global.no_wait {
+            for watch in &watches {
+                let id = watch.deployment_id.as_deref().unwrap_or_default();
+                progress.say(format_args!("{}: started deployment {id}", watch.name));
+            }
+            tally.results = vec![Some((Status::Started, None)); watches.len()];
+            // With --no-wait, once UpdateService accepted the new revision.
+            let failure = moves.after_deploy(aws, progress, None).await;
+            let mut report = tally.report(&watches, failure);
+            moves.annotate(&mut report);
+            return Ok(report);
         }
-        (_, failure) => moves.after_deploy(&aws, progress, failure).await,
-    };
-    if failure.is_none() && paused {
-        progress.say(format_args!(
-            "⏸ paused after {}: the deployment waits at a lifecycle hook (--on-pause wait keeps waiting)",
-            human(started.elapsed())
-        ));
-    } else if failure.is_none() {
-        progress.say(format_args!("✓ deployed in {}", human(started.elapsed())));
+        let waiter = Waiter::new(self.context, aws, self.cluster, self.args.max_poll_attempts);
+        let (watches, end) = waiter.wait(watches, &mut tally.events).await?;
+        let cancelled = self.judge_results(&mut tally, &watches, &end);
+        if self.args.rollback_on_failure && cancelled.is_none() {
+            tally.roll_back(&waiter, &watches).await?;
+        }
+        let failure = tally.failure(&watches, cancelled);
+        let paused = watches
+            .iter()
+            .any(|w| matches!(w.verdict, Some(Verdict::Paused(_))));
+        // Only after the services succeeded: a failed deploy leaves them be; a paused one has
+        // not succeeded yet either.
+        let failure = match (paused, failure) {
+            (true, None) if !moves.is_empty() => {
+                progress.warn(
+                    "the deployment is paused: scheduled tasks stay where they are (deploy them with --rule / --schedule once it completed)",
+                );
+                None
+            }
+            (_, failure) => moves.after_deploy(aws, progress, failure).await,
+        };
+        let elapsed = human(self.started.elapsed());
+        if failure.is_none() && paused {
+            progress.say(format_args!(
+                "⏸ paused after {elapsed}: the deployment waits at a lifecycle hook (--on-pause wait keeps waiting)"
+            ));
+        } else if failure.is_none() {
+            progress.say(format_args!("✓ deployed in {elapsed}"));
+        }
+        let mut report = tally.report(&watches, failure);
+        moves.annotate(&mut report);
+        Ok(report)
     }
-    let mut report = outcome.report(&watches, failure);
-    moves.annotate(&mut report);
-    Ok(report)
-}
 
-pub(crate) fn update_request(
-    args: &DeployArgs,
-    cluster: &str,
-    service: &ServiceDescription,
-    arn: &str,
-) -> ServiceUpdate {
-    ServiceUpdate {
-        cluster: cluster.to_string(),
-        service: service.service_name.clone(),
-        task_definition: arn.to_string(),
-        desired_count: args.desired_count.map(|n| n.try_into().unwrap_or(i32::MAX)),
-        force_new_deployment: args.force_new_deployment,
+    /// Each service's result from how its wait ended; the signal, when one ended it.
+    fn judge_results(
+        &self,
+        tally: &mut Tally<'_>,
+        watches: &[Watch],
+        end: &WaitEnd,
+    ) -> Option<Signal> {
+        let mut cancelled = None;
+        for (i, watch) in watches.iter().enumerate() {
+            if let (None, WaitEnd::Cancelled(signal)) = (&watch.verdict, end) {
+                cancelled = Some(*signal);
+            }
+            tally.results[i] = Some(match result_of(watch.verdict.as_ref(), end) {
+                (Status::TimedOut, None) => {
+                    let state = watch.follower.state(&watch.last);
+                    let reason = format!(
+                        "still rolling after {} ({})",
+                        human(self.started.elapsed()),
+                        state.trim()
+                    );
+                    (Status::TimedOut, Some(reason))
+                }
+                other => other,
+            });
+        }
+        cancelled
     }
 }

@@ -2,21 +2,17 @@
 
 use std::time::Instant;
 
-use super::codedeploy::CodeDeploy;
 use super::plan::Revision;
-use super::service_deployment::{self, Native};
-use super::waiter::{Follow, Verdict, WaitEnd, Waiter, Watch};
-use super::{update_service, EVENTS_KEPT};
-use crate::aws::{Aws, ServiceUpdate};
-use crate::cli::OnPause;
+use super::EVENTS_KEPT;
+use crate::aws::Aws;
 use crate::context::Context;
 use crate::ecs::{self, arn_name};
 use crate::error::{Error, Result, Signal};
+use crate::follow::{self, Rollback, Verdict, WaitEnd, Waiter, Watch};
 use crate::output::{
     CodeDeployResult, CommandResult, DeployResult, Paused, PinnedImage, ServiceResult,
 };
 use crate::report::Report;
-use crate::service_deployment_verdict::Goal;
 
 /// How one service's deployment (or its rollback) came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,7 +63,7 @@ pub fn result_of(verdict: Option<&Verdict>, end: &WaitEnd) -> (Status, Option<St
 }
 
 /// What deploy knows at the end, for stdout, JSON and notifications.
-pub struct Outcome<'a> {
+pub struct Tally<'a> {
     /// `deploy`, `continue` or `rollback`.
     pub command: &'static str,
     pub context: &'a Context,
@@ -84,7 +80,32 @@ pub struct Outcome<'a> {
     pub rollbacks: Vec<Option<(String, Status, Option<String>)>>,
 }
 
-impl Outcome<'_> {
+impl<'a> Tally<'a> {
+    /// Nothing known yet of the services that ran `previous` before.
+    pub fn new(
+        command: &'static str,
+        context: &'a Context,
+        aws: &'a Aws,
+        cluster: &'a str,
+        started: Instant,
+        revisions: &'a [Revision],
+        previous: Vec<String>,
+    ) -> Self {
+        let count = previous.len();
+        Tally {
+            command,
+            context,
+            aws,
+            cluster,
+            started,
+            revisions,
+            previous,
+            events: vec![],
+            results: vec![None; count],
+            rollbacks: vec![None; count],
+        }
+    }
+
     fn failed(&self, index: usize) -> bool {
         matches!(
             &self.results[index],
@@ -92,130 +113,29 @@ impl Outcome<'_> {
         )
     }
 
-    /// Points failed services back at their previous revision and waits for that.
+    /// Points failed services back at their previous revision (each follower knows how) and
+    /// waits for that.
     pub async fn roll_back(&mut self, waiter: &Waiter<'_>, watches: &[Watch]) -> Result<()> {
-        let progress = &self.context.progress;
-        let mut rollback_watches = vec![];
+        let mut rollbacks = vec![];
         let mut indexes = vec![];
         for (i, watch) in watches.iter().enumerate() {
             if !self.failed(i) {
                 continue;
             }
-            if let Follow::CodeDeploy(ours) = &watch.follow {
-                let id = &ours.original_id;
-                match ours.last.as_ref().map(|d| d.status.as_str()) {
-                    Some("Failed" | "Stopped") => progress.say(format_args!(
-                        "{}: CodeDeploy deployment {id} ended; following its rollback",
-                        watch.name
-                    )),
-                    _ => {
-                        progress.say(format_args!(
-                            "{}: stopping CodeDeploy deployment {id} with rollback",
-                            watch.name
-                        ));
-                        self.aws.stop_codedeploy_deployment(id).await?;
-                    }
-                }
-                let mut rollback = Watch::new(&watch.last, id.clone(), self.previous[i].clone());
-                rollback.seen_events = watch.seen_events.clone();
-                rollback.follow = Follow::CodeDeploy(Box::new(CodeDeploy::new(
-                    ours.group.clone(),
-                    id.clone(),
-                    self.cluster,
-                    &watch.name,
-                    Goal::RolledBack,
-                    OnPause::Wait,
-                    ours.continue_command.clone(),
-                )));
-                rollback_watches.push(rollback);
-                indexes.push(i);
-                continue;
-            }
-            if let Follow::ServiceDeployment(native) = &watch.follow {
-                let rolling_back = native
-                    .last
-                    .as_ref()
-                    .is_some_and(|d| d.status.starts_with("ROLLBACK"));
-                if rolling_back {
-                    progress.say(format_args!(
-                        "{}: ECS is already rolling back service deployment {}; waiting for it",
-                        watch.name,
-                        arn_name(&native.arn)
-                    ));
-                } else {
-                    progress.say(format_args!(
-                        "{}: stopping service deployment {} with rollback",
-                        watch.name,
-                        arn_name(&native.arn)
-                    ));
-                    self.aws.stop_service_deployment(&native.arn).await?;
-                }
-                let mut rollback = Watch::new(
-                    &watch.last,
-                    watch.deployment_id.clone(),
-                    self.previous[i].clone(),
-                );
-                rollback.seen_events = watch.seen_events.clone();
-                rollback.follow = Follow::ServiceDeployment(Box::new(Native::new(
-                    native.arn.clone(),
-                    Goal::RolledBack,
-                    OnPause::Wait,
-                    native.continue_command.clone(),
-                )));
-                rollback_watches.push(rollback);
-                indexes.push(i);
-                continue;
-            }
-            let previous = self.previous[i].clone();
-            if previous == watch.task_definition {
-                progress.warn(format_args!(
-                    "{}: nothing to roll back to (it ran {} before this deploy too)",
-                    watch.name,
-                    arn_name(&previous)
-                ));
-                continue;
-            }
-            let already = watch
-                .last
-                .deployments
-                .iter()
-                .find(|d| d.status == "PRIMARY" && d.task_definition == previous);
-            let (service, deployment_id) = match already {
-                Some(deployment) => {
-                    progress.say(format_args!(
-                        "{}: ECS is already rolling back to {} (deployment {}); waiting for it",
-                        watch.name,
-                        arn_name(&previous),
-                        deployment.id
-                    ));
-                    (watch.last.clone(), deployment.id.clone())
-                }
-                None => {
-                    progress.say(format_args!(
-                        "{}: rolling back to {}",
-                        watch.name,
-                        arn_name(&previous)
-                    ));
-                    let update = ServiceUpdate {
-                        cluster: self.cluster.to_string(),
-                        service: watch.name.clone(),
-                        task_definition: previous.clone(),
-                        desired_count: None,
-                        force_new_deployment: false,
-                    };
-                    update_service(self.aws, &update).await?
-                }
+            let asked = Rollback {
+                scope: waiter.scope(),
+                failed: watch,
+                previous: &self.previous[i],
             };
-            let mut rollback = Watch::new(&watch.last, deployment_id, previous.clone());
-            rollback.seen_events = watch.seen_events.clone();
-            rollback.last = service;
-            rollback_watches.push(rollback);
-            indexes.push(i);
+            if let Some(rollback) = watch.follower.roll_back(asked).await? {
+                rollbacks.push(rollback);
+                indexes.push(i);
+            }
         }
-        if rollback_watches.is_empty() {
+        if rollbacks.is_empty() {
             return Ok(());
         }
-        let (finished, end) = waiter.wait(rollback_watches, &mut self.events).await?;
+        let (finished, end) = waiter.wait(rollbacks, &mut self.events).await?;
         for (watch, i) in finished.iter().zip(indexes) {
             let (result, reason) = match result_of(watch.verdict.as_ref(), &end) {
                 (Status::TimedOut, None) => (
@@ -281,28 +201,23 @@ impl Outcome<'_> {
         None
     }
 
-    /// What became of one service's deployment (and its rollback).
+    /// One service's entry in the result: what its watch and follower know.
     fn service_result(&self, i: usize, watch: &Watch) -> ServiceResult {
         let (result, reason) = self.results[i]
             .clone()
             .map(|(status, reason)| (status.as_str().to_string(), reason))
             .unwrap_or_default();
         let rollback = self.rollbacks[i].as_ref();
-        let native = watch.follow.native();
-        let deployment = native.and_then(|n| n.last.as_ref());
+        let facts = watch.follower.facts();
+        let deployment = facts.service_deployment;
         let paused = match &watch.verdict {
             Some(Verdict::Paused(pause)) => Some(Paused {
                 stage: pause.stage.clone(),
                 hook_id: pause.hook_id.clone(),
-                expires_at: pause.expires_at.map(service_deployment::utc),
+                expires_at: pause.expires_at.map(follow::utc),
                 timeout_action: pause.timeout_action.clone(),
                 hooks_waiting: pause.waiting.clone(),
-                continue_command: native.map(|n| n.continue_command.clone()).or_else(|| {
-                    watch
-                        .follow
-                        .codedeploy()
-                        .map(|c| c.continue_command.clone())
-                }),
+                continue_command: facts.continue_command.map(String::from),
             }),
             _ => None,
         };
@@ -313,7 +228,7 @@ impl Outcome<'_> {
         ServiceResult {
             service: watch.name.clone(),
             cluster: self.cluster.to_string(),
-            deployment_id: watch.deployment_id.clone(),
+            deployment_id: watch.deployment_id.clone().unwrap_or_default(),
             rollout_state: watch.deployment().and_then(|d| d.rollout_state.clone()),
             result,
             reason,
@@ -328,32 +243,19 @@ impl Outcome<'_> {
                 self.cluster,
                 &format!("services/{}/deployments", watch.name),
             ),
-            deployment_controller: watch
-                .last
-                .deployment_controller
-                .clone()
-                .unwrap_or_else(|| "ECS".into()),
-            strategy: watch
-                .last
-                .strategy
-                .clone()
-                .unwrap_or_else(|| "ROLLING".into()),
-            service_deployment_arn: native
-                .map(|n| n.arn.clone())
-                .or(watch.service_deployment_arn.clone()),
-            service_deployment_status: deployment.map(|d| d.status.clone()),
+            deployment_controller: watch.last.controller_name().to_string(),
+            strategy: watch.last.strategy_name().to_string(),
+            service_deployment_arn: facts.service_deployment_arn.map(String::from),
+            service_deployment_status: deployment.map(|d| d.status.to_string()),
             lifecycle_stage: deployment.and_then(|d| d.lifecycle_stage.clone()),
             paused,
             not_waited_for,
-            codedeploy: watch.follow.codedeploy().map(|c| CodeDeployResult {
+            codedeploy: facts.codedeploy.map(|c| CodeDeployResult {
                 application: c.group.application.clone(),
                 deployment_group: c.group.name.clone(),
-                deployment_id: c.original_id.clone(),
-                status: c.last.as_ref().map(|d| d.status.clone()),
-                rollback_deployment_id: c
-                    .last
-                    .as_ref()
-                    .and_then(|d| d.rollback_deployment_id.clone()),
+                deployment_id: c.deployment_id.to_string(),
+                status: c.last.map(|d| d.status.to_string()),
+                rollback_deployment_id: c.last.and_then(|d| d.rollback_deployment_id.clone()),
             }),
         }
     }

@@ -11,9 +11,9 @@ use crate::image_update::{self, ImageUpdate};
 use crate::task_definition::{Change, TaskDefinition};
 use crate::template;
 
-// The plan: every flag checked, and the template file read, before anything touches AWS.
-
-pub struct Plan {
+/// How each revision is derived: every flag checked, and the template file read, before
+/// anything touches AWS.
+pub struct Recipe {
     changes: Vec<Change>,
     image_updates: Vec<ImageUpdate>,
     pub source: Source,
@@ -31,7 +31,7 @@ pub enum Source {
     },
 }
 
-impl Plan {
+impl Recipe {
     pub fn from_args(args: &DeployArgs) -> Result<Self> {
         let (mut changes, image_updates) =
             image_update::parse_flags(&args.images, args.container_image_name_updates.as_deref())
@@ -53,7 +53,7 @@ impl Plan {
             },
             (None, None) => Source::Live,
         };
-        Ok(Plan {
+        Ok(Recipe {
             changes,
             image_updates,
             source,
@@ -189,10 +189,47 @@ pub struct Revision {
 }
 
 impl Revision {
-    pub fn arn(&self) -> String {
-        match &self.target {
-            Some(target) => target.arn().to_string(),
+    /// The revision's ARN; `None` for a new revision not registered yet.
+    pub fn arn(&self) -> Option<&str> {
+        self.target.as_ref().map(TaskDefinition::arn)
+    }
+
+    /// The ARN, or in a dry run, `FAMILY (new revision)` for one that would be registered.
+    pub fn arn_or_label(&self) -> String {
+        match self.arn() {
+            Some(arn) => arn.to_string(),
             None => format!("{} (new revision)", self.derived.family()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_revision_not_registered_yet_has_no_arn_only_a_label_for_the_dry_run() {
+        let derived = TaskDefinition {
+            json: serde_json::from_value(serde_json::json!({"family": "web"})).unwrap(),
+            tags: vec![],
+        };
+        let mut revision = Revision {
+            label: "web:7".into(),
+            before: None,
+            derived: derived.clone(),
+            action: Action::Register,
+            target: None,
+            pinned: vec![],
+        };
+        assert_eq!(revision.arn(), None);
+        assert_eq!(revision.arn_or_label(), "web (new revision)");
+        let mut registered = derived;
+        let arn = "arn:aws:ecs:us-east-1:1:task-definition/web:8";
+        registered
+            .json
+            .insert("taskDefinitionArn".into(), arn.into());
+        revision.target = Some(registered);
+        assert_eq!(revision.arn(), Some(arn));
+        assert_eq!(revision.arn_or_label(), arn);
     }
 }

@@ -9,11 +9,11 @@ use crate::context::Context;
 use crate::duration::human;
 use crate::ecs::{self, Failure, Task};
 use crate::error::Error;
+use crate::judge::task::TaskVerdict;
 use crate::output::{CommandResult, ContainerResult, RunTaskResult, TaskResult};
 use crate::poll::Ended;
 use crate::report::Report;
 use crate::task_definition::TaskDefinition;
-use crate::task_verdict::TaskVerdict;
 
 pub(super) struct Outcome<'a> {
     pub(super) context: &'a Context,

@@ -11,10 +11,10 @@ use crate::context::Context;
 use crate::duration::human;
 use crate::ecs::Task;
 use crate::error::{Error, Result};
+use crate::judge::task::{self as task_verdict, judge, TaskVerdict};
 use crate::logs::{self, Follower};
 use crate::poll::{self, Ended, Step};
 use crate::task_definition::TaskDefinition;
-use crate::task_verdict::{self, judge, TaskVerdict};
 
 /// How long DescribeTasks may answer MISSING for a task RunTask returned before that counts as
 /// the task never having started.

@@ -1,7 +1,8 @@
 //! How a service deploys — from its `deploymentController` and
-//! `deploymentConfiguration.strategy` — and so which follower `deploy` picks.
+//! `deploymentConfiguration.strategy` — and so which follower follows it (the one place
+//! that maps these AWS values; a new deployment kind adds its arm here).
 
-use crate::ecs::ServiceDescription;
+use crate::ecs::{DeploymentController, ServiceDescription, Strategy};
 use crate::error::{Error, Result};
 
 /// How a service deploys, from its `deploymentController` and `deploymentConfiguration.strategy`.
@@ -17,18 +18,18 @@ pub enum Way {
 
 impl Way {
     pub fn of(service: &ServiceDescription) -> Way {
-        match service.deployment_controller.as_deref() {
-            Some("CODE_DEPLOY") => Way::CodeDeploy,
-            Some("EXTERNAL") => Way::External,
-            _ => match service.strategy.as_deref() {
-                Some("BLUE_GREEN" | "LINEAR" | "CANARY") => Way::Native,
+        match &service.deployment_controller {
+            Some(DeploymentController::CodeDeploy) => Way::CodeDeploy,
+            Some(DeploymentController::External) => Way::External,
+            _ => match &service.strategy {
+                Some(Strategy::BlueGreen | Strategy::Linear | Strategy::Canary) => Way::Native,
                 _ => Way::Rolling,
             },
         }
     }
 
     pub fn describe(service: &ServiceDescription) -> String {
-        let strategy = service.strategy.as_deref().unwrap_or("ROLLING");
+        let strategy = service.strategy_name();
         match Way::of(service) {
             Way::Rolling => format!("{strategy} (followed through DescribeServices deployments)"),
             Way::Native => {

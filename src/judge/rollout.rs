@@ -2,30 +2,22 @@
 //! one DescribeServices snapshot (and, when ECS counts failed tasks, the stopped tasks of the
 //! new revision).
 
-use crate::ecs::{arn_name, Deployment, ServiceDescription, Task};
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RolloutVerdict {
-    /// Still rolling; the text summarises the deployment for the status line.
-    InProgress(String),
-    Completed,
-    /// The reason, for people: circuit breaker, replaced by a rollback, tasks that stopped.
-    Failed(String),
-}
+use super::Verdict;
+use crate::ecs::{arn_name, Deployment, DeploymentStatus, ServiceDescription, ServiceStatus, Task};
+use crate::poll::Step;
 
 /// `deployment_id`: the deployment UpdateService created. `stopped`: stopped tasks of the new
 /// revision started since that deployment began (the caller fetches them only when the
 /// deployment reports failed tasks).
-pub fn judge(
-    service: &ServiceDescription,
-    deployment_id: &str,
-    stopped: &[Task],
-) -> RolloutVerdict {
-    if matches!(service.status.as_str(), "DRAINING" | "INACTIVE") {
-        return RolloutVerdict::Failed(format!(
+pub fn judge(service: &ServiceDescription, deployment_id: &str, stopped: &[Task]) -> Step<Verdict> {
+    if matches!(
+        service.status,
+        ServiceStatus::Draining | ServiceStatus::Inactive
+    ) {
+        return Step::Done(Verdict::Failed(format!(
             "the service is {} (being deleted)",
             service.status
-        ));
+        )));
     }
     let Some(ours) = service.deployments.iter().find(|d| d.id == deployment_id) else {
         let now = match primary(service) {
@@ -36,9 +28,9 @@ pub fn judge(
             ),
             None => String::new(),
         };
-        return RolloutVerdict::Failed(format!(
+        return Step::Done(Verdict::Failed(format!(
             "deployment {deployment_id} is gone{now} (rolled back or replaced by another deployment)"
-        ));
+        )));
     };
     if ours.rollout_state.as_deref() == Some("FAILED") {
         let reason = ours
@@ -46,9 +38,9 @@ pub fn judge(
             .as_deref()
             .filter(|r| !r.is_empty())
             .unwrap_or("rolloutState FAILED");
-        return RolloutVerdict::Failed(with_stopped(reason, stopped));
+        return Step::Done(Verdict::Failed(with_stopped(reason, stopped)));
     }
-    if ours.status != "PRIMARY" {
+    if ours.status != DeploymentStatus::Primary {
         let by = match primary(service) {
             Some(p) if p.task_definition != ours.task_definition => format!(
                 "deployment {} of {} (a rollback)",
@@ -58,14 +50,17 @@ pub fn judge(
             Some(p) => format!("deployment {}", p.id),
             None => "another deployment".into(),
         };
-        return RolloutVerdict::Failed(with_stopped(
+        return Step::Done(Verdict::Failed(with_stopped(
             &format!("deployment {deployment_id} was replaced by {by}"),
             stopped,
-        ));
+        )));
     }
     let failed: Vec<&Task> = stopped.iter().filter(|t| counts_as_failure(t)).collect();
     if !failed.is_empty() {
-        return RolloutVerdict::Failed(describe_stopped(&failed, &ours.task_definition));
+        return Step::Done(Verdict::Failed(describe_stopped(
+            &failed,
+            &ours.task_definition,
+        )));
     }
     let others = service
         .deployments
@@ -78,9 +73,9 @@ pub fn judge(
         None => settled,
     };
     if done {
-        RolloutVerdict::Completed
+        Step::Done(Verdict::Completed)
     } else {
-        RolloutVerdict::InProgress(progress_text(service, ours, others))
+        Step::Pending(progress_text(service, ours, others))
     }
 }
 
@@ -113,7 +108,10 @@ pub fn deployment_lines(service: &ServiceDescription) -> Vec<String> {
 }
 
 fn primary(service: &ServiceDescription) -> Option<&Deployment> {
-    service.deployments.iter().find(|d| d.status == "PRIMARY")
+    service
+        .deployments
+        .iter()
+        .find(|d| d.status == DeploymentStatus::Primary)
 }
 
 fn progress_text(service: &ServiceDescription, ours: &Deployment, others: usize) -> String {
@@ -266,7 +264,7 @@ mod tests {
         let verdict = judge(&s, "new", &[]);
         assert_eq!(
             verdict,
-            RolloutVerdict::InProgress("web: 2/2 running, 1 old task draining".into())
+            Step::Pending("web: 2/2 running, 1 old task draining".into())
         );
     }
 
@@ -280,7 +278,7 @@ mod tests {
             2,
             Some("COMPLETED"),
         )]);
-        assert_eq!(judge(&done, "new", &[]), RolloutVerdict::Completed);
+        assert_eq!(judge(&done, "new", &[]), Step::Done(Verdict::Completed));
         let still_rolling = service(vec![deployment(
             "new",
             "PRIMARY",
@@ -291,7 +289,7 @@ mod tests {
         )]);
         assert!(matches!(
             judge(&still_rolling, "new", &[]),
-            RolloutVerdict::InProgress(_)
+            Step::Pending(_)
         ));
         let short_of_tasks = service(vec![deployment(
             "new",
@@ -302,7 +300,7 @@ mod tests {
             Some("COMPLETED"),
         )]);
         assert!(
-            matches!(judge(&short_of_tasks, "new", &[]), RolloutVerdict::InProgress(t) if t.contains("1/2 running, 1 pending"))
+            matches!(judge(&short_of_tasks, "new", &[]), Step::Pending(t) if t.contains("1/2 running, 1 pending"))
         );
     }
 
@@ -312,12 +310,9 @@ mod tests {
             deployment("new", "PRIMARY", NEW, 2, 2, None),
             deployment("old", "ACTIVE", OLD, 2, 2, None),
         ]);
-        assert!(matches!(
-            judge(&rolling, "new", &[]),
-            RolloutVerdict::InProgress(_)
-        ));
+        assert!(matches!(judge(&rolling, "new", &[]), Step::Pending(_)));
         let done = service(vec![deployment("new", "PRIMARY", NEW, 2, 2, None)]);
-        assert_eq!(judge(&done, "new", &[]), RolloutVerdict::Completed);
+        assert_eq!(judge(&done, "new", &[]), Step::Done(Verdict::Completed));
     }
 
     #[test]
@@ -328,7 +323,9 @@ mod tests {
         let verdict = judge(&service(vec![failed]), "new", &[]);
         assert_eq!(
             verdict,
-            RolloutVerdict::Failed("ECS deployment circuit breaker: tasks failed to start.".into())
+            Step::Done(Verdict::Failed(
+                "ECS deployment circuit breaker: tasks failed to start.".into()
+            ))
         );
     }
 
@@ -338,7 +335,7 @@ mod tests {
             deployment("rollback", "PRIMARY", OLD, 0, 2, Some("IN_PROGRESS")),
             deployment("new", "ACTIVE", NEW, 0, 0, Some("IN_PROGRESS")),
         ]);
-        let RolloutVerdict::Failed(reason) = judge(&s, "new", &[]) else {
+        let Step::Done(Verdict::Failed(reason)) = judge(&s, "new", &[]) else {
             panic!("not failed")
         };
         assert!(
@@ -357,7 +354,7 @@ mod tests {
             2,
             Some("COMPLETED"),
         )]);
-        let RolloutVerdict::Failed(reason) = judge(&s, "new", &[]) else {
+        let Step::Done(Verdict::Failed(reason)) = judge(&s, "new", &[]) else {
             panic!("not failed")
         };
         assert!(
@@ -375,7 +372,8 @@ mod tests {
             "TaskFailedToStart",
             Some("CannotPullContainerError: ref not found"),
         );
-        let RolloutVerdict::Failed(reason) = judge(&service(vec![ours]), "new", &[task]) else {
+        let Step::Done(Verdict::Failed(reason)) = judge(&service(vec![ours]), "new", &[task])
+        else {
             panic!("not failed")
         };
         assert_eq!(
@@ -393,7 +391,7 @@ mod tests {
             None,
         );
         assert!(
-            matches!(judge(&service(vec![ours]), "new", &[task]), RolloutVerdict::Failed(r) if r.contains("ELB health checks"))
+            matches!(judge(&service(vec![ours]), "new", &[task]), Step::Done(Verdict::Failed(r)) if r.contains("ELB health checks"))
         );
     }
 
@@ -408,7 +406,7 @@ mod tests {
         );
         assert_eq!(
             judge(&service(vec![ours]), "new", &[manual, scaled]),
-            RolloutVerdict::Completed
+            Step::Done(Verdict::Completed)
         );
     }
 
@@ -430,7 +428,10 @@ mod tests {
     fn a_draining_service_fails() {
         let mut s = service(vec![deployment("new", "PRIMARY", NEW, 0, 0, None)]);
         s.status = "DRAINING".into();
-        assert!(matches!(judge(&s, "new", &[]), RolloutVerdict::Failed(_)));
+        assert!(matches!(
+            judge(&s, "new", &[]),
+            Step::Done(Verdict::Failed(_))
+        ));
     }
 
     #[test]

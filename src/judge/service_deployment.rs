@@ -3,42 +3,9 @@
 //! `currentServiceDeployment`. ECS-native blue/green, linear and canary deployments are
 //! followed this way.
 
-use crate::ecs::{arn_name, LifecycleHook, ServiceDeployment};
-
-/// What the caller waits for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Goal {
-    /// The deployment succeeds: SUCCESSFUL, or with `traffic_shifted`, production traffic on it.
-    Forward { traffic_shifted: bool },
-    /// The deployment is rolled back (`continue --rollback`, `rollback`): ROLLBACK_SUCCESSFUL.
-    RolledBack,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Verdict {
-    /// Still going; the text describes stage, traffic and monitors for the status line.
-    InProgress(String),
-    Completed,
-    /// Production traffic is fully on the new revision; the text says what was not waited for.
-    TrafficShifted(String),
-    /// Waiting at a lifecycle hook for someone to continue or roll back.
-    Paused(Pause),
-    /// The reason, for people: rolled back (with ECS's reason and the alarms), stopped.
-    Failed(String),
-    /// A newer service deployment took over; the ARN of that one.
-    Superseded(String),
-}
-
-/// A deployment waiting at a PAUSE hook.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Pause {
-    pub stage: String,
-    pub hook_id: String,
-    pub expires_at: Option<f64>,
-    pub timeout_action: Option<String>,
-    /// Every hook awaiting an action (more than one: `continue --hook ID` picks).
-    pub waiting: Vec<String>,
-}
+use super::{Goal, Pause, Verdict};
+use crate::ecs::{arn_name, HookStatus, LifecycleHook, ServiceDeployment, ServiceDeploymentStatus};
+use crate::poll::Step;
 
 /// `current`: the service's `currentServiceDeployment`; `now`: epoch seconds (for bake time).
 pub fn judge(
@@ -46,47 +13,54 @@ pub fn judge(
     current: Option<&str>,
     goal: Goal,
     now: f64,
-) -> Verdict {
+) -> Step<Verdict> {
+    use ServiceDeploymentStatus as S;
     let ours = deployment.arn.as_str();
     let superseded = current.filter(|c| !c.is_empty() && *c != ours);
-    let status = deployment.status.as_str();
+    let status = &deployment.status;
     match goal {
         Goal::RolledBack => match status {
-            "ROLLBACK_SUCCESSFUL" => Verdict::Completed,
-            "ROLLBACK_FAILED" => Verdict::Failed(failure("the rollback failed", deployment)),
-            "SUCCESSFUL" => Verdict::Failed(format!(
+            S::RollbackSuccessful => Step::Done(Verdict::Completed),
+            S::RollbackFailed => {
+                Step::Done(Verdict::Failed(failure("the rollback failed", deployment)))
+            }
+            S::Successful => Step::Done(Verdict::Failed(format!(
                 "service deployment {} completed instead of rolling back",
                 arn_name(ours)
-            )),
-            "STOPPED" => match superseded {
-                Some(by) => Verdict::Superseded(by.to_string()),
-                None => Verdict::Failed(failure("stopped before rolling back", deployment)),
+            ))),
+            S::Stopped => match superseded {
+                Some(by) => Step::Done(Verdict::Superseded(by.to_string())),
+                None => Step::Done(Verdict::Failed(failure(
+                    "stopped before rolling back",
+                    deployment,
+                ))),
             },
-            _ => Verdict::InProgress(progress_text(deployment, now)),
+            _ => Step::Pending(progress_text(deployment, now)),
         },
         Goal::Forward { traffic_shifted } => match status {
-            "SUCCESSFUL" => Verdict::Completed,
-            "ROLLBACK_REQUESTED" | "ROLLBACK_IN_PROGRESS" | "ROLLBACK_SUCCESSFUL" => {
-                Verdict::Failed(failure("rolled back", deployment))
+            S::Successful => Step::Done(Verdict::Completed),
+            S::RollbackRequested | S::RollbackInProgress | S::RollbackSuccessful => {
+                Step::Done(Verdict::Failed(failure("rolled back", deployment)))
             }
-            "ROLLBACK_FAILED" => {
-                Verdict::Failed(failure("rolled back, and the rollback failed", deployment))
-            }
-            "STOPPED" | "STOP_REQUESTED" => match superseded {
-                Some(by) => Verdict::Superseded(by.to_string()),
-                None => Verdict::Failed(failure("stopped", deployment)),
+            S::RollbackFailed => Step::Done(Verdict::Failed(failure(
+                "rolled back, and the rollback failed",
+                deployment,
+            ))),
+            S::Stopped | S::StopRequested => match superseded {
+                Some(by) => Step::Done(Verdict::Superseded(by.to_string())),
+                None => Step::Done(Verdict::Failed(failure("stopped", deployment))),
             },
-            _ if superseded.is_some() => {
-                Verdict::Superseded(superseded.unwrap_or_default().to_string())
-            }
+            _ if superseded.is_some() => Step::Done(Verdict::Superseded(
+                superseded.unwrap_or_default().to_string(),
+            )),
             _ => {
                 if let Some(pause) = pause(deployment) {
-                    return Verdict::Paused(pause);
+                    return Step::Done(Verdict::Paused(pause));
                 }
                 if traffic_shifted && production_shifted(deployment) {
-                    return Verdict::TrafficShifted(not_waited_for(deployment, now));
+                    return Step::Done(Verdict::TrafficShifted(not_waited_for(deployment, now)));
                 }
-                Verdict::InProgress(progress_text(deployment, now))
+                Step::Pending(progress_text(deployment, now))
             }
         },
     }
@@ -97,7 +71,7 @@ pub fn pause(deployment: &ServiceDeployment) -> Option<Pause> {
     let waiting: Vec<&LifecycleHook> = deployment
         .hooks
         .iter()
-        .filter(|h| h.status == "AWAITING_ACTION")
+        .filter(|h| h.status == HookStatus::AwaitingAction)
         .collect();
     let first = waiting.first()?;
     Some(Pause {
@@ -193,7 +167,7 @@ fn progress_text(deployment: &ServiceDeployment, now: f64) -> String {
         }
     }
     for hook in &deployment.hooks {
-        if hook.status == "IN_PROGRESS" {
+        if hook.status == HookStatus::InProgress {
             parts.push(format!("hook {} running", hook.hook_id));
         }
     }
@@ -234,11 +208,11 @@ fn failure(what: &str, deployment: &ServiceDeployment) -> String {
         }
     }
     for hook in &deployment.hooks {
-        if matches!(hook.status.as_str(), "FAILED" | "TIMED_OUT") {
+        if matches!(hook.status, HookStatus::Failed | HookStatus::TimedOut) {
             text.push_str(&format!(
                 "; hook {} {}",
                 hook.hook_id,
-                hook.status.to_lowercase().replace('_', " ")
+                hook.status.as_str().to_lowercase().replace('_', " ")
             ));
         }
     }
@@ -298,7 +272,7 @@ mod tests {
         );
         assert_eq!(
             verdict,
-            Verdict::InProgress(
+            Step::Pending(
                 "test traffic shift, new revision 2/2 running, traffic 0% production / 100% test"
                     .into()
             )
@@ -307,7 +281,7 @@ mod tests {
 
     #[test]
     fn bake_time_shows_the_time_left() {
-        let Verdict::InProgress(text) = judge(
+        let Step::Pending(text) = judge(
             &deployment("IN_PROGRESS", "BAKE_TIME"),
             Some(OURS),
             FORWARD,
@@ -327,7 +301,7 @@ mod tests {
                 FORWARD,
                 0.0
             ),
-            Verdict::Completed
+            Step::Done(Verdict::Completed)
         );
     }
 
@@ -337,7 +311,7 @@ mod tests {
         d.rollback_reason = Some("Alarm web-5xx is in ALARM state.".into());
         d.alarms_status = Some("TRIGGERED".into());
         d.triggered_alarms = vec!["web-5xx".into()];
-        let Verdict::Failed(reason) = judge(&d, Some(OURS), FORWARD, 0.0) else {
+        let Step::Done(Verdict::Failed(reason)) = judge(&d, Some(OURS), FORWARD, 0.0) else {
             panic!("not failed")
         };
         assert_eq!(
@@ -351,11 +325,11 @@ mod tests {
         let mut stopped = deployment("STOPPED", "SCALE_UP");
         stopped.status_reason = Some("Stopped by user.".into());
         assert!(
-            matches!(judge(&stopped, Some(OURS), FORWARD, 0.0), Verdict::Failed(r) if r.contains("stopped: Stopped by user."))
+            matches!(judge(&stopped, Some(OURS), FORWARD, 0.0), Step::Done(Verdict::Failed(r)) if r.contains("stopped: Stopped by user."))
         );
         assert_eq!(
             judge(&stopped, Some(NEWER), FORWARD, 0.0),
-            Verdict::Superseded(NEWER.into())
+            Step::Done(Verdict::Superseded(NEWER.into()))
         );
         assert_eq!(
             judge(
@@ -364,13 +338,13 @@ mod tests {
                 FORWARD,
                 0.0
             ),
-            Verdict::Superseded(NEWER.into())
+            Step::Done(Verdict::Superseded(NEWER.into()))
         );
     }
 
     #[test]
     fn a_pause_hook_awaiting_action_pauses_with_its_id_and_expiry() {
-        let Verdict::Paused(pause) =
+        let Step::Done(Verdict::Paused(pause)) =
             judge(&paused("POST_TEST_TRAFFIC_SHIFT"), Some(OURS), FORWARD, 0.0)
         else {
             panic!("not paused")
@@ -388,7 +362,8 @@ mod tests {
         };
         let mut baking = deployment("IN_PROGRESS", "BAKE_TIME");
         baking.target.as_mut().unwrap().production_traffic_weight = Some(100.0);
-        let Verdict::TrafficShifted(text) = judge(&baking, Some(OURS), goal, 1_000.0) else {
+        let Step::Done(Verdict::TrafficShifted(text)) = judge(&baking, Some(OURS), goal, 1_000.0)
+        else {
             panic!("not shifted")
         };
         assert!(text.contains("bake time 60m (about 60m left)"), "{text}");
@@ -396,11 +371,11 @@ mod tests {
         let shifting = deployment("IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT");
         assert!(matches!(
             judge(&shifting, Some(OURS), goal, 0.0),
-            Verdict::InProgress(_)
+            Step::Pending(_)
         ));
         assert!(matches!(
             judge(&baking, Some(OURS), FORWARD, 0.0),
-            Verdict::InProgress(_)
+            Step::Pending(_)
         ));
     }
 
@@ -414,7 +389,7 @@ mod tests {
                 goal,
                 0.0
             ),
-            Verdict::Completed
+            Step::Done(Verdict::Completed)
         );
         assert!(matches!(
             judge(
@@ -423,11 +398,11 @@ mod tests {
                 goal,
                 0.0
             ),
-            Verdict::InProgress(_)
+            Step::Pending(_)
         ));
         assert!(matches!(
             judge(&deployment("SUCCESSFUL", "CLEAN_UP"), Some(OURS), goal, 0.0),
-            Verdict::Failed(r) if r.contains("instead of rolling back")
+            Step::Done(Verdict::Failed(r)) if r.contains("instead of rolling back")
         ));
         assert!(matches!(
             judge(
@@ -436,7 +411,7 @@ mod tests {
                 goal,
                 0.0
             ),
-            Verdict::Failed(_)
+            Step::Done(Verdict::Failed(_))
         ));
     }
 }

@@ -2,58 +2,39 @@
 //! or still going?" — a pure function of one GetDeployment snapshot and, once it failed, the
 //! service target's lifecycle events (GetDeploymentTarget), whose diagnostics say why.
 
-use crate::service_deployment_verdict::{Goal, Pause, Verdict};
-
-/// ecs-ship's view of a CodeDeploy deployment (GetDeployment `deploymentInfo`).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CodeDeployDeployment {
-    pub id: String,
-    /// `Created`, `Queued`, `InProgress`, `Baking`, `Ready`, `Succeeded`, `Failed`, `Stopped`.
-    pub status: String,
-    pub error_code: Option<String>,
-    pub error_message: Option<String>,
-    /// The deployment CodeDeploy started to roll this one back.
-    pub rollback_deployment_id: Option<String>,
-    pub rollback_message: Option<String>,
-}
-
-/// One lifecycle event of the ECS target (`BeforeInstall`, `AllowTestTraffic`, …).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LifecycleEvent {
-    pub name: String,
-    /// `Pending`, `InProgress`, `Succeeded`, `Failed`, `Skipped`, `Unknown`.
-    pub status: String,
-    pub error_code: Option<String>,
-    pub script_name: Option<String>,
-    pub message: Option<String>,
-    pub log_tail: Option<String>,
-}
+use super::{Goal, Pause, Verdict};
+use crate::ecs::{CodeDeployDeployment, CodeDeployStatus, LifecycleEvent};
+use crate::poll::Step;
 
 /// `events`: the target's lifecycle events, fetched by the caller once the deployment failed.
 /// With `Goal::RolledBack` the deployment judged is the one that rolls back.
-pub fn judge(deployment: &CodeDeployDeployment, events: &[LifecycleEvent], goal: Goal) -> Verdict {
-    let status = deployment.status.as_str();
+pub fn judge(
+    deployment: &CodeDeployDeployment,
+    events: &[LifecycleEvent],
+    goal: Goal,
+) -> Step<Verdict> {
+    let status = &deployment.status;
     match (goal, status) {
-        (_, "Succeeded") => Verdict::Completed,
-        (_, "Failed" | "Stopped") => Verdict::Failed(failure(deployment, events)),
-        (Goal::Forward { .. }, "Ready") => Verdict::Paused(Pause {
+        (_, CodeDeployStatus::Succeeded) => Step::Done(Verdict::Completed),
+        (_, CodeDeployStatus::Failed | CodeDeployStatus::Stopped) => Step::Done(Verdict::Failed(failure(deployment, events))),
+        (Goal::Forward { .. }, CodeDeployStatus::Ready) => Step::Done(Verdict::Paused(Pause {
             stage: "Ready (replacement tasks running; waiting to reroute production traffic)"
                 .into(),
             hook_id: deployment.id.clone(),
             expires_at: None,
             timeout_action: None,
             waiting: vec![deployment.id.clone()],
-        }),
+        })),
         (
             Goal::Forward {
                 traffic_shifted: true,
             },
-            "Baking",
-        ) => Verdict::TrafficShifted(
+            CodeDeployStatus::Baking,
+        ) => Step::Done(Verdict::TrafficShifted(
             "production traffic is on the replacement task set; not waited for: the wait before the original task set is terminated (CodeDeploy finishes it; it can still roll back)"
                 .into(),
-        ),
-        _ => Verdict::InProgress(format!("CodeDeploy deployment {} {status}", deployment.id)),
+        )),
+        _ => Step::Pending(format!("CodeDeploy deployment {} {status}", deployment.id)),
     }
 }
 
@@ -114,11 +95,11 @@ mod tests {
     fn succeeded_completes_and_in_progress_goes_on() {
         assert_eq!(
             judge(&deployment("Succeeded"), &[], FORWARD),
-            Verdict::Completed
+            Step::Done(Verdict::Completed)
         );
         assert_eq!(
             judge(&deployment("InProgress"), &[], FORWARD),
-            Verdict::InProgress("CodeDeploy deployment d-ABC InProgress".into())
+            Step::Pending("CodeDeploy deployment d-ABC InProgress".into())
         );
     }
 
@@ -144,7 +125,7 @@ mod tests {
                 log_tail: Some("GET /health -> 503\n".into()),
             },
         ];
-        let Verdict::Failed(reason) = judge(&failed, &events, FORWARD) else {
+        let Step::Done(Verdict::Failed(reason)) = judge(&failed, &events, FORWARD) else {
             panic!("not failed")
         };
         assert_eq!(
@@ -157,11 +138,11 @@ mod tests {
     fn ready_pauses_like_a_hook_and_baking_is_traffic_shifted() {
         assert!(matches!(
             judge(&deployment("Ready"), &[], FORWARD),
-            Verdict::Paused(p) if p.hook_id == "d-ABC"
+            Step::Done(Verdict::Paused(p)) if p.hook_id == "d-ABC"
         ));
         assert!(matches!(
             judge(&deployment("Baking"), &[], FORWARD),
-            Verdict::InProgress(_)
+            Step::Pending(_)
         ));
         assert!(matches!(
             judge(
@@ -171,7 +152,7 @@ mod tests {
                     traffic_shifted: true
                 }
             ),
-            Verdict::TrafficShifted(_)
+            Step::Done(Verdict::TrafficShifted(_))
         ));
     }
 }
