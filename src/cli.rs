@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::aws;
+use crate::checks;
 use crate::duration;
 use crate::secret::Secret;
 
@@ -77,7 +78,8 @@ pub struct GlobalArgs {
         long = "service",
         global = true,
         env = "ECS_SHIP_SERVICE",
-        value_delimiter = ','
+        value_delimiter = ',',
+        value_parser = checks::non_empty
     )]
     pub services: Vec<String>,
 
@@ -99,7 +101,7 @@ pub struct GlobalArgs {
     pub config: PathBuf,
 
     /// AWS region (default: AWS_REGION / the profile's region).
-    #[arg(long, global = true, env = "ECS_SHIP_REGION")]
+    #[arg(long, global = true, env = "ECS_SHIP_REGION", value_parser = checks::region)]
     pub region: Option<String>,
 
     /// AWS profile from ~/.aws/config.
@@ -107,7 +109,7 @@ pub struct GlobalArgs {
     pub profile: Option<String>,
 
     /// Assume this role with CircleCI's OIDC token (CIRCLE_OIDC_TOKEN_V2) or AWS_WEB_IDENTITY_TOKEN_FILE.
-    #[arg(long, global = true, env = "ECS_SHIP_ROLE_ARN")]
+    #[arg(long, global = true, env = "ECS_SHIP_ROLE_ARN", value_parser = aws::parse_role_arn)]
     pub role_arn: Option<String>,
 
     /// Then assume this role with those credentials (AssumeRole), for deploying into another
@@ -217,7 +219,7 @@ pub struct SlackArgs {
     pub event: NotifyEvent,
 
     /// Post only when the branch matches this regular expression.
-    #[arg(long, global = true, env = "ECS_SHIP_BRANCH_PATTERN")]
+    #[arg(long, global = true, env = "ECS_SHIP_BRANCH_PATTERN", value_parser = checks::regex)]
     pub branch_pattern: Option<String>,
 
     /// Leave unknown template placeholders empty instead of failing.
@@ -278,11 +280,16 @@ pub struct RunTaskArgs {
     #[arg(long, env = "ECS_SHIP_OVERRIDES")]
     pub overrides: Option<String>,
 
+    /// Refuse an --overrides with an unknown top-level key (without it: a warning).
+    #[arg(long, env = "ECS_SHIP_STRICT")]
+    pub strict: bool,
+
     /// EC2, FARGATE or EXTERNAL (default: the service's).
     #[arg(
         long,
         env = "ECS_SHIP_LAUNCH_TYPE",
-        conflicts_with = "capacity_provider_strategy"
+        conflicts_with = "capacity_provider_strategy",
+        value_parser = ["EC2", "FARGATE", "EXTERNAL"]
     )]
     pub launch_type: Option<String>,
 
@@ -291,11 +298,11 @@ pub struct RunTaskArgs {
     pub capacity_provider_strategy: Option<String>,
 
     /// Subnet ids, comma-separated (awsvpc tasks).
-    #[arg(long, env = "ECS_SHIP_SUBNETS", value_delimiter = ',')]
+    #[arg(long, env = "ECS_SHIP_SUBNETS", value_delimiter = ',', value_parser = checks::non_empty)]
     pub subnets: Vec<String>,
 
     /// Security group ids, comma-separated.
-    #[arg(long, env = "ECS_SHIP_SECURITY_GROUPS", value_delimiter = ',')]
+    #[arg(long, env = "ECS_SHIP_SECURITY_GROUPS", value_delimiter = ',', value_parser = checks::non_empty)]
     pub security_groups: Vec<String>,
 
     /// Give the task a public IP (Fargate in public subnets).
@@ -311,7 +318,7 @@ pub struct RunTaskArgs {
     pub count: u32,
 
     /// The task's startedBy tag.
-    #[arg(long, env = "ECS_SHIP_STARTED_BY", default_value = "ecs-ship")]
+    #[arg(long, env = "ECS_SHIP_STARTED_BY", default_value = "ecs-ship", value_parser = checks::started_by)]
     pub started_by: String,
 
     /// Do not stream the containers' CloudWatch logs.
@@ -332,7 +339,7 @@ pub struct RunTaskArgs {
     #[arg(long, env = "ECS_SHIP_ON_TIMEOUT", value_enum, default_value_t = AfterWait::Stop)]
     pub on_timeout: AfterWait,
 
-    /// What to do with the task on SIGINT / SIGTERM.
+    /// What to do with the task on SIGINT / SIGTERM / SIGHUP.
     #[arg(long, env = "ECS_SHIP_ON_CANCEL", value_enum, default_value_t = AfterWait::Stop)]
     pub on_cancel: AfterWait,
 
@@ -397,7 +404,7 @@ pub struct DeployArgs {
     pub task_definition_file: Option<PathBuf>,
 
     /// Set the service's desired count.
-    #[arg(long, env = "ECS_SHIP_DESIRED_COUNT")]
+    #[arg(long, env = "ECS_SHIP_DESIRED_COUNT", value_parser = clap::value_parser!(u32).range(..=i64::from(i32::MAX)))]
     pub desired_count: Option<u32>,
 
     /// Start a new deployment even if the task definition is unchanged.
@@ -405,7 +412,7 @@ pub struct DeployArgs {
     pub force_new_deployment: bool,
 
     /// Give up after this many polls (with --poll-interval; the aws-ecs orb's knob).
-    #[arg(long, env = "ECS_SHIP_MAX_POLL_ATTEMPTS", conflicts_with = "timeout")]
+    #[arg(long, env = "ECS_SHIP_MAX_POLL_ATTEMPTS", conflicts_with = "timeout", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_poll_attempts: Option<u32>,
 
     /// Keep image tags as given instead of pinning ECR images to their digest.
@@ -525,7 +532,7 @@ pub struct ContinueArgs {
     pub hook: Option<String>,
 
     /// Give up after this many polls (with --poll-interval).
-    #[arg(long, env = "ECS_SHIP_MAX_POLL_ATTEMPTS", conflicts_with = "timeout")]
+    #[arg(long, env = "ECS_SHIP_MAX_POLL_ATTEMPTS", conflicts_with = "timeout", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_poll_attempts: Option<u32>,
 
     #[command(flatten)]
@@ -543,7 +550,7 @@ pub struct RollbackArgs {
     pub task_definition: Option<String>,
 
     /// Give up after this many polls (with --poll-interval).
-    #[arg(long, env = "ECS_SHIP_MAX_POLL_ATTEMPTS", conflicts_with = "timeout")]
+    #[arg(long, env = "ECS_SHIP_MAX_POLL_ATTEMPTS", conflicts_with = "timeout", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_poll_attempts: Option<u32>,
 
     #[command(flatten)]
@@ -596,6 +603,7 @@ pub struct EcrLoginArgs {
 #[derive(Args, Debug, Clone)]
 pub struct EcrResolveArgs {
     /// REPOSITORY:TAG, or a full ECR image reference.
+    #[arg(value_parser = checks::image)]
     pub image: String,
 }
 
@@ -607,11 +615,11 @@ pub struct IamPolicyArgs {
     pub commands: Vec<String>,
 
     /// Task role ARN the tasks use (scopes iam:PassRole).
-    #[arg(long, env = "ECS_SHIP_TASK_ROLE_ARN")]
+    #[arg(long, env = "ECS_SHIP_TASK_ROLE_ARN", value_parser = aws::parse_role_arn)]
     pub task_role_arn: Option<String>,
 
     /// Execution role ARN the tasks use (scopes iam:PassRole).
-    #[arg(long, env = "ECS_SHIP_EXECUTION_ROLE_ARN")]
+    #[arg(long, env = "ECS_SHIP_EXECUTION_ROLE_ARN", value_parser = aws::parse_role_arn)]
     pub execution_role_arn: Option<String>,
 
     /// Role(s) the EventBridge rule targets and schedules run tasks with (scopes their
@@ -620,7 +628,8 @@ pub struct IamPolicyArgs {
         long,
         env = "ECS_SHIP_EVENTS_ROLE_ARN",
         value_delimiter = ',',
-        value_name = "ARN"
+        value_name = "ARN",
+        value_parser = aws::parse_role_arn
     )]
     pub events_role_arn: Vec<String>,
 }

@@ -45,7 +45,7 @@ impl ConfigFile {
     /// Reads the file; `None` when it does not exist and was not asked for explicitly.
     pub fn load(path: &Path, explicit: bool) -> Result<Option<Self>, Error> {
         let shown = path.display().to_string();
-        let text = match std::fs::read_to_string(path) {
+        let text = match crate::read_file::to_string(path) {
             Ok(text) => text,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound && !explicit => {
                 return Ok(None)
@@ -96,25 +96,8 @@ impl ConfigFile {
             .get_subcommands()
             .map(|c| c.get_name().to_string())
             .collect();
-        let check_flat = |table: &Table, prefix: &str, allow_sections: bool| -> Result<(), Error> {
-            for (key, item) in table.iter() {
-                let line = self.line(table.key(key).and_then(|k| k.span()));
-                let name = normalize(key);
-                if item.is_table()
-                    && allow_sections
-                    && (sections.contains(&name) || (prefix.is_empty() && name == "env"))
-                {
-                    continue;
-                }
-                if !known.contains(&name) {
-                    return Err(self.error(
-                        line,
-                        &format!("{prefix}{key}"),
-                        "unknown setting (not a flag of any ecs-ship command)",
-                    ));
-                }
-            }
-            Ok(())
+        let check_flat = |table: &Table, prefix: &str, section: Option<&str>| {
+            self.check_table(root, &known, &sections, table, prefix, section)
         };
         let root_table = self.doc.as_table();
         for (key, item) in root_table.iter() {
@@ -129,10 +112,14 @@ impl ConfigFile {
                                 "must be a table like [env.stg]",
                             ));
                         };
-                        check_flat(env, &format!("env.{name}."), true)?;
+                        check_flat(env, &format!("env.{name}."), None)?;
                         for (section, item) in env.iter() {
                             if let Item::Table(table) = item {
-                                check_flat(table, &format!("env.{name}.{section}."), false)?;
+                                check_flat(
+                                    table,
+                                    &format!("env.{name}.{section}."),
+                                    Some(&normalize(section)),
+                                )?;
                             }
                         }
                     }
@@ -145,12 +132,12 @@ impl ConfigFile {
                     ))
                 }
                 (name, Item::Table(table)) if sections.contains(name) => {
-                    check_flat(table, &format!("{key}."), false)?
+                    check_flat(table, &format!("{key}."), Some(name))?
                 }
                 _ => {}
             }
         }
-        check_flat(root_table, "", true)?;
+        check_flat(root_table, "", None)?;
         if let Some(env_name) = env_name {
             let has_env = root_table
                 .get("env")
@@ -176,6 +163,47 @@ impl ConfigFile {
                     ),
                 });
             }
+        }
+        Ok(())
+    }
+
+    /// The keys of one table: flags of some command; in a command's own section
+    /// (`[env.stg.deploy]`, `section` set), flags of that command.
+    fn check_table(
+        &self,
+        root: &Command,
+        known: &BTreeSet<String>,
+        sections: &BTreeSet<String>,
+        table: &Table,
+        prefix: &str,
+        section: Option<&str>,
+    ) -> Result<(), Error> {
+        let own = section
+            .and_then(|name| root.find_subcommand(name))
+            .map(known_flags);
+        for (key, item) in table.iter() {
+            let line = self.line(table.key(key).and_then(|k| k.span()));
+            let name = normalize(key);
+            if item.is_table()
+                && section.is_none()
+                && (sections.contains(&name) || (prefix.is_empty() && name == "env"))
+            {
+                continue;
+            }
+            let unknown = if !known.contains(&name) {
+                "unknown setting (not a flag of any ecs-ship command)".to_string()
+            } else if own.as_ref().is_some_and(|own| !own.contains(&name)) {
+                format!(
+                    "`{key}` is not a flag of `{}`, so it cannot go in its section [{}]",
+                    section.unwrap_or_default(),
+                    prefix.trim_end_matches('.')
+                )
+            } else {
+                continue;
+            };
+            return Err(self
+                .error(line, &format!("{prefix}{key}"), unknown)
+                .invalid_value());
         }
         Ok(())
     }
@@ -220,16 +248,7 @@ impl ConfigFile {
         let mut extra = vec![];
         for arg in leaf.get_arguments() {
             let Some(long) = arg.get_long() else { continue };
-            if matches!(long, "env" | "config" | "help" | "version")
-                || set_by_user(matches, arg.get_id().as_str())
-            {
-                continue;
-            }
-            let conflicting = leaf.get_arg_conflicts_with(arg);
-            if conflicting
-                .iter()
-                .any(|other| set_by_user(matches, other.get_id().as_str()))
-            {
+            if matches!(long, "env" | "config" | "help" | "version") {
                 continue;
             }
             // A flag's hidden aliases are keys too: `rules = [...]` for `--rule`.
@@ -239,6 +258,16 @@ impl ConfigFile {
                 continue;
             };
             let key = format!("{} {long}", found.section);
+            let conflicting = leaf.get_arg_conflicts_with(arg);
+            if set_by_user(matches, arg.get_id().as_str())
+                || conflicting
+                    .iter()
+                    .any(|other| set_by_user(matches, other.get_id().as_str()))
+            {
+                // Overridden, but a broken value in the file is still a broken file.
+                self.check_overridden(arg, &found, &key)?;
+                continue;
+            }
             // `command = ["rails", "db:migrate"]` is the natural way to write a command in TOML.
             if long == "command"
                 && found.item.as_array().is_some()
@@ -272,6 +301,15 @@ impl ConfigFile {
                     }
                 }
                 continue;
+            }
+            if takes_strings(arg) && !found_strings_only(found.item) {
+                return Err(self
+                    .error(
+                        found.line,
+                        &key,
+                        "expected a string (in quotes), or a list of strings",
+                    )
+                    .invalid_value());
             }
             let values = self.strings(&found, &key)?;
             let multiple = arg.get_num_args().is_some_and(|n| n.max_values() > 1)
@@ -327,6 +365,48 @@ impl ConfigFile {
         }
     }
 
+    /// Checks a file value that a flag or variable overrides, with the flag's own parser.
+    fn check_overridden(&self, arg: &Arg, found: &Found<'_>, key: &str) -> Result<(), Error> {
+        if !arg.get_action().takes_values() {
+            return match found.item.as_bool() {
+                Some(_) => Ok(()),
+                None => Err(self
+                    .error(found.line, key, "expected true or false")
+                    .invalid_value()),
+            };
+        }
+        if arg.get_long() == Some("command") && found.item.as_array().is_some() {
+            return self.strings(found, key).map(drop);
+        }
+        for value in self.strings(found, key)? {
+            let mut probe = Arg::new("value")
+                .long("value")
+                .value_parser(arg.get_value_parser().clone())
+                .action(clap::ArgAction::Append);
+            if let Some(delimiter) = arg.get_value_delimiter() {
+                probe = probe.value_delimiter(delimiter);
+            }
+            let parsed = Command::new("ecs-ship").arg(probe).try_get_matches_from([
+                OsString::from("ecs-ship"),
+                format!("--value={value}").into(),
+            ]);
+            if let Err(error) = parsed {
+                let reason = clap_reason(&error).replace(
+                    "'--value <value>'",
+                    &format!("'--{}'", arg.get_long().unwrap_or_default()),
+                );
+                return Err(self
+                    .error(
+                        found.line,
+                        key,
+                        format!("invalid value `{value}`: {reason}"),
+                    )
+                    .invalid_value());
+            }
+        }
+        Ok(())
+    }
+
     fn strings(&self, found: &Found<'_>, key: &str) -> Result<Vec<String>, Error> {
         let scalar = |value: &Value| -> Option<String> {
             match value {
@@ -350,6 +430,19 @@ impl ConfigFile {
             Some(value) => Ok(vec![scalar(value).ok_or_else(bad)?]),
             None => Err(bad()),
         }
+    }
+}
+
+/// Whether the flag's value is text (`cluster = 123` is then a mistake, not `"123"`).
+fn takes_strings(arg: &Arg) -> bool {
+    arg.get_value_parser().type_id() == clap::builder::ValueParser::string().type_id()
+}
+
+fn found_strings_only(item: &Item) -> bool {
+    match item.as_value() {
+        Some(Value::String(_)) => true,
+        Some(Value::Array(array)) => array.iter().all(Value::is_str),
+        _ => false,
     }
 }
 
@@ -530,6 +623,46 @@ cluster = "hoge-prod"
             text.contains("ecs-ship.toml:3") && text.contains("env.stg.clustr"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn unknown_keys_and_keys_of_another_command_are_usage_errors() {
+        let error = layered("[env.stg]\nclustr = \"a\"\n", &["run-task"], Some("stg")).unwrap_err();
+        assert_eq!(error.code(), 2, "{error}");
+        let error = layered("[env.x.deploy]\ncount = 2\n", &["deploy"], Some("x")).unwrap_err();
+        let text = error.to_string();
+        assert!(
+            text.contains("env.x.deploy.count") && text.contains("not a flag of `deploy`"),
+            "{text}"
+        );
+        assert_eq!(error.code(), 2);
+        assert!(layered("[env.x.run-task]\ncount = 2\n", &["run-task"], Some("x")).is_ok());
+    }
+
+    #[test]
+    fn a_number_where_a_string_goes_is_refused() {
+        let error = layered("cluster = 123\n", &["run-task"], None).unwrap_err();
+        assert!(error.to_string().contains("expected a string"), "{error}");
+        assert_eq!(error.code(), 2);
+        assert!(layered("count = 3\npoll-interval = 10\n", &["run-task"], None).is_ok());
+    }
+
+    #[test]
+    fn an_invalid_value_overridden_by_a_flag_is_still_an_error() {
+        let error = layered(
+            "poll-interval = \"soon\"\n",
+            &["run-task", "--poll-interval", "5s"],
+            None,
+        )
+        .unwrap_err();
+        let text = error.to_string();
+        assert!(
+            text.contains("poll-interval") && text.contains("soon"),
+            "{text}"
+        );
+        assert_eq!(error.code(), 2);
+        let error = layered("no-logs = \"yes\"\n", &["run-task", "--no-logs"], None).unwrap_err();
+        assert!(error.to_string().contains("true or false"), "{error}");
     }
 
     #[test]

@@ -2,13 +2,23 @@
 
 use std::time::Duration;
 
+/// The longest duration any flag takes (a year). Longer ones are refused when parsed, so no
+/// deadline computed from one (`Instant::now() + timeout`) can overflow.
+pub const MAX: Duration = Duration::from_secs(366 * 24 * 3600);
+
 pub fn parse(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     if text.is_empty() {
         return Err("empty duration; use e.g. 10s, 5m, 1h30m or a number of seconds".into());
     }
-    if let Ok(seconds) = text.parse::<u64>() {
-        return Ok(Duration::from_secs(seconds));
+    let too_long = || format!("`{text}` is longer than the 366 days (8784h) a duration may be");
+    if text.bytes().all(|b| b.is_ascii_digit()) {
+        return text
+            .parse::<u64>()
+            .ok()
+            .map(Duration::from_secs)
+            .filter(|d| *d <= MAX)
+            .ok_or_else(too_long);
     }
     let mut total = Duration::ZERO;
     let mut rest = text;
@@ -23,17 +33,23 @@ pub fn parse(text: &str) -> Result<Duration, String> {
         let value: u64 = number.parse().map_err(|_| {
             format!("invalid duration `{text}`: use e.g. 10s, 5m, 1h30m or a number of seconds")
         })?;
-        total += match unit {
-            "ms" => Duration::from_millis(value),
-            "s" => Duration::from_secs(value),
-            "m" => Duration::from_secs(value * 60),
-            "h" => Duration::from_secs(value * 3600),
+        let millis_per_unit: u64 = match unit {
+            "ms" => 1,
+            "s" => 1_000,
+            "m" => 60_000,
+            "h" => 3_600_000,
             _ => {
                 return Err(format!(
                     "invalid duration `{text}`: unknown unit `{unit}` (use ms, s, m or h)"
                 ))
             }
         };
+        total = value
+            .checked_mul(millis_per_unit)
+            .map(Duration::from_millis)
+            .and_then(|part| total.checked_add(part))
+            .filter(|total| *total <= MAX)
+            .ok_or_else(too_long)?;
         rest = &rest[digits + unit_len..];
     }
     Ok(total)
@@ -77,6 +93,31 @@ mod tests {
                 "{bad}: {error}"
             );
         }
+    }
+
+    #[test]
+    fn durations_that_do_not_fit_are_refused_not_wrapped() {
+        for huge in [
+            "9223372036854775807",
+            "18446744073709551615",
+            "99999999999999999999999",
+            "18446744073709551615h",
+            "9223372036854775807ms9223372036854775807ms",
+            "5124095576030431h",
+            "367d",
+            "8785h",
+            "31622401",
+        ] {
+            let error = parse(huge).unwrap_err();
+            assert!(
+                error.contains("longer than") || error.contains("unknown unit"),
+                "{huge}: {error}"
+            );
+        }
+        assert_eq!(parse("8784h"), Ok(MAX));
+        assert_eq!(parse("31622400"), Ok(MAX));
+        // The largest accepted duration still gives a deadline.
+        assert!(std::time::Instant::now().checked_add(MAX).is_some());
     }
 
     #[test]

@@ -30,7 +30,7 @@ pub enum Error {
     TaskFailedToStart(String),
     /// Waited `--timeout` and gave up.
     TimedOut(String),
-    /// SIGINT or SIGTERM.
+    /// SIGHUP, SIGINT or SIGTERM.
     Interrupted(Signal),
     /// Anything else that stopped the run (Slack down with `notify`, a local I/O error).
     Other(String),
@@ -41,6 +41,7 @@ pub enum Error {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Signal {
+    Hangup,
     Interrupt,
     Terminate,
 }
@@ -48,6 +49,7 @@ pub enum Signal {
 impl Signal {
     pub fn exit_code(self) -> i32 {
         match self {
+            Signal::Hangup => 129,
             Signal::Interrupt => 130,
             Signal::Terminate => 143,
         }
@@ -55,6 +57,7 @@ impl Signal {
 
     pub fn name(self) -> &'static str {
         match self {
+            Signal::Hangup => "SIGHUP",
             Signal::Interrupt => "SIGINT",
             Signal::Terminate => "SIGTERM",
         }
@@ -177,6 +180,7 @@ mod tests {
         );
         assert_eq!(Error::TimedOut("x".into()).code(), 124);
         assert_eq!(Error::TaskFailedToStart("x".into()).code(), 125);
+        assert_eq!(Error::Interrupted(Signal::Hangup).code(), 129);
         assert_eq!(Error::Interrupted(Signal::Interrupt).code(), 130);
         assert_eq!(Error::Interrupted(Signal::Terminate).code(), 143);
     }

@@ -2,8 +2,11 @@
 //! the tag-only `--image CONTAINER=:TAG` and the aws-ecs orb's `--container-image-name-updates`
 //! (`container=web,tag=v2`). The repository comes from the task definition being derived.
 
+use std::collections::HashMap;
+
 use crate::ecr::ImageRef;
 use crate::error::{Error, Result};
+use crate::image_reference;
 use crate::task_definition::{Change, TaskDefinition};
 
 /// One entry of the aws-ecs orb's `container-image-name-updates`.
@@ -57,6 +60,13 @@ pub fn parse_image_name_updates(text: &str) -> Result<Vec<ImageUpdate>> {
         if value.is_empty() {
             return Err(bad(format!("`{key}` has no value")));
         }
+        let checked = match key {
+            "image" => image_reference::check_name(value),
+            "tag" => image_reference::check_tag(value),
+            "image-and-tag" => image_reference::check(value),
+            _ => Ok(()),
+        };
+        checked.map_err(|why| bad(format!("`{key}={value}`: {why}")))?;
         if key == "container" {
             updates.push(ImageUpdate {
                 container: value.into(),
@@ -123,6 +133,7 @@ pub fn parse_flags(
     images: &[String],
     name_updates: Option<&str>,
 ) -> Result<(Vec<Change>, Vec<ImageUpdate>)> {
+    crate::checks::images_given(images)?;
     let mut changes = vec![];
     let mut updates = vec![];
     for spec in images.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
@@ -146,7 +157,7 @@ pub fn tag_only(spec: &str) -> Result<Option<ImageUpdate>> {
     else {
         return Ok(None);
     };
-    if container.is_empty() || tag.is_empty() || tag.contains([':', '/', '@']) {
+    if container.is_empty() || image_reference::check_tag(tag).is_err() {
         return Err(Error::input_with_hint(
             format!("--image `{spec}` is not CONTAINER=:TAG"),
             "e.g. --image app=:v42 (keeps app's repository), or --image app=REPOSITORY:TAG",
@@ -158,6 +169,45 @@ pub fn tag_only(spec: &str) -> Result<Option<ImageUpdate>> {
         flag: "--image",
         ..ImageUpdate::default()
     }))
+}
+
+/// Contradicting image and environment changes: one container's image set twice (by `--image`
+/// or `--container-image-name-updates`), or one variable both set and unset.
+pub fn conflicts(changes: &[Change], updates: &[ImageUpdate]) -> Result<()> {
+    let mut images: HashMap<&str, String> = HashMap::new();
+    let image_changes = changes.iter().filter_map(|change| match change {
+        Change::Image { container, image } => {
+            Some((container.as_str(), format!("--image {container}={image}")))
+        }
+        _ => None,
+    });
+    let update_changes = updates.iter().map(|u| {
+        (
+            u.container.as_str(),
+            format!("{} for `{}`", u.flag, u.container),
+        )
+    });
+    for (container, source) in image_changes.chain(update_changes) {
+        if let Some(earlier) = images.insert(container, source.clone()) {
+            return Err(Error::Usage(format!(
+                "container `{container}` gets two images: {earlier} and {source}; give one"
+            )));
+        }
+    }
+    for change in changes {
+        let Change::UnsetEnv { container, key } = change else {
+            continue;
+        };
+        let set = changes.iter().any(|c| {
+            matches!(c, Change::SetEnv { container: c2, key: k2, .. } if c2 == container && k2 == key)
+        });
+        if set {
+            return Err(Error::Usage(format!(
+                "--set-env {container}:{key}=… and --unset-env {container}:{key} contradict each other; give one"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Applies each update to its container in `definition`, skipping containers it does not
@@ -209,6 +259,9 @@ mod tests {
             ("container=web,colour=blue", "unknown key `colour`"),
             ("container=web,tag", "not key=value"),
             ("container=web,tag=", "has no value"),
+            ("container=web,tag=a/b", "`tag=a/b`"),
+            ("container=web,image=Repo/App", "`image=Repo/App`"),
+            ("container=web,image-and-tag=a@sha256:", "digest"),
             ("container=web,tag=1,tag=2", "given twice"),
             (
                 "container=web,image-and-tag=a:1,tag=2",
@@ -255,6 +308,46 @@ mod tests {
             ..ImageUpdate::default()
         };
         assert_eq!(full.apply_to("app:v1"), "x/y:z");
+    }
+
+    #[test]
+    fn conflicts_name_both_sides() {
+        let image = |c: &str, i: &str| Change::Image {
+            container: c.into(),
+            image: i.into(),
+        };
+        let error = conflicts(&[image("app", "x:1"), image("app", "x:2")], &[]).unwrap_err();
+        assert!(error
+            .to_string()
+            .contains("--image app=x:1 and --image app=x:2"));
+        let update = ImageUpdate {
+            container: "app".into(),
+            tag: Some("y".into()),
+            flag: "--container-image-name-updates",
+            ..ImageUpdate::default()
+        };
+        let error = conflicts(&[image("app", "x:1")], std::slice::from_ref(&update)).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("--image app=x:1 and --container-image-name-updates"),
+            "{error}"
+        );
+        assert!(conflicts(&[image("web", "x:1")], &[update]).is_ok());
+        let env = [
+            Change::SetEnv {
+                container: "app".into(),
+                key: "FOO".into(),
+                value: "1".into(),
+            },
+            Change::UnsetEnv {
+                container: "app".into(),
+                key: "FOO".into(),
+            },
+        ];
+        let error = conflicts(&env, &[]).unwrap_err();
+        assert_eq!(error.code(), 2);
+        assert!(error.to_string().contains("--unset-env app:FOO"), "{error}");
     }
 
     #[test]

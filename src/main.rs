@@ -1,5 +1,6 @@
 mod aws;
 mod backoff;
+mod checks;
 mod ci_context;
 mod cli;
 mod commands;
@@ -11,12 +12,15 @@ mod ecr;
 mod ecs;
 mod error;
 mod follow;
+mod image_reference;
 mod image_update;
 mod judge;
 mod logs;
 mod lookup;
 mod output;
 mod poll;
+mod preflight;
+mod read_file;
 mod render;
 mod report;
 mod run;
@@ -24,6 +28,7 @@ mod secret;
 mod slack;
 mod task_definition;
 mod template;
+mod usage_error;
 
 // Progress is the live view among the renderers; most modules reach it as `crate::progress`.
 use render::progress;

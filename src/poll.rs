@@ -1,5 +1,6 @@
 //! The one polling loop every waiter shares: interval (short at first), timeout or attempt
-//! limit, tolerance for throttled or failed polls, and cancellation by SIGINT / SIGTERM.
+//! limit, tolerance for throttled or failed polls, and cancellation by SIGINT / SIGTERM /
+//! SIGHUP.
 //! What "done" means is the caller's pure verdict function; this only drives it.
 
 use std::future::Future;
@@ -43,7 +44,7 @@ impl Schedule {
     }
 }
 
-/// Fires on SIGINT / SIGTERM; cloned into every waiter.
+/// Fires on SIGINT / SIGTERM / SIGHUP; cloned into every waiter.
 #[derive(Clone)]
 pub struct Cancel {
     receiver: watch::Receiver<Option<Signal>>,
@@ -57,15 +58,19 @@ impl Cancel {
             #[cfg(unix)]
             {
                 use tokio::signal::unix::{signal, SignalKind};
-                let (Ok(mut interrupt), Ok(mut terminate)) = (
+                // SIGHUP too: CI agents that lose their terminal send it, and a task left
+                // running then is the worst outcome.
+                let (Ok(mut interrupt), Ok(mut terminate), Ok(mut hangup)) = (
                     signal(SignalKind::interrupt()),
                     signal(SignalKind::terminate()),
+                    signal(SignalKind::hangup()),
                 ) else {
                     return;
                 };
                 let received = tokio::select! {
                     _ = interrupt.recv() => Signal::Interrupt,
                     _ = terminate.recv() => Signal::Terminate,
+                    _ = hangup.recv() => Signal::Hangup,
                 };
                 let _ = sender.send(Some(received));
             }

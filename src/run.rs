@@ -15,6 +15,7 @@ use crate::poll::Cancel;
 use crate::progress::Progress;
 use crate::render;
 use crate::report::Report;
+use crate::usage_error;
 
 pub fn run(argv: Vec<OsString>) -> i32 {
     forget_empty_settings();
@@ -24,28 +25,21 @@ pub fn run(argv: Vec<OsString>) -> i32 {
         .filter(|a| a.starts_with("--"))
         .map(|a| a.split('=').next().unwrap_or(a).to_string())
         .collect();
-    let cli = match parse(argv) {
+    let cli = match parse(argv.clone()) {
         Ok(cli) => cli,
         Err(Exit::Clap(error)) => {
             // A value that does not parse is a usage error (2), like an unknown flag; when it
             // came from an `ECS_SHIP_*` variable, the message names the variable.
-            match env_source(&error, &argv_flags) {
-                Some(var) => {
-                    let rendered = error.render().to_string();
-                    let text = rendered.trim_start_matches("error: ").trim_end();
-                    eprintln!("error: environment variable {var}: {text}");
-                }
-                None => {
-                    let _ = error.print();
-                }
-            }
-            return error.exit_code();
+            return usage_error::print_clap(&error, &argv, env_source(&error, &argv_flags));
         }
         Err(Exit::Error(error)) => {
-            eprintln!("error: {error}");
+            usage_error::print(&format!("error: {error}"), error.code(), &argv);
             return error.code();
         }
     };
+    if let Err(error) = crate::preflight::before_aws(&cli) {
+        return finish(into_report(&cli.command, Err(error)), cli.global.output);
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -221,7 +215,8 @@ async fn dispatch(context: &Context, command: &Command) -> Result<Report, Error>
         Command::Ecr(command) => commands::ecr::run(context, command).await,
         Command::IamPolicy(args) => {
             commands::iam_policy::say_cross_account_note(context);
-            commands::iam_policy::run(args)
+            // It reads nothing but its flags: every error is one of their values.
+            commands::iam_policy::run(args).map_err(Error::invalid_value)
         }
         Command::Completions(args) => {
             let mut stdout = std::io::stdout().lock();

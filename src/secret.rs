@@ -83,6 +83,32 @@ pub fn redact(text: &str, secrets: &[&Secret]) -> String {
     text
 }
 
+/// Text that quotes the command line (clap's usage errors) with every argument that looks like
+/// a secret replaced by what it looks like: a webhook URL or token passed by mistake as a
+/// positional argument must not be echoed back into a CI log.
+pub fn redact_arguments(text: &str) -> String {
+    let patterns = [
+        (
+            r#"https?://hooks\.slack(?:-gov)?\.com/[^\s'"`]*"#,
+            "(looks like a Slack webhook URL; redacted)",
+        ),
+        (
+            r#"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/'"`@]+@[^\s'"`]*"#,
+            "(looks like a URL with a password; redacted)",
+        ),
+        (
+            r"xox[abposre]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+",
+            "(looks like a Slack token; redacted)",
+        ),
+    ];
+    let mut text = text.to_string();
+    for (pattern, replacement) in patterns {
+        let regex = Regex::new(pattern).expect("static pattern");
+        text = regex.replace_all(&text, replacement).into_owned();
+    }
+    text
+}
+
 fn percent_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
@@ -118,6 +144,29 @@ mod tests {
         assert!(!clean.contains("xoxp-1"), "{clean}");
         assert!(!clean.contains("xapp-1"), "{clean}");
         assert!(clean.contains("error sending request"), "{clean}");
+    }
+
+    #[test]
+    fn arguments_that_look_like_secrets_are_redacted_with_what_they_look_like() {
+        let text = "error: unexpected argument 'https://hooks.slack.com/services/T0/B0/sekrit' found\n\
+                    tip: use '-- https://hooks.slack.com/services/T0/B0/sekrit' or 'xoxb-1-2-sekrit' \
+                    or 'https://u:sekrit@example.com/x'";
+        let clean = redact_arguments(text);
+        assert!(!clean.contains("sekrit"), "{clean}");
+        assert!(
+            clean
+                .contains("unexpected argument '(looks like a Slack webhook URL; redacted)' found"),
+            "{clean}"
+        );
+        assert!(
+            clean.contains("(looks like a Slack token; redacted)"),
+            "{clean}"
+        );
+        assert!(
+            clean.contains("(looks like a URL with a password; redacted)"),
+            "{clean}"
+        );
+        assert_eq!(redact_arguments("--cluster c"), "--cluster c");
     }
 
     #[test]

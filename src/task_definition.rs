@@ -67,10 +67,12 @@ impl Change {
         }
     }
 
-    /// `--image CONTAINER=IMAGE`
+    /// `--image CONTAINER=IMAGE`, the image checked as the OCI distribution spec reads it.
     pub fn image(spec: &str) -> Result<Self, Error> {
         match spec.split_once('=') {
             Some((container, image)) if !container.is_empty() && !image.is_empty() => {
+                crate::image_reference::check(image)
+                    .map_err(|why| Error::Usage(format!("--image `{spec}`: {why}")))?;
                 Ok(Change::Image {
                     container: container.into(),
                     image: image.into(),
@@ -85,6 +87,9 @@ impl Change {
 
     /// `--set-env CONTAINER:KEY=VALUE`
     pub fn set_env(spec: &str) -> Result<Self, Error> {
+        if let Some((_, rest)) = spec.split_once(':') {
+            crate::checks::env_name(rest.split('=').next().unwrap_or_default(), "--set-env")?;
+        }
         let parsed = spec.split_once(':').and_then(|(container, rest)| {
             let (key, value) = rest.split_once('=')?;
             (!container.is_empty() && !key.is_empty()).then(|| Change::SetEnv {
@@ -107,6 +112,7 @@ impl Change {
             Some((container, key))
                 if !container.is_empty() && !key.is_empty() && !key.contains('=') =>
             {
+                crate::checks::env_name(key, "--unset-env")?;
                 Ok(Change::UnsetEnv {
                     container: container.into(),
                     key: key.into(),
@@ -121,6 +127,9 @@ impl Change {
 
     /// `--secret CONTAINER:NAME=VALUE_FROM`. The error never repeats the value.
     pub fn secret(spec: &str) -> Result<Self, Error> {
+        if let Some((_, rest)) = spec.split_once(':') {
+            crate::checks::env_name(rest.split('=').next().unwrap_or_default(), "--secret")?;
+        }
         let parsed = spec.split_once(':').and_then(|(container, rest)| {
             let (name, value_from) = rest.split_once('=')?;
             (!container.is_empty() && !name.is_empty() && !value_from.is_empty()).then(|| {
@@ -471,13 +480,14 @@ mod tests {
 
     #[test]
     fn image_change_touches_only_the_image() {
+        let image = format!("repo/app@sha256:{}", "ab".repeat(32));
         let mut derived = rich();
         derived
-            .apply(&Change::image("app=repo/app@sha256:abc").unwrap())
+            .apply(&Change::image(&format!("app={image}")).unwrap())
             .unwrap();
         let mut before = rich().registration();
         let after = derived.registration();
-        before["containerDefinitions"][0]["image"] = json!("repo/app@sha256:abc");
+        before["containerDefinitions"][0]["image"] = json!(image);
         assert_eq!(before, after);
     }
 

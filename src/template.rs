@@ -170,6 +170,7 @@ pub fn expand_spans(
 }
 
 /// Replaces every `${NAME}` with `lookup(NAME)`; `None` is an unknown variable.
+#[cfg(test)]
 pub fn expand(
     text: &str,
     lookup: impl Fn(&str) -> Option<String>,
@@ -180,9 +181,25 @@ pub fn expand(
     .map(|e| e.text)
 }
 
-/// Expands with the process environment.
+/// Expands with the process environment, except the credentials a file in a repository has
+/// no business reading (they would land in a registered revision and the dry-run diff).
 pub fn expand_env(text: &str) -> Result<String, TemplateError> {
-    expand(text, |name| std::env::var(name).ok())
+    expand_spans(text, |name| {
+        if is_secret_variable(name) {
+            return Lookup::Refused(
+                "it holds a credential, which must not be written into a task definition (use --secret or `secrets`)".into(),
+            );
+        }
+        std::env::var(name).map_or(Lookup::Unknown, Lookup::Value)
+    })
+    .map(|e| e.text)
+}
+
+fn is_secret_variable(name: &str) -> bool {
+    matches!(
+        name,
+        "AWS_SECRET_ACCESS_KEY" | "AWS_SESSION_TOKEN" | "AWS_SECURITY_TOKEN"
+    ) || name.starts_with("SLACK_")
 }
 
 fn is_name(name: &str) -> bool {
@@ -213,6 +230,22 @@ mod tests {
             "123456789012.dkr.ecr/app:v42"
         );
         assert_eq!(expand("a${EMPTY}b", vars).unwrap(), "ab");
+    }
+
+    #[test]
+    fn credentials_are_never_expanded_from_the_environment() {
+        for name in [
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "SLACK_WEBHOOK_URL",
+            "SLACK_ACCESS_TOKEN",
+        ] {
+            let error = expand_env(&format!("{{\"x\": \"${{{name}}}\"}}")).unwrap_err();
+            assert!(
+                matches!(&error.kind, TemplateErrorKind::Refused { name: n, .. } if n == name),
+                "{name}: {error}"
+            );
+        }
     }
 
     #[test]

@@ -43,7 +43,8 @@ async fn malformed_config_names_file_line_and_key() {
         .args(["run-task", "--env", "stg"])
         .run()
         .await
-        .status(1)
+        // An unknown key is a usage error, as a value that does not parse is.
+        .status(2)
         .stderr_has("ecs-ship.toml:3")
         .stderr_has("env.stg.clustr");
 }

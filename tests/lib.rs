@@ -9,6 +9,7 @@ mod deploy;
 mod deploy_codedeploy;
 mod deploy_strategies;
 mod ecr;
+mod hardening;
 mod moto;
 mod notify;
 mod pacing;

@@ -206,7 +206,7 @@ fn oidc_token(role_arn: &str) -> Result<String, String> {
              CircleCI project/context) and AWS_WEB_IDENTITY_TOKEN_FILE is not set"
         )
     })?;
-    Ok(std::fs::read_to_string(&path)
+    Ok(crate::read_file::to_string(&path)
         .map_err(|e| format!("cannot read AWS_WEB_IDENTITY_TOKEN_FILE {path}: {e}"))?
         .trim()
         .to_string())

@@ -285,7 +285,7 @@ fn payload(
         }
         (Some(path), None) => {
             let name = path.display().to_string();
-            let source = std::fs::read_to_string(path)
+            let source = crate::read_file::to_string(path)
                 .map_err(|e| Error::input(format!("cannot read the template {name}: {e}")))?;
             let mut payload = template::render(&name, &source, variables)?;
             if payload.get("text").is_none() {
@@ -388,11 +388,7 @@ fn destination(context: &Context, env: &dyn Fn(&str) -> Option<String>) -> Resul
                 .unwrap_or_else(|| DEFAULT_API_URL.into()),
         }),
         (_, Some(url)) => {
-            if !url.expose().starts_with("https://") && !url.expose().starts_with("http://") {
-                return Err(Error::input(
-                    "the Slack webhook URL does not start with https:// (check SLACK_WEBHOOK_URL / --webhook-url)",
-                ));
-            }
+            crate::checks::webhook_url(&url)?;
             if !channels.is_empty() {
                 context.progress.warn(
                     "--channel is ignored: an incoming webhook posts to the channel it was created for \

@@ -88,6 +88,16 @@ fn judge_stopped(task: &Task, essential: &[String], watched: Option<&str>) -> Ta
                 if let Some(why) = container.reason.as_deref().filter(|r| !r.is_empty()) {
                     reason.push_str(&format!(": {why}"));
                 }
+                // A process exit code is 0–255: the runtime's 256 or -1 would wrap (256 to 0,
+                // a success) when ecs-ship exits with it.
+                let code = if (1..=255).contains(&code) {
+                    code
+                } else {
+                    reason.push_str(&format!(
+                        "; {code} is no process exit code (1–255), so ecs-ship exits with 1"
+                    ));
+                    1
+                };
                 return TaskVerdict::Failed {
                     code,
                     reason: format!("{reason} ({stopped_reason})"),
@@ -243,6 +253,19 @@ mod tests {
             matches!(&verdict, TaskVerdict::FailedToStart(r) if r.contains("CannotPullContainerError")),
             "{verdict:?}"
         );
+    }
+
+    #[test]
+    fn exit_codes_outside_a_byte_fail_with_1_never_0() {
+        for code in [256, 512, -1, i32::MIN, i32::MAX] {
+            let task = stopped(vec![container("app", Some(code), None)]);
+            match judge(&[task], &["app".into()], None) {
+                TaskVerdict::Failed { code: 1, reason } => {
+                    assert!(reason.contains(&format!("code {code}")), "{reason}")
+                }
+                other => panic!("{code}: {other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -47,6 +47,8 @@ impl Destination {
                     .expose()
                     .split_once("://")
                     .and_then(|(_, rest)| rest.split('/').next())
+                    // Never the `user:password@` part.
+                    .and_then(|authority| authority.rsplit('@').next())
                     .unwrap_or("?");
                 format!("incoming webhook on {host}")
             }
@@ -446,5 +448,7 @@ mod tests {
         let hook = Destination::Webhook(Secret::new("https://hooks.slack.com/services/T/B/sekrit"));
         assert_eq!(hook.describe(), "incoming webhook on hooks.slack.com");
         assert!(!format!("{hook:?}").contains("sekrit"));
+        let userinfo = Destination::Webhook(Secret::new("https://user:SECRET@hooks.example.com/x"));
+        assert_eq!(userinfo.describe(), "incoming webhook on hooks.example.com");
     }
 }

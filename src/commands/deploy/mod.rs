@@ -92,14 +92,16 @@ struct Checked<'a> {
 
 fn check<'a>(context: &'a Context, args: &DeployArgs) -> Result<Checked<'a>> {
     let recipe = Recipe::from_args(args)?;
-    let scheduled = scheduled::references(&args.rules, &args.schedules)?;
+    // A malformed name or hook is a usage error, as any flag value that does not parse.
+    let scheduled =
+        scheduled::references(&args.rules, &args.schedules).map_err(Error::invalid_value)?;
     let names = lookup::named_services(context);
     if names.is_empty() && scheduled.is_empty() {
         return Err(Error::Usage(
             "deploy needs --service NAME (repeatable), ECS_SHIP_SERVICE or `service = \"…\"` in ecs-ship.toml (or only --rule / --schedule for scheduled tasks)".into(),
         ));
     }
-    let hooks = codedeploy::parse_hooks(&args.codedeploy_hooks)?;
+    let hooks = codedeploy::parse_hooks(&args.codedeploy_hooks).map_err(Error::invalid_value)?;
     if args.rollback_on_failure && context.global.no_wait {
         return Err(Error::Usage(
             "--rollback-on-failure needs to wait for the deployment; drop --no-wait".into(),

@@ -45,6 +45,7 @@ impl Recipe {
         for spec in &args.secrets {
             changes.push(Change::secret(spec).map_err(Error::invalid_value)?);
         }
+        image_update::conflicts(&changes, &image_updates)?;
         let source = match (&args.task_definition, &args.task_definition_file) {
             (Some(reference), _) => Source::Reference(reference.clone()),
             (None, Some(path)) => Source::File {
@@ -123,17 +124,31 @@ impl Recipe {
 }
 
 /// `--task-definition-file`: JSON (a RegisterTaskDefinition input, or DescribeTaskDefinition
-/// output) with `${VAR}` taken from the environment.
+/// output) with `${VAR}` taken from the environment. A file that is missing, too big or
+/// malformed is a usage error (2), as `--overrides @FILE` is; a variable the environment lacks
+/// is bad input (1).
 fn read_task_definition_file(path: &str) -> Result<TaskDefinition> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::input(format!("--task-definition-file: cannot read {path}: {e}")))?;
+    let text = crate::read_file::to_string(path).map_err(|e| {
+        Error::input(format!("--task-definition-file: cannot read {path}: {e}")).invalid_value()
+    })?;
     let expanded = template::expand_env(&text).map_err(|e| {
-        Error::input_with_hint(
+        let unset = matches!(e.kind, template::TemplateErrorKind::Unknown(_));
+        let error = Error::input_with_hint(
             format!("{path}: {e}"),
             "export the variable, or write $$ for a literal $",
-        )
+        );
+        if unset {
+            error
+        } else {
+            error.invalid_value()
+        }
     })?;
-    let value: Value = serde_json::from_str(&expanded).map_err(|e| {
+    parse_task_definition(path, &expanded).map_err(Error::invalid_value)
+}
+
+/// The expanded text of a `--task-definition-file`, as a task definition.
+fn parse_task_definition(path: &str, expanded: &str) -> Result<TaskDefinition> {
+    let value: Value = serde_json::from_str(expanded).map_err(|e| {
         Error::input(format!(
             "{path}: invalid JSON at line {}, column {}: {e}",
             e.line(),
@@ -157,6 +172,11 @@ fn read_task_definition_file(path: &str) -> Result<TaskDefinition> {
     if definition.family().is_empty() || !definition.json.contains_key("containerDefinitions") {
         return Err(Error::input(format!(
             "{path}: a task definition needs `family` and `containerDefinitions`"
+        )));
+    }
+    if !definition.json["containerDefinitions"].is_array() {
+        return Err(Error::input(format!(
+            "{path}: `containerDefinitions` must be a list of container definitions"
         )));
     }
     Ok(definition)

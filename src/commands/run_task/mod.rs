@@ -32,6 +32,9 @@ pub async fn run(context: &Context, args: &RunTaskArgs) -> Result<Report> {
     let started = Instant::now();
     // Every error here is a flag's value that does not parse: a usage error.
     let plan = Plan::from_args(args).map_err(Error::invalid_value)?;
+    for warning in &plan.warnings {
+        context.progress.warn(warning);
+    }
     let cluster = context.cluster()?;
     let aws = context.aws().await?;
     let progress = &context.progress;

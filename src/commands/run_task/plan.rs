@@ -4,6 +4,7 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::checks;
 use crate::cli::RunTaskArgs;
 use crate::error::{Error, Result};
 use crate::image_update::{self, ImageUpdate};
@@ -19,6 +20,8 @@ pub(super) struct Plan {
     set_env: Vec<Change>,
     overrides: Map<String, Value>,
     pub(super) capacity_provider_strategy: Option<Value>,
+    /// What is odd but allowed (an unknown `--overrides` key without `--strict`).
+    pub(super) warnings: Vec<String>,
 }
 
 impl Plan {
@@ -51,23 +54,35 @@ impl Plan {
             },
             None => Map::new(),
         };
+        let warnings = checks::unknown_override_keys(&overrides);
+        if let (true, Some(unknown)) = (args.strict, warnings.first()) {
+            return Err(Error::Usage(format!("{unknown}; refused under --strict")));
+        }
         let (images, image_updates) =
             image_update::parse_flags(&args.images, args.container_image_name_updates.as_deref())?;
+        let set_env: Vec<Change> = args
+            .set_env
+            .iter()
+            .map(|s| Change::set_env(s))
+            .collect::<Result<_>>()?;
+        let changes: Vec<Change> = images.iter().chain(&set_env).cloned().collect();
+        image_update::conflicts(&changes, &image_updates)?;
+        let capacity_provider_strategy = args
+            .capacity_provider_strategy
+            .as_deref()
+            .map(parse_capacity_provider_strategy)
+            .transpose()?;
+        if let Some(strategy) = &capacity_provider_strategy {
+            checks::capacity_provider_strategy(strategy)?;
+        }
         Ok(Plan {
             images,
             image_updates,
             command,
-            set_env: args
-                .set_env
-                .iter()
-                .map(|s| Change::set_env(s))
-                .collect::<Result<_>>()?,
+            set_env,
             overrides,
-            capacity_provider_strategy: args
-                .capacity_provider_strategy
-                .as_deref()
-                .map(parse_capacity_provider_strategy)
-                .transpose()?,
+            capacity_provider_strategy,
+            warnings,
         })
     }
 
@@ -105,6 +120,7 @@ impl Plan {
                     "pass --container NAME",
                 )
             })?;
+            checks::command_conflict(&self.overrides, container)?;
             let index = override_entry(&mut containers, container);
             containers[index]["command"] = json!(command);
         }
@@ -155,7 +171,7 @@ fn override_entry(containers: &mut Vec<Value>, name: &str) -> usize {
 fn read_json_argument(text: &str, flag: &str) -> Result<Value> {
     let (source, content) = match text.strip_prefix('@') {
         Some(path) => {
-            let content = std::fs::read_to_string(path)
+            let content = crate::read_file::to_string(path)
                 .map_err(|e| Error::input(format!("{flag}: cannot read {path}: {e}")))?;
             (path.to_string(), content)
         }
