@@ -156,6 +156,27 @@ async fn the_summary_flag_wins_over_github_step_summary() {
 }
 
 #[tokio::test]
+async fn a_summary_that_cannot_be_written_is_an_error_before_any_aws_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("missing-dir").join("summary.md");
+    Test::new()
+        .args([
+            "deploy",
+            "--cluster",
+            "prod",
+            "--service",
+            "web",
+            "--summary",
+        ])
+        .arg(file.display().to_string())
+        .run()
+        .await
+        .status(1)
+        .stderr_has("--summary")
+        .stderr_has("cannot open it for appending");
+}
+
+#[tokio::test]
 async fn nothing_is_written_for_a_dry_run() {
     let server = rolling_deploy().await;
     let dir = tempfile::tempdir().unwrap();
@@ -165,5 +186,10 @@ async fn nothing_is_written_for_a_dry_run() {
         .run()
         .await
         .status(0);
-    assert!(!file.exists(), "a dry run wrote a summary");
+    // Checked to be writable before any AWS call, and left empty.
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "",
+        "a dry run wrote a summary"
+    );
 }
