@@ -7,8 +7,6 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use super::pacing::DeadlineReached;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Service {
     Ecs,
@@ -290,7 +288,20 @@ impl AwsError {
     }
 }
 
-/// The HTTP client refused to wait past the command's deadline (`pacing.rs`).
+/// The command's deadline came before AWS answered: the paced HTTP client (`pacing.rs`)
+/// refuses to wait past it.
+#[derive(Debug)]
+pub struct DeadlineReached;
+
+impl std::fmt::Display for DeadlineReached {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("no answer before the --timeout deadline")
+    }
+}
+
+impl std::error::Error for DeadlineReached {}
+
+/// The HTTP client refused to wait past the command's deadline.
 fn past_deadline(error: &(dyn std::error::Error + 'static)) -> bool {
     let mut source = Some(error);
     while let Some(cause) = source {

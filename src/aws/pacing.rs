@@ -23,7 +23,7 @@ use aws_smithy_runtime_api::client::retries::classifiers::{ClassifyRetry, RetryA
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 
-use super::error::{kind_of, ErrorKind};
+use super::error::{kind_of, DeadlineReached, ErrorKind};
 use super::pacer::{BucketKey, Pacer};
 
 /// Attempts per call, the first included, and the longest backoff between two. A poll that
@@ -240,18 +240,6 @@ impl ClassifyRetry for ConcurrentRevision {
         "ecs-ship concurrent revision"
     }
 }
-
-/// The command's deadline came before AWS answered.
-#[derive(Debug)]
-pub struct DeadlineReached;
-
-impl std::fmt::Display for DeadlineReached {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("no answer before the --timeout deadline")
-    }
-}
-
-impl std::error::Error for DeadlineReached {}
 
 #[derive(Debug)]
 struct PacedClient {
