@@ -156,6 +156,11 @@ pub struct GlobalArgs {
     )]
     pub github_output: Option<PathBuf>,
 
+    /// Also append a Markdown summary of the result to this file (default: $GITHUB_STEP_SUMMARY
+    /// when GitHub Actions sets it); never truncates what is there.
+    #[arg(long, global = true, env = "ECS_SHIP_SUMMARY", value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+
     /// Post the outcome to Slack when done (SLACK_WEBHOOK_URL or SLACK_ACCESS_TOKEN + --channel).
     #[arg(long, global = true, env = "ECS_SHIP_NOTIFY")]
     pub notify: bool,

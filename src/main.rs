@@ -12,7 +12,6 @@ mod ecr;
 mod ecs;
 mod error;
 mod follow;
-mod github_output;
 mod image_reference;
 mod image_update;
 mod judge;
@@ -21,16 +20,18 @@ mod lookup;
 mod output;
 mod poll;
 mod preflight;
-mod progress;
 mod read_file;
+mod render;
 mod report;
 mod run;
-mod scheduled;
 mod secret;
 mod slack;
 mod task_definition;
 mod template;
 mod usage_error;
+
+// Progress is the live view among the renderers; most modules reach it as `crate::progress`.
+use render::progress;
 
 fn main() {
     std::process::exit(run::run(std::env::args_os().collect()));

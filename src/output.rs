@@ -1,17 +1,147 @@
-//! The `--output json` documents: one type per command, serialized as they are. Their
+//! The typed result of every command: one type per command, which every view renders (see
+//! `src/render/`). Serialized as they are, they are the `--output json` documents; their
 //! published JSON Schemas are `docs/schema/<command>.v1.json`; the tests
 //! validate real output against them, so a field added or renamed here that the schema does
 //! not know fails a test. Changing a field's meaning or removing one is a new schema version.
+//! Fields marked `serde(skip)` are for the human view only.
 //!
-//! Request and task-definition bodies (`registration`, `run_task`, `updates`) stay the JSON
-//! that AWS takes, not types of ours.
+//! Request and task-definition bodies (`registration`, `run_task`, the IAM policy) stay the
+//! JSON that AWS takes, not types of ours.
 
 use serde::Serialize;
 use serde_json::Value;
 
-/// A document as the JSON value a [`crate::report::Report`] carries.
-pub fn to_value(document: &impl Serialize) -> Value {
-    serde_json::to_value(document).expect("output documents serialize")
+use crate::aws::ServiceUpdate;
+use crate::cli::{Command, EcrCommand};
+
+/// What a command hands back: one variant per kind of result.
+#[derive(Serialize, Debug)]
+#[serde(untagged)]
+pub enum CommandResult {
+    RunTask(RunTaskResult),
+    RunTaskDryRun(RunTaskDryRun),
+    /// `deploy`, `continue` and `rollback`.
+    Deploy(DeployResult),
+    DeployDryRun(DeployDryRun),
+    Notify(NotifyResult),
+    EcrLogin(EcrLoginResult),
+    EcrResolve(EcrResolveResult),
+    /// `iam-policy`: the policy document as IAM takes it.
+    IamPolicy(Value),
+    Verify(VerifyResult),
+    /// A command that failed before it had a result of its own.
+    Error(ErrorResult),
+    /// `completions`: the script is the output; there is no result (JSON `null`).
+    None,
+}
+
+impl CommandResult {
+    /// The command's name as result documents spell it.
+    pub fn command(&self) -> &'static str {
+        match self {
+            CommandResult::RunTask(_) | CommandResult::RunTaskDryRun(_) => "run-task",
+            CommandResult::Deploy(r) => r.command,
+            CommandResult::DeployDryRun(_) => "deploy",
+            CommandResult::Notify(_) => "notify",
+            CommandResult::EcrLogin(_) => "ecr login",
+            CommandResult::EcrResolve(_) => "ecr resolve",
+            CommandResult::IamPolicy(_) => "iam-policy",
+            CommandResult::Verify(_) => "verify",
+            CommandResult::Error(r) => r.command,
+            CommandResult::None => "completions",
+        }
+    }
+
+    pub fn is_dry_run(&self) -> bool {
+        matches!(
+            self,
+            CommandResult::RunTaskDryRun(_) | CommandResult::DeployDryRun(_)
+        )
+    }
+
+    /// A command that had succeeded fails after all (`--notify-strict`): its exit code and
+    /// reason change; nothing else does.
+    pub fn fail(&mut self, exit_code: i32, reason: String) {
+        let (code, why) = match self {
+            CommandResult::RunTask(r) => (&mut r.exit_code, &mut r.reason),
+            CommandResult::Deploy(r) => (&mut r.exit_code, &mut r.reason),
+            _ => return,
+        };
+        *code = exit_code;
+        *why = Some(reason);
+    }
+}
+
+/// The command's name in result documents: `run-task`, `ecr login`.
+pub fn command_name(command: &Command) -> &'static str {
+    match command {
+        Command::Ecr(EcrCommand::Login(_)) => "ecr login",
+        Command::Ecr(EcrCommand::Resolve(_)) => "ecr resolve",
+        Command::Verify(_) => "verify",
+        other => other.config_section(),
+    }
+}
+
+/// `verify`: each subject's checklist (`docs/schema/verify.v1.json`).
+#[derive(Serialize, Debug)]
+pub struct VerifyResult {
+    /// Always `verify`.
+    pub command: &'static str,
+    /// `passed` or `failed`.
+    pub result: &'static str,
+    pub exit_code: i32,
+    pub reason: Option<String>,
+    pub cluster: String,
+    pub region: String,
+    pub subjects: Vec<Checklist>,
+    pub api_calls: usize,
+    pub duration_seconds: f64,
+}
+
+/// The checks of one service, scheduled target or task.
+#[derive(Serialize, Debug)]
+pub struct Checklist {
+    /// The service name, `rule default/nightly`, `schedule default/hourly`, or the task family.
+    pub name: String,
+    /// The revision checked: its ARN, or `FAMILY (new revision)`.
+    pub task_definition: String,
+    pub checks: Vec<Check>,
+}
+
+/// The check families, as the JSON document names them.
+#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Image,
+    Role,
+    Secret,
+    LogGroup,
+    FargateSize,
+    LoadBalancer,
+    ServiceConnect,
+}
+
+#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    Passed,
+    Failed,
+    /// Could not be asked (a missing read permission): a warning, never a failure.
+    Skipped,
+    /// Outside what verify can see (an image outside ECR).
+    NotChecked,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub kind: Kind,
+    /// What was checked: `app: 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v42`.
+    pub subject: String,
+    pub state: State,
+    /// What was found, what is wrong, or why it was not checked.
+    pub detail: String,
+    /// On ✗: what to do about it.
+    pub fix: Option<String>,
 }
 
 /// Any command that failed before it had a result of its own (bad input, AWS refused).
@@ -76,8 +206,14 @@ pub struct RunTaskDryRun {
     pub result: &'static str,
     pub exit_code: i32,
     pub dry_run: bool,
+    /// The revision it derives from (its ARN).
+    #[serde(skip)]
+    pub from: String,
+    /// The family a new revision would be registered in.
+    #[serde(skip)]
+    pub family: String,
     /// The revision it would run, or `FAMILY (new revision)`.
-    pub task_definition: Value,
+    pub task_definition: String,
     /// The RegisterTaskDefinition input, when a revision would be registered.
     pub registration: Option<Value>,
     pub diff: Option<String>,
@@ -103,6 +239,80 @@ pub struct DeployResult {
     pub services: Vec<ServiceResult>,
     pub api_calls: usize,
     pub duration_seconds: f64,
+    /// `--rule` / `--schedule`: each scheduled target and what became of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheduled_targets: Option<Vec<ScheduledTarget>>,
+}
+
+/// What happened to one target of a rule or a schedule.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScheduledTarget {
+    pub kind: ScheduleKind,
+    /// `BUS/RULE` or `GROUP/SCHEDULE`.
+    pub name: String,
+    /// The rule target's Id (none for a schedule).
+    pub target_id: Option<String>,
+    pub previous_task_definition: String,
+    /// The revision it moves to (`family (new revision)` in a dry run that would register one).
+    pub task_definition: String,
+    pub result: TargetResult,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// A schedule's State, kept as it was (`ENABLED` / `DISABLED`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+}
+
+impl ScheduledTarget {
+    /// `rule default/nightly target report-job` / `schedule batch/reports`.
+    pub fn label(&self) -> String {
+        let word = self.kind.word();
+        match &self.target_id {
+            Some(id) => format!("{word} {} target {id}", self.name),
+            None => format!("{word} {}", self.name),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScheduleKind {
+    Rule,
+    Schedule,
+}
+
+impl ScheduleKind {
+    pub fn word(self) -> &'static str {
+        match self {
+            ScheduleKind::Rule => "rule",
+            ScheduleKind::Schedule => "schedule",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetResult {
+    Moved,
+    /// Already on its revision.
+    Unchanged,
+    Failed,
+    /// The deploy did not succeed.
+    NotMoved,
+    /// Dry run.
+    WouldMove,
+}
+
+impl TargetResult {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetResult::Moved => "moved",
+            TargetResult::Unchanged => "unchanged",
+            TargetResult::Failed => "failed",
+            TargetResult::NotMoved => "not_moved",
+            TargetResult::WouldMove => "would_move",
+        }
+    }
 }
 
 #[derive(Serialize, Debug)]
@@ -110,6 +320,15 @@ pub struct DeployResult {
 pub enum OneOrMany {
     One(String),
     Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn as_slice(&self) -> &[String] {
+        match self {
+            OneOrMany::One(one) => std::slice::from_ref(one),
+            OneOrMany::Many(many) => many,
+        }
+    }
 }
 
 impl From<Vec<String>> for OneOrMany {
@@ -122,11 +341,21 @@ impl From<Vec<String>> for OneOrMany {
     }
 }
 
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, Clone)]
 pub struct PinnedImage {
     pub container: String,
     pub from: String,
     pub to: String,
+}
+
+impl From<&crate::ecr::Pinned> for PinnedImage {
+    fn from(pin: &crate::ecr::Pinned) -> Self {
+        PinnedImage {
+            container: pin.container.clone(),
+            from: pin.from.clone(),
+            to: pin.to.clone(),
+        }
+    }
 }
 
 #[derive(Serialize, Debug)]
@@ -187,6 +416,27 @@ pub struct DeployStrategy {
     pub service: String,
     pub deployment_controller: String,
     pub strategy: String,
+    /// How ecs-ship follows it, in words.
+    #[serde(skip)]
+    pub followed: String,
+}
+
+/// The request a dry run would make for a service, as AWS takes it.
+#[derive(Serialize, Debug)]
+#[serde(untagged)]
+pub enum PlannedUpdate {
+    UpdateService(ServiceUpdate),
+    /// CreateDeployment, for a CODE_DEPLOY service.
+    CodeDeploy(CodeDeployRequest),
+}
+
+#[derive(Serialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct CodeDeployRequest {
+    pub application_name: String,
+    pub deployment_group_name: String,
+    pub deployment_config_name: Option<String>,
+    pub app_spec_content: Value,
 }
 
 /// `deploy --dry-run`: each task definition's fate and the UpdateService requests.
@@ -200,10 +450,13 @@ pub struct DeployDryRun {
     pub cluster: String,
     pub task_definitions: Vec<PlannedRevision>,
     /// The UpdateService requests (CreateDeployment with its AppSpec for CODE_DEPLOY services),
-    /// as AWS takes them.
-    pub updates: Vec<Value>,
+    /// as AWS takes them; one per service, in the order of `strategies`.
+    pub updates: Vec<PlannedUpdate>,
     pub strategies: Vec<DeployStrategy>,
     pub duration_seconds: f64,
+    /// `--rule` / `--schedule`: each scheduled target and the revision it would move to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheduled_targets: Option<Vec<ScheduledTarget>>,
 }
 
 #[derive(Serialize, Debug)]
@@ -213,6 +466,12 @@ pub struct PlannedRevision {
     /// `unchanged`, `reuse` or `register`.
     pub action: &'static str,
     pub task_definition: Option<String>,
+    /// The family a new revision would be registered in.
+    #[serde(skip)]
+    pub family: String,
+    /// Images pinned to their digest.
+    #[serde(skip)]
+    pub pinned: Vec<PinnedImage>,
     /// The RegisterTaskDefinition input, secrets masked.
     pub registration: Value,
     pub diff: String,
@@ -231,7 +490,7 @@ pub struct NotifyResult {
 }
 
 /// How a Slack message went.
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, Clone)]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum Delivery {
     Posted {
@@ -247,7 +506,7 @@ pub enum Delivery {
     },
 }
 
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, Clone)]
 pub struct PostedMessage {
     pub channel: Option<String>,
     pub ts: Option<String>,
@@ -332,10 +591,10 @@ mod tests {
             delivery: Delivery::Skipped { reason: "x".into() },
         };
         assert_eq!(
-            to_value(&notify),
+            serde_json::to_value(&notify).unwrap(),
             serde_json::json!({"command": "notify", "status": "succeeded", "result": "skipped", "reason": "x"})
         );
         let one: OneOrMany = vec!["a".to_string()].into();
-        assert_eq!(to_value(&one), serde_json::json!("a"));
+        assert_eq!(serde_json::to_value(&one).unwrap(), serde_json::json!("a"));
     }
 }

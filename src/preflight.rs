@@ -13,9 +13,11 @@ use crate::slack::message;
 /// Every check of `cli` before AWS: a usage error (2) for a malformed value, exit 1 for an
 /// output file that cannot be written.
 pub fn before_aws(cli: &Cli) -> Result<()> {
-    // `--summary FILE` (when it lands) belongs here too, beside --github-output.
     if let Some(path) = &cli.global.github_output {
         appendable(path, "--github-output")?;
+    }
+    if let Some(path) = &cli.global.summary {
+        appendable(path, "--summary")?;
     }
     let slack = &cli.global.slack;
     if let Some(mention) = &slack.mention {

@@ -5,14 +5,15 @@ use std::io::Write;
 
 use clap::{CommandFactory, FromArgMatches, Parser};
 
-use crate::cli::{Cli, Command, EcrCommand, OutputFormat};
+use crate::cli::{Cli, Command, OutputFormat};
 use crate::commands;
 use crate::config::{ConfigFile, ParseFailure};
 use crate::context::Context;
 use crate::error::Error;
-use crate::output::{self, ErrorResult};
+use crate::output::{self, CommandResult};
 use crate::poll::Cancel;
 use crate::progress::Progress;
+use crate::render;
 use crate::report::Report;
 use crate::usage_error;
 
@@ -51,6 +52,8 @@ pub fn run(argv: Vec<OsString>) -> i32 {
     };
     let output = cli.global.output;
     let github_output = cli.global.github_output.clone();
+    let summary =
+        render::summary::destination(cli.global.summary.clone(), |name| std::env::var(name).ok());
     let progress = Progress::new(cli.global.quiet, cli.global.verbose);
     let report = runtime.block_on(async {
         let context = Context {
@@ -61,7 +64,7 @@ pub fn run(argv: Vec<OsString>) -> i32 {
         let report = match commands::notify::before_command(&context, &cli.command).await {
             Ok(start) => {
                 let mut report = into_report(&cli.command, dispatch(&context, &cli.command).await);
-                commands::notify::record_start(&mut report, start);
+                report.notify_start = start;
                 report
             }
             Err(error) => into_report(&cli.command, Err(error)),
@@ -69,9 +72,17 @@ pub fn run(argv: Vec<OsString>) -> i32 {
         commands::notify::after_command(&context, &cli.command, report).await
     });
     if let Some(path) = &github_output {
-        if let Err(error) = crate::github_output::append(path, &report.json) {
+        if let Err(error) = render::github_output::append(path, &report) {
             eprintln!(
                 "warning: cannot write the step outputs to {}: {error}",
+                path.display()
+            );
+        }
+    }
+    if let Some(path) = &summary {
+        if let Err(error) = render::summary::append(path, &report) {
+            eprintln!(
+                "warning: cannot write the job summary to {}: {error}",
                 path.display()
             );
         }
@@ -211,44 +222,21 @@ async fn dispatch(context: &Context, command: &Command) -> Result<Report, Error>
         Command::Completions(args) => {
             let mut stdout = std::io::stdout().lock();
             clap_complete::generate(args.shell, &mut Cli::command(), "ecs-ship", &mut stdout);
-            Ok(Report::default())
+            Ok(Report::of(CommandResult::None))
         }
     }
 }
 
 /// A failed command still has a report (for `--output json` and `--notify`).
 fn into_report(command: &Command, result: Result<Report, Error>) -> Report {
-    result.unwrap_or_else(|error| Report {
-        json: output::to_value(&ErrorResult::new(
-            command_name(command),
-            error.code(),
-            error.to_string(),
-        )),
-        failure: Some(error),
-        ..Report::default()
-    })
-}
-
-/// The command's name in result documents: `run-task`, `ecr login`.
-fn command_name(command: &Command) -> &'static str {
-    match command {
-        Command::Ecr(EcrCommand::Login(_)) => "ecr login",
-        Command::Ecr(EcrCommand::Resolve(_)) => "ecr resolve",
-        Command::Verify(_) => "verify",
-        other => other.config_section(),
-    }
+    result.unwrap_or_else(|error| Report::error(output::command_name(command), error))
 }
 
 fn finish(report: Report, output: OutputFormat) -> i32 {
     let mut stdout = std::io::stdout().lock();
     let printed = match output {
-        OutputFormat::Json => writeln!(
-            stdout,
-            "{}",
-            serde_json::to_string_pretty(&report.json).expect("JSON values serialize")
-        ),
-        OutputFormat::Human => report
-            .stdout
+        OutputFormat::Json => writeln!(stdout, "{}", render::json::document(&report, true)),
+        OutputFormat::Human => render::human::lines(&report.result)
             .iter()
             .try_for_each(|line| writeln!(stdout, "{line}")),
     };

@@ -6,7 +6,9 @@ use std::ffi::{OsStr, OsString};
 
 use clap::error::ErrorKind;
 
-use crate::output::{self, ErrorResult};
+use crate::output::{CommandResult, ErrorResult};
+use crate::render;
+use crate::report::Report;
 use crate::secret::redact_arguments;
 
 /// Prints `error` (from `argv`; `from_env` names the `ECS_SHIP_*` variable a rejected value came
@@ -43,8 +45,8 @@ pub fn print(text: &str, code: i32, argv: &[OsString]) {
             .next()
             .unwrap_or_default();
         let document = ErrorResult::new(command_name(argv), code, reason.to_string());
-        let json = serde_json::to_string_pretty(&output::to_value(&document));
-        println!("{}", json.expect("JSON values serialize"));
+        let report = Report::of(CommandResult::Error(document));
+        println!("{}", render::json::document(&report, true));
     }
 }
 

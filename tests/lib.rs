@@ -16,4 +16,5 @@ mod pacing;
 
 mod run_task;
 mod scheduled;
+mod summary;
 mod verify;

@@ -9,7 +9,7 @@ use crate::cli::{EcrCommand, EcrLoginArgs, EcrResolveArgs};
 use crate::context::Context;
 use crate::ecr::{self, ImageRef};
 use crate::error::{Error, Result};
-use crate::output::{self, EcrLoginResult, EcrResolveResult};
+use crate::output::{CommandResult, EcrLoginResult, EcrResolveResult};
 use crate::report::Report;
 
 pub async fn run(context: &Context, command: &EcrCommand) -> Result<Report> {
@@ -30,17 +30,13 @@ async fn login(context: &Context, args: &EcrLoginArgs) -> Result<Report> {
         .to_string();
     if !args.docker {
         // The password is the result: stdout only, as `aws ecr get-login-password` does.
-        return Ok(Report {
-            json: output::to_value(&EcrLoginResult {
-                command: "ecr login",
-                result: "succeeded",
-                registry,
-                username: Some(login.username),
-                password: Some(login.password.clone()),
-            }),
-            stdout: vec![login.password],
-            ..Report::default()
-        });
+        return Ok(Report::of(CommandResult::EcrLogin(EcrLoginResult {
+            command: "ecr login",
+            result: "succeeded",
+            registry,
+            username: Some(login.username),
+            password: Some(login.password),
+        })));
     }
     context
         .progress
@@ -78,17 +74,13 @@ async fn login(context: &Context, args: &EcrLoginArgs) -> Result<Report> {
     context
         .progress
         .say(format_args!("✓ logged in to {registry}"));
-    Ok(Report {
-        json: output::to_value(&EcrLoginResult {
-            command: "ecr login",
-            result: "succeeded",
-            registry: registry.clone(),
-            username: None,
-            password: None,
-        }),
-        stdout: vec![registry],
-        ..Report::default()
-    })
+    Ok(Report::of(CommandResult::EcrLogin(EcrLoginResult {
+        command: "ecr login",
+        result: "succeeded",
+        registry,
+        username: None,
+        password: None,
+    })))
 }
 
 async fn resolve(context: &Context, args: &EcrResolveArgs) -> Result<Report> {
@@ -116,17 +108,13 @@ async fn resolve(context: &Context, args: &EcrResolveArgs) -> Result<Report> {
             .await?
         }
     };
-    Ok(Report {
-        json: output::to_value(&EcrResolveResult {
-            command: "ecr resolve",
-            result: "succeeded",
-            image: args.image.clone(),
-            repository: image.repository.clone(),
-            tag: image.tag.as_deref().unwrap_or("latest").to_string(),
-            digest: digest.clone(),
-            pinned: image.with_digest(&digest),
-        }),
-        stdout: vec![digest],
-        ..Report::default()
-    })
+    Ok(Report::of(CommandResult::EcrResolve(EcrResolveResult {
+        command: "ecr resolve",
+        result: "succeeded",
+        image: args.image.clone(),
+        repository: image.repository.clone(),
+        tag: image.tag.as_deref().unwrap_or("latest").to_string(),
+        pinned: image.with_digest(&digest),
+        digest,
+    })))
 }

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use crate::cli::IamPolicyArgs;
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::output::CommandResult;
 use crate::report::Report;
 
 /// `scheduled-tasks` is `deploy --rule / --schedule`: apart, so a deploy without scheduled
@@ -54,12 +55,7 @@ pub fn run(args: &IamPolicyArgs) -> Result<Report> {
     if commands.contains(&"scheduled-tasks") {
         add_events_pass_role(&mut policy, &events_roles);
     }
-    let text = serde_json::to_string_pretty(&policy).expect("JSON values serialize");
-    Ok(Report {
-        json: policy,
-        stdout: vec![text],
-        ..Report::default()
-    })
+    Ok(Report::of(CommandResult::IamPolicy(policy)))
 }
 
 /// What a cross-account deploy needs besides the policy printed (which goes on the target
@@ -436,7 +432,9 @@ mod tests {
             events_role_arn: vec!["arn:aws:iam::123456789012:role/ecsEventsRole".into()],
             verify: false,
         };
-        let policy = run(&args).unwrap().json;
+        let CommandResult::IamPolicy(policy) = run(&args).unwrap().result else {
+            panic!("iam-policy returns its policy");
+        };
         let pass = policy["Statement"]
             .as_array()
             .unwrap()
@@ -463,7 +461,13 @@ mod tests {
             events_role_arn: vec![],
             verify,
         };
-        let policy = run(&args(false, vec![])).unwrap().json;
+        let policy_of = |args: &IamPolicyArgs| {
+            let CommandResult::IamPolicy(policy) = run(args).unwrap().result else {
+                panic!("iam-policy returns a policy")
+            };
+            policy
+        };
+        let policy = policy_of(&args(false, vec![]));
         let sids: Vec<&Value> = policy["Statement"]
             .as_array()
             .unwrap()
@@ -471,7 +475,7 @@ mod tests {
             .map(|s| &s["Sid"])
             .collect();
         assert!(!sids.contains(&&json!("EcsShipVerify")), "{sids:?}");
-        let policy = run(&args(true, vec!["deploy".into()])).unwrap().json;
+        let policy = policy_of(&args(true, vec!["deploy".into()]));
         let verify = actions(&policy, "EcsShipVerify");
         for action in [
             "iam:GetRole",
@@ -486,7 +490,7 @@ mod tests {
             .iter()
             .any(|a| a == "secretsmanager:GetSecretValue" || a == "ssm:GetParameter"));
         assert!(!actions(&policy, "EcsShipDeploy").is_empty());
-        let only = run(&args(false, vec!["verify".into()])).unwrap().json;
+        let only = policy_of(&args(false, vec!["verify".into()]));
         assert_eq!(only["Statement"].as_array().unwrap().len(), 1, "{only}");
     }
 

@@ -2,16 +2,15 @@
 //! (post the command's outcome when it ends; a Slack failure is a warning unless
 //! `--notify-strict`).
 
-use std::time::Duration;
-
 use regex::Regex;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::ci_context::CiContext;
 use crate::cli::{Command, NotifyArgs, NotifyEvent, NotifyStatus};
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::output::{self, NotifyResult, PostedMessage};
+use crate::output::{self, CommandResult, NotifyResult, PostedMessage};
+use crate::render;
 use crate::report::Report;
 use crate::secret::{redact, Secret};
 use crate::slack::message::{self, status_word, Summary};
@@ -42,30 +41,30 @@ pub async fn run(context: &Context, args: &NotifyArgs) -> Result<Report> {
         &process_env,
     )
     .await?;
-    Ok(Report {
-        json: output::to_value(&NotifyResult {
-            command: "notify",
-            status: status_word(status),
-            delivery: delivery.output(),
-        }),
-        ..Report::default()
-    })
+    Ok(Report::of(CommandResult::Notify(NotifyResult {
+        command: "notify",
+        status: status_word(status),
+        delivery: delivery.output(),
+    })))
 }
 
 /// `--notify-start`: posts a `started` message before `run-task` or `deploy` begins, and hands
 /// back how that went (for the result's `notify_start`). A Slack failure is a warning; with
 /// `--notify-strict` it is an error, and the command stops before it changes anything.
-pub async fn before_command(context: &Context, command: &Command) -> Result<Option<Value>> {
+pub async fn before_command(
+    context: &Context,
+    command: &Command,
+) -> Result<Option<output::Delivery>> {
     if !context.global.notify_start {
         return Ok(None);
     }
-    let (name, dry_run) = match command {
-        Command::RunTask(args) => ("run-task", args.dry_run),
-        Command::Deploy(args) => ("deploy", args.dry_run),
+    let dry_run = match command {
+        Command::RunTask(args) => args.dry_run,
+        Command::Deploy(args) => args.dry_run,
         other => {
             context.progress.warn(format_args!(
                 "--notify-start applies to run-task and deploy, not {}; not posting",
-                other.config_section()
+                output::command_name(other)
             ));
             return Ok(None);
         }
@@ -79,7 +78,7 @@ pub async fn before_command(context: &Context, command: &Command) -> Result<Opti
     let ci = CiContext::from_env(process_env);
     let global = &context.global;
     let summary = Summary {
-        command: Some(name.to_string()),
+        command: Some(output::command_name(command).to_string()),
         env: global.env.clone(),
         cluster: global.cluster.clone(),
         services: global.services.clone(),
@@ -95,7 +94,7 @@ pub async fn before_command(context: &Context, command: &Command) -> Result<Opti
     )
     .await
     {
-        Ok(delivery) => Ok(Some(delivery.json())),
+        Ok(delivery) => Ok(Some(delivery.output())),
         Err(error) if global.notify_strict => Err(error),
         Err(error) => {
             let message = match &error {
@@ -105,43 +104,32 @@ pub async fn before_command(context: &Context, command: &Command) -> Result<Opti
             context.progress.warn(format_args!(
                 "{message} (going on; --notify-strict makes this stop the command)"
             ));
-            Ok(Some(output::to_value(&output::Delivery::Failed {
-                reason: message,
-            })))
+            Ok(Some(output::Delivery::Failed { reason: message }))
         }
     }
 }
 
-/// Records the `--notify-start` outcome in the result document.
-pub fn record_start(report: &mut Report, start: Option<Value>) {
-    if let (Some(start), Some(document)) = (start, report.json.as_object_mut()) {
-        document.insert("notify_start".into(), start);
-    }
-}
-
-/// `--notify`: posts the outcome in `report` and records how that went in its JSON. Only a
+/// `--notify`: posts the outcome in `report` and records how that went in it. Only a
 /// `--notify-strict` failure changes the result, and only of a command that had succeeded.
 pub async fn after_command(context: &Context, command: &Command, mut report: Report) -> Report {
     if !context.global.notify {
         return report;
     }
-    let name = match command {
-        Command::RunTask(_) => "run-task",
-        Command::Deploy(_) => "deploy",
-        Command::Continue(_) => "continue",
-        Command::Rollback(_) => "rollback",
+    match command {
+        Command::RunTask(_) | Command::Deploy(_) | Command::Continue(_) | Command::Rollback(_) => {}
         Command::Notify(_) => return report,
         other => {
             context.progress.warn(format_args!(
                 "--notify applies to run-task and deploy, not {}; not posting",
-                other.config_section()
+                output::command_name(other)
             ));
             return report;
         }
     };
     let ci = CiContext::from_env(process_env);
-    let (status, summary) = outcome(context, name, &report);
-    if report.json.get("dry_run") == Some(&Value::Bool(true)) {
+    let (status, summary) =
+        render::slack::outcome(&report, &context.global, context.progress.elapsed());
+    if report.result.is_dry_run() {
         context
             .progress
             .say("--notify: not posting the outcome of a dry run");
@@ -149,7 +137,7 @@ pub async fn after_command(context: &Context, command: &Command, mut report: Rep
     }
     let result = deliver(context, &ci, status, &summary, None, &process_env).await;
     let notify = match result {
-        Ok(delivery) => delivery.json(),
+        Ok(delivery) => delivery.output(),
         Err(error) => {
             let message = match &error {
                 Error::Other(message) => message.clone(),
@@ -157,10 +145,7 @@ pub async fn after_command(context: &Context, command: &Command, mut report: Rep
             };
             let strict = context.global.notify_strict;
             if strict && report.failure.is_none() {
-                if let Some(document) = report.json.as_object_mut() {
-                    document.insert("exit_code".into(), json!(1));
-                    document.insert("reason".into(), json!(message));
-                }
+                report.result.fail(1, message.clone());
                 report.failure = Some(Error::Other(message.clone()));
             } else {
                 let unchanged = if report.failure.is_some() {
@@ -179,158 +164,11 @@ pub async fn after_command(context: &Context, command: &Command, mut report: Rep
                     }
                 ));
             }
-            output::to_value(&output::Delivery::Failed { reason: message })
+            output::Delivery::Failed { reason: message }
         }
     };
-    if let Some(document) = report.json.as_object_mut() {
-        document.insert("notify".into(), notify);
-    }
+    report.notify = Some(notify);
     report
-}
-
-/// The status and summary of a finished command, from its report.
-fn outcome(context: &Context, command: &str, report: &Report) -> (NotifyStatus, Summary) {
-    let json = &report.json;
-    let global = &context.global;
-    let status = if report.failure.is_some() {
-        NotifyStatus::Fail
-    } else if json.get("result").and_then(Value::as_str) == Some("started") {
-        NotifyStatus::Started
-    } else {
-        NotifyStatus::Pass
-    };
-    let text = |value: &Value| value.as_str().map(str::to_string);
-    let mut services: Vec<String> = vec![];
-    let mut task_definitions: Vec<String> = vec![];
-    let mut console_url = None;
-    let mut details = vec![];
-    let push = |list: &mut Vec<String>, value: Option<String>| {
-        if let Some(value) = value.filter(|v| !v.is_empty()) {
-            if !list.contains(&value) {
-                list.push(value);
-            }
-        }
-    };
-    match json.get("services") {
-        Some(Value::Array(entries)) => {
-            for entry in entries {
-                match entry {
-                    Value::String(name) => push(&mut services, Some(name.clone())),
-                    Value::Object(_) => {
-                        let name = ["service", "service_name", "name"]
-                            .iter()
-                            .find_map(|k| text(&entry[*k]));
-                        push(&mut services, name);
-                        let definition = ["task_definition", "task_definition_arn"]
-                            .iter()
-                            .find_map(|k| text(&entry[*k]));
-                        push(&mut task_definitions, definition);
-                        console_url = console_url.or_else(|| text(&entry["console_url"]));
-                        let service = text(&entry["service"]).unwrap_or_default();
-                        if let Some(to) = text(&entry["rolled_back_to"]) {
-                            let result = text(&entry["rollback_result"]).unwrap_or_default();
-                            details.push(format!(
-                                "{service}: rolled back to {} {result}",
-                                message::revision(&to)
-                            ));
-                        }
-                        if let Some(stage) = text(&entry["paused"]["stage"]) {
-                            let hook = text(&entry["paused"]["hook_id"]).unwrap_or_default();
-                            let command = text(&entry["paused"]["continue_command"])
-                                .map(|c| format!("; continue: `{c}`, or `{c} --rollback`"))
-                                .unwrap_or_default();
-                            details.push(format!(
-                                "{service}: paused at {stage} (hook {hook}){command}"
-                            ));
-                        }
-                        if let Some(left) = text(&entry["not_waited_for"]) {
-                            details.push(format!("{service}: {left}"));
-                        }
-                        if entries.len() > 1 {
-                            if let (Some(result), Some(reason)) =
-                                (text(&entry["result"]), text(&entry["reason"]))
-                            {
-                                details.push(format!("{service}: {result}: {reason}"));
-                            }
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
-        _ => push(&mut services, text(&json["service"])),
-    }
-    if services.is_empty() {
-        services = global.services.clone();
-    }
-    match &json["task_definition"] {
-        Value::Array(arns) => arns
-            .iter()
-            .for_each(|arn| push(&mut task_definitions, text(arn))),
-        arn => push(&mut task_definitions, text(arn)),
-    }
-    let mut stopped_reasons = vec![];
-    if let Some(tasks) = json.get("tasks").and_then(Value::as_array) {
-        for task in tasks {
-            console_url = console_url.or_else(|| text(&task["console_url"]));
-            push(&mut stopped_reasons, text(&task["stopped_reason"]));
-            if let Some(containers) = task["containers"].as_array() {
-                for container in containers {
-                    if let Some(reason) = text(&container["reason"]) {
-                        let name = text(&container["name"]).unwrap_or_default();
-                        push(&mut stopped_reasons, Some(format!("{name}: {reason}")));
-                    }
-                }
-            }
-        }
-    }
-    console_url = console_url.or_else(|| text(&json["console_url"]));
-    // deploy --rule / --schedule: what moved, and why what failed did not.
-    let mut scheduled = vec![];
-    for moved in json["scheduled_targets"].as_array().into_iter().flatten() {
-        let kind = text(&moved["kind"]).unwrap_or_default();
-        let mut label = format!("{kind} {}", text(&moved["name"]).unwrap_or_default());
-        if let Some(id) = text(&moved["target_id"]) {
-            label.push_str(&format!(" target {id}"));
-        }
-        let from = text(&moved["previous_task_definition"]).unwrap_or_default();
-        let to = text(&moved["task_definition"]).unwrap_or_default();
-        match moved["result"].as_str() {
-            Some("moved") => scheduled.push(format!(
-                "{label}: {} → {}",
-                message::revision(&from),
-                message::revision(&to)
-            )),
-            Some("failed") => details.push(format!(
-                "{label} not moved: {}",
-                text(&moved["reason"]).unwrap_or_default()
-            )),
-            _ => {}
-        }
-    }
-    let summary = Summary {
-        command: Some(command.to_string()),
-        env: global.env.clone(),
-        cluster: text(&json["cluster"]).or_else(|| global.cluster.clone()),
-        services,
-        task_definitions,
-        duration: json
-            .get("duration_seconds")
-            .and_then(Value::as_f64)
-            .filter(|s| s.is_finite() && *s >= 0.0)
-            .map(Duration::from_secs_f64)
-            .or_else(|| Some(context.progress.elapsed())),
-        exit_code: report.failure.as_ref().map(Error::code),
-        reason: report.failure.as_ref().map(ToString::to_string),
-        stopped_reasons,
-        details,
-        log_tail: report.log_tail.clone(),
-        events: report.events.clone(),
-        console_url,
-        result: text(&json["result"]).filter(|r| r == "paused"),
-        scheduled,
-    };
-    (status, summary)
 }
 
 /// What came of a message that was due, or why none was.
@@ -362,10 +200,6 @@ impl Delivery {
                 reason: reason.clone(),
             },
         }
-    }
-
-    fn json(&self) -> Value {
-        output::to_value(&self.output())
     }
 }
 
@@ -402,64 +236,9 @@ async fn deliver(
         allow_missing: settings.allow_missing,
     };
     // The message is built (and a bad template reported) even when it is not due.
-    let payload = match (&settings.template, text) {
-        (Some(_), Some(_)) => {
-            return Err(Error::Usage(
-                "--text and --template cannot be combined: the template is the whole message"
-                    .into(),
-            ))
-        }
-        (Some(path), None) => {
-            let name = path.display().to_string();
-            let source = crate::read_file::to_string(path)
-                .map_err(|e| Error::input(format!("cannot read the template {name}: {e}")))?;
-            let mut payload = template::render(&name, &source, &variables)?;
-            if payload.get("text").is_none() {
-                // Slack shows `text` in notifications when a message has blocks.
-                payload["text"] = json!(message::headline(status, ci, summary));
-            }
-            payload
-        }
-        (None, Some(text)) => {
-            let text = template::expand_text(text, &variables)?;
-            let text = if mentions.is_empty() {
-                text
-            } else {
-                format!("{} {text}", mentions.join(" "))
-            };
-            json!({ "text": text })
-        }
-        (None, None) => message::build(status, ci, summary, &mentions),
-    };
-
-    let wanted = matches!(
-        (settings.event, status),
-        (NotifyEvent::Always, _)
-            | (NotifyEvent::Pass, NotifyStatus::Pass)
-            | (NotifyEvent::Fail, NotifyStatus::Fail)
-    );
-    if !wanted {
-        let why = format!(
-            "--event {}: not posting a `{}` message",
-            event_name(settings.event),
-            status_word(status)
-        );
-        progress.say(format_args!("Slack: {why}"));
+    let payload = payload(context, status, ci, summary, text, &mentions, &variables)?;
+    if let Some(why) = not_due(context, status, ci, pattern.as_ref()) {
         return Ok(Delivery::Skipped(why));
-    }
-    if let Some(pattern) = &pattern {
-        let skip = match ci.git_ref() {
-            Some(branch) if pattern.is_match(branch) => None,
-            Some(branch) => Some(format!(
-                "branch `{branch}` does not match --branch-pattern `{}`",
-                settings.branch_pattern.as_deref().unwrap_or_default()
-            )),
-            None => Some("no branch is known to match --branch-pattern against".to_string()),
-        };
-        if let Some(why) = skip {
-            progress.say(format_args!("Slack: {why}; not posting"));
-            return Ok(Delivery::Skipped(why));
-        }
     }
 
     let destination = destination(context, env)?;
@@ -484,6 +263,89 @@ async fn deliver(
         destination: slack.destination().clone(),
         messages,
     })
+}
+
+/// The message: the `--template`, the `--text`, or the built-in one.
+fn payload(
+    context: &Context,
+    status: NotifyStatus,
+    ci: &CiContext,
+    summary: &Summary,
+    text: Option<&str>,
+    mentions: &[String],
+    variables: &Variables,
+) -> Result<serde_json::Value> {
+    let settings = &context.global.slack;
+    Ok(match (&settings.template, text) {
+        (Some(_), Some(_)) => {
+            return Err(Error::Usage(
+                "--text and --template cannot be combined: the template is the whole message"
+                    .into(),
+            ))
+        }
+        (Some(path), None) => {
+            let name = path.display().to_string();
+            let source = crate::read_file::to_string(path)
+                .map_err(|e| Error::input(format!("cannot read the template {name}: {e}")))?;
+            let mut payload = template::render(&name, &source, variables)?;
+            if payload.get("text").is_none() {
+                // Slack shows `text` in notifications when a message has blocks.
+                payload["text"] = json!(message::headline(status, ci, summary));
+            }
+            payload
+        }
+        (None, Some(text)) => {
+            let text = template::expand_text(text, variables)?;
+            let text = if mentions.is_empty() {
+                text
+            } else {
+                format!("{} {text}", mentions.join(" "))
+            };
+            json!({ "text": text })
+        }
+        (None, None) => message::build(status, ci, summary, mentions),
+    })
+}
+
+/// Why a message is not due (`--event`, `--branch-pattern`), said on the way; none when it is.
+fn not_due(
+    context: &Context,
+    status: NotifyStatus,
+    ci: &CiContext,
+    pattern: Option<&Regex>,
+) -> Option<String> {
+    let settings = &context.global.slack;
+    let progress = &context.progress;
+    let wanted = matches!(
+        (settings.event, status),
+        (NotifyEvent::Always, _)
+            | (NotifyEvent::Pass, NotifyStatus::Pass)
+            | (NotifyEvent::Fail, NotifyStatus::Fail)
+    );
+    if !wanted {
+        let why = format!(
+            "--event {}: not posting a `{}` message",
+            event_name(settings.event),
+            status_word(status)
+        );
+        progress.say(format_args!("Slack: {why}"));
+        return Some(why);
+    }
+    if let Some(pattern) = pattern {
+        let skip = match ci.git_ref() {
+            Some(branch) if pattern.is_match(branch) => None,
+            Some(branch) => Some(format!(
+                "branch `{branch}` does not match --branch-pattern `{}`",
+                settings.branch_pattern.as_deref().unwrap_or_default()
+            )),
+            None => Some("no branch is known to match --branch-pattern against".to_string()),
+        };
+        if let Some(why) = skip {
+            progress.say(format_args!("Slack: {why}; not posting"));
+            return Some(why);
+        }
+    }
+    None
 }
 
 fn event_name(event: NotifyEvent) -> &'static str {

@@ -111,6 +111,8 @@ def run(action_file, given):
     base_env["GITHUB_ACTION_PATH"] = str(action_file.parent)
     base_env["GITHUB_ENV"] = str(work / "github_env")
     base_env["GITHUB_PATH"] = str(work / "github_path")
+    # The runner sets a step summary file for every step; a caller may name it to read it.
+    base_env.setdefault("GITHUB_STEP_SUMMARY", str(work / "step_summary"))
     Path(base_env["GITHUB_ENV"]).touch()
     Path(base_env["GITHUB_PATH"]).touch()
     context = {"inputs": inputs, "steps": {}, "action_path": str(action_file.parent), "env": base_env}

@@ -126,13 +126,17 @@ out() {
 
 @test "inputs are passed as words, never evaluated by a shell or globbed" {
   cd "$BATS_TEST_TMPDIR"
-  touch decoy-file
-  action command=iam-policy 'args=--task-role-arn $(touch${IFS}pwned) --execution-role-arn *'
+  # Role flags take only role ARNs: the payloads sit in the role name, and a glob there would
+  # match the decoy below if anything expanded it.
+  role='arn:aws:iam::123456789012:role'
+  mkdir -p "$role"
+  touch "$role/decoy-file"
+  action command=iam-policy "args=--task-role-arn $role/\$(touch\${IFS}pwned) --execution-role-arn $role/*"
   echo "$stderr"
   [ "$status" -eq 0 ]
   [ ! -e pwned ]
-  [[ "$(out result)" == *'"$(touch${IFS}pwned)"'* ]]
-  [[ "$(out result)" == *'"*"'* ]]
+  [[ "$(out result)" == *'role/$(touch${IFS}pwned)"'* ]]
+  [[ "$(out result)" == *'role/*"'* ]]
   [[ "$(out result)" != *decoy-file* ]]
 }
 
@@ -155,6 +159,8 @@ start_moto() {
 
 @test "migrate then deploy through the action against moto: task-arn, task-definition-arn, deployment-id" {
   start_moto
+  # As the runner does: both steps append their Markdown summary to the job summary.
+  export GITHUB_STEP_SUMMARY="$BATS_TEST_TMPDIR/step_summary.md"
   cat >"$BATS_TEST_TMPDIR/ecs-ship.toml" <<'TOML'
 region = "us-east-1"
 [env.demo]
@@ -186,4 +192,8 @@ TOML
   # The migration and the service run one revision.
   [ "$(out task-definition-arn)" = "$migrated" ]
   [ "$(out task-arn)" = "" ]
+  cat "$GITHUB_STEP_SUMMARY"
+  grep -q '^### ✅ ecs-ship run-task: succeeded$' "$GITHUB_STEP_SUMMARY"
+  grep -q '^### ✅ ecs-ship deploy: succeeded$' "$GITHUB_STEP_SUMMARY"
+  grep -q '^| shop-web | `shop-web:[0-9]*` | ✅ succeeded |' "$GITHUB_STEP_SUMMARY"
 }

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::plan::{Action, Revision};
 use super::update::update_request;
@@ -13,7 +13,10 @@ use crate::context::Context;
 use crate::diff;
 use crate::ecs::ServiceDescription;
 use crate::follow::{self, Way};
-use crate::output::{self, DeployDryRun, DeployStrategy, PlannedRevision};
+use crate::output::{
+    CodeDeployRequest, CommandResult, DeployDryRun, DeployStrategy, PinnedImage, PlannedRevision,
+    PlannedUpdate,
+};
 use crate::report::Report;
 use crate::task_definition::{Change, TaskDefinition};
 
@@ -61,8 +64,6 @@ pub fn report(run: DryRun<'_>) -> Report {
         hooks,
         started,
     } = run;
-    let mut lines = vec![];
-    let mut changes = vec![];
     let secret_values: Vec<String> = args
         .secrets
         .iter()
@@ -71,109 +72,69 @@ pub fn report(run: DryRun<'_>) -> Report {
             _ => None,
         })
         .collect();
-    for revision in revisions {
-        let what = match revision.action {
-            Action::Unchanged => format!("task definition {}: unchanged", revision.label),
-            Action::Reuse => format!(
-                "task definition {}: would reuse {} (identical)",
-                revision.label,
-                revision
-                    .target
-                    .as_ref()
-                    .map(TaskDefinition::name)
-                    .unwrap_or_default()
-            ),
-            Action::Register => format!(
-                "task definition {}: would register a new revision of {}",
-                revision.label,
-                revision.derived.family()
-            ),
-        };
-        lines.push(what);
-        for pin in &revision.pinned {
-            lines.push(format!(
-                "  pin {}: {} -> {}",
-                pin.container, pin.from, pin.to
-            ));
-        }
-        let pretty = |d: &TaskDefinition| {
-            serde_json::to_string_pretty(&shown_registration(d, &secret_values))
-                .expect("JSON values serialize")
-        };
-        let before = revision.before.as_ref().map(pretty).unwrap_or_default();
-        let diff = diff::unified(&before, &pretty(&revision.derived), 3);
-        lines.extend(diff.lines().map(str::to_string));
-        changes.push(PlannedRevision {
-            from: revision.label.clone(),
-            action: match revision.action {
-                Action::Unchanged => "unchanged",
-                Action::Reuse => "reuse",
-                Action::Register => "register",
-            },
-            task_definition: revision.target.as_ref().map(|t| t.arn().to_string()),
-            registration: shown_registration(&revision.derived, &secret_values),
-            diff,
-        });
-    }
-    let mut updates = vec![];
-    for (i, service) in services.iter().enumerate() {
-        let arn = revisions[revision_of(i)].arn_or_label();
-        lines.push(format!(
-            "service {}: deploys {}",
-            service.service_name,
-            Way::describe(service)
-        ));
-        if let Some(group) = &groups[i] {
-            let spec = follow::appspec(service, &arn, hooks);
-            lines.push(format!(
-                "service {}: would call CreateDeployment of application {}, group {}{} with AppSpec {spec}",
-                service.service_name,
-                group.application,
-                group.name,
-                args.codedeploy_config
-                    .as_ref()
-                    .map(|c| format!(", config {c}"))
-                    .unwrap_or_default()
-            ));
-            updates.push(json!({
-                "applicationName": group.application,
-                "deploymentGroupName": group.name,
-                "deploymentConfigName": args.codedeploy_config,
-                "appSpecContent": spec,
-            }));
-            continue;
-        }
-        let request = update_request(args, cluster, service, &arn);
-        lines.push(format!(
-            "service {}: would call UpdateService {}",
-            service.service_name,
-            serde_json::to_string(&request).expect("JSON values serialize")
-        ));
-        updates.push(serde_json::to_value(&request).expect("requests serialize"));
-    }
+    let changes = revisions
+        .iter()
+        .map(|revision| planned(revision, &secret_values))
+        .collect();
+    let updates = services
+        .iter()
+        .enumerate()
+        .map(|(i, service)| {
+            let arn = revisions[revision_of(i)].arn_or_label();
+            match &groups[i] {
+                Some(group) => PlannedUpdate::CodeDeploy(CodeDeployRequest {
+                    application_name: group.application.clone(),
+                    deployment_group_name: group.name.clone(),
+                    deployment_config_name: args.codedeploy_config.clone(),
+                    app_spec_content: follow::appspec(service, &arn, hooks),
+                }),
+                None => PlannedUpdate::UpdateService(update_request(args, cluster, service, &arn)),
+            }
+        })
+        .collect();
     context
         .progress
         .say("dry run: nothing was registered or updated");
-    Report {
-        json: output::to_value(&DeployDryRun {
-            command: "deploy",
-            result: "dry_run",
-            exit_code: 0,
-            dry_run: true,
-            cluster: cluster.to_string(),
-            task_definitions: changes,
-            updates,
-            strategies: services
-                .iter()
-                .map(|s| DeployStrategy {
-                    service: s.service_name.clone(),
-                    deployment_controller: s.controller_name().to_string(),
-                    strategy: s.strategy_name().to_string(),
-                })
-                .collect(),
-            duration_seconds: (started.elapsed().as_millis() as f64) / 1000.0,
-        }),
-        stdout: lines,
-        ..Report::default()
+    Report::of(CommandResult::DeployDryRun(DeployDryRun {
+        command: "deploy",
+        result: "dry_run",
+        exit_code: 0,
+        dry_run: true,
+        cluster: cluster.to_string(),
+        task_definitions: changes,
+        updates,
+        strategies: services
+            .iter()
+            .map(|s| DeployStrategy {
+                service: s.service_name.clone(),
+                deployment_controller: s.controller_name().to_string(),
+                strategy: s.strategy_name().to_string(),
+                followed: Way::describe(s),
+            })
+            .collect(),
+        duration_seconds: (started.elapsed().as_millis() as f64) / 1000.0,
+        scheduled_targets: None,
+    }))
+}
+
+/// One task definition's fate: unchanged, reused or registered, with its diff.
+fn planned(revision: &Revision, secret_values: &[String]) -> PlannedRevision {
+    let pretty = |d: &TaskDefinition| {
+        serde_json::to_string_pretty(&shown_registration(d, secret_values))
+            .expect("JSON values serialize")
+    };
+    let before = revision.before.as_ref().map(pretty).unwrap_or_default();
+    PlannedRevision {
+        from: revision.label.clone(),
+        action: match revision.action {
+            Action::Unchanged => "unchanged",
+            Action::Reuse => "reuse",
+            Action::Register => "register",
+        },
+        task_definition: revision.target.as_ref().map(|t| t.arn().to_string()),
+        family: revision.derived.family().to_string(),
+        pinned: revision.pinned.iter().map(PinnedImage::from).collect(),
+        registration: shown_registration(&revision.derived, secret_values),
+        diff: diff::unified(&before, &pretty(&revision.derived), 3),
     }
 }

@@ -11,6 +11,7 @@ mod codedeploy;
 mod dry_run;
 mod outcome;
 mod plan;
+mod scheduled;
 mod update;
 
 use std::time::Instant;
@@ -30,7 +31,6 @@ use crate::error::{Error, Result, Signal};
 use crate::follow::{self, Follower, Goal, Native, Rolling, Verdict, WaitEnd, Waiter, Watch, Way};
 use crate::lookup;
 use crate::report::Report;
-use crate::scheduled;
 use crate::task_definition::{self, TaskDefinition};
 
 /// Service events kept for notifications.

@@ -9,7 +9,9 @@ use crate::context::Context;
 use crate::ecs::{self, arn_name};
 use crate::error::{Error, Result, Signal};
 use crate::follow::{self, Rollback, Verdict, WaitEnd, Waiter, Watch};
-use crate::output::{self, CodeDeployResult, DeployResult, Paused, PinnedImage, ServiceResult};
+use crate::output::{
+    CodeDeployResult, CommandResult, DeployResult, Paused, PinnedImage, ServiceResult,
+};
 use crate::report::Report;
 
 /// How one service's deployment (or its rollback) came out.
@@ -290,32 +292,25 @@ impl<'a> Tally<'a> {
             .revisions
             .iter()
             .flat_map(|r| &r.pinned)
-            .map(|p| PinnedImage {
-                container: p.container.clone(),
-                from: p.from.clone(),
-                to: p.to.clone(),
-            })
+            .map(PinnedImage::from)
             .collect();
-        let json = output::to_value(&DeployResult {
+        let mut report = Report::of(CommandResult::Deploy(DeployResult {
             command: self.command,
             result,
             exit_code,
             reason: failure.as_ref().map(ToString::to_string),
             cluster: self.cluster.to_string(),
             region: self.aws.region().to_string(),
-            task_definition: arns.clone().into(),
+            task_definition: arns.into(),
             pinned_images,
             services,
             api_calls: self.aws.calls(),
             duration_seconds: (self.started.elapsed().as_millis() as f64) / 1000.0,
-        });
+            scheduled_targets: None,
+        }));
         let events = self.events.len().saturating_sub(EVENTS_KEPT);
-        Report {
-            json,
-            stdout: arns,
-            failure,
-            log_tail: vec![],
-            events: self.events[events..].to_vec(),
-        }
+        report.failure = failure;
+        report.events = self.events[events..].to_vec();
+        report
     }
 }

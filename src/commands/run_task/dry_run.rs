@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use super::revision::TaskRevision;
 use crate::context::Context;
 use crate::diff;
-use crate::output::{self, RunTaskDryRun};
+use crate::output::{CommandResult, RunTaskDryRun};
 use crate::report::Report;
 use crate::task_definition::TaskDefinition;
 
@@ -18,45 +18,29 @@ pub(super) fn report(context: &Context, revision: &TaskRevision, mut request: Va
         definition,
         needs_registration,
     } = revision;
-    let mut lines = vec![];
     let pretty = |d: &TaskDefinition| {
         serde_json::to_string_pretty(&d.registration()).expect("JSON values serialize")
     };
     let diff = needs_registration.then(|| diff::unified(&pretty(base), &pretty(definition), 3));
-    if let Some(diff) = &diff {
-        lines.push(format!(
-            "task definition {}: would register a new revision of {}",
-            base.name(),
-            definition.family()
-        ));
-        lines.extend(diff.lines().map(str::to_string));
+    if diff.is_some() {
         request["taskDefinition"] = json!(format!("{} (new revision)", definition.family()));
-    } else if definition.arn() != base.arn() {
-        lines.push(format!(
-            "task definition {}: would reuse {} (identical)",
-            base.name(),
-            definition.name()
-        ));
     }
-    lines.push(format!(
-        "would call RunTask {}",
-        serde_json::to_string(&request).expect("JSON values serialize")
-    ));
     context
         .progress
         .say("dry run: nothing was registered or started");
-    Report {
-        json: output::to_value(&RunTaskDryRun {
-            command: "run-task",
-            result: "dry_run",
-            exit_code: 0,
-            dry_run: true,
-            task_definition: request["taskDefinition"].clone(),
-            registration: needs_registration.then(|| definition.registration()),
-            diff,
-            run_task: request,
-        }),
-        stdout: lines,
-        ..Report::default()
-    }
+    Report::of(CommandResult::RunTaskDryRun(RunTaskDryRun {
+        command: "run-task",
+        result: "dry_run",
+        exit_code: 0,
+        dry_run: true,
+        from: base.arn().to_string(),
+        family: definition.family().to_string(),
+        task_definition: request["taskDefinition"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        registration: needs_registration.then(|| definition.registration()),
+        diff,
+        run_task: request,
+    }))
 }

@@ -10,7 +10,7 @@ use crate::duration::human;
 use crate::ecs::{self, Failure, Task};
 use crate::error::Error;
 use crate::judge::task::TaskVerdict;
-use crate::output::{self, ContainerResult, RunTaskResult, TaskResult};
+use crate::output::{CommandResult, ContainerResult, RunTaskResult, TaskResult};
 use crate::poll::Ended;
 use crate::report::Report;
 use crate::task_definition::TaskDefinition;
@@ -138,7 +138,7 @@ impl Outcome<'_> {
                 ),
             })
             .collect();
-        let json = output::to_value(&RunTaskResult {
+        let mut report = Report::of(CommandResult::RunTask(RunTaskResult {
             command: "run-task",
             result: result.to_string(),
             exit_code: failure.as_ref().map_or(0, Error::code),
@@ -148,13 +148,9 @@ impl Outcome<'_> {
             task_definition: self.definition.arn().to_string(),
             tasks,
             duration_seconds: (self.started.elapsed().as_millis() as f64) / 1000.0,
-        });
-        Report {
-            json,
-            stdout: self.tasks.iter().map(|t| t.task_arn.clone()).collect(),
-            failure,
-            log_tail: self.log_tail,
-            events: vec![],
-        }
+        }));
+        report.failure = failure;
+        report.log_tail = self.log_tail;
+        report
     }
 }

@@ -1,19 +1,8 @@
-//! One line of the checklist: what was checked, how it came out, and on ✗ what to do.
+//! One line of the checklist: what was checked, how it came out, and on ✗ what to do. The
+//! types are part of the `verify` result (`crate::output`); here is how verify builds them and
+//! the lines people read.
 
-use serde::Serialize;
-
-/// The check families, as the JSON document names them.
-#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    Image,
-    Role,
-    Secret,
-    LogGroup,
-    FargateSize,
-    LoadBalancer,
-    ServiceConnect,
-}
+pub use crate::output::{Check, Checklist, Kind, State};
 
 impl Kind {
     fn label(self) -> &'static str {
@@ -27,29 +16,6 @@ impl Kind {
             Kind::ServiceConnect => "Service Connect",
         }
     }
-}
-
-#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum State {
-    Passed,
-    Failed,
-    /// Could not be asked (a missing read permission): a warning, never a failure.
-    Skipped,
-    /// Outside what verify can see (an image outside ECR).
-    NotChecked,
-}
-
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
-pub struct Check {
-    pub kind: Kind,
-    /// What was checked: `app: 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v42`.
-    pub subject: String,
-    pub state: State,
-    /// What was found, what is wrong, or why it was not checked.
-    pub detail: String,
-    /// On ✗: what to do about it.
-    pub fix: Option<String>,
 }
 
 impl Check {
@@ -109,6 +75,19 @@ impl Check {
             State::Skipped => format!("- {kind} {subject}: skipped ({detail})"),
             State::NotChecked => format!("· {kind} {subject}: not checked ({detail})"),
         }
+    }
+}
+
+impl Checklist {
+    pub fn failed(&self) -> impl Iterator<Item = &Check> {
+        self.checks.iter().filter(|c| c.state == State::Failed)
+    }
+
+    /// The human checklist: a heading, then one line per check.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = vec![format!("{} → {}", self.name, self.task_definition)];
+        lines.extend(self.checks.iter().map(|c| format!("  {}", c.line())));
+        lines
     }
 }
 

@@ -22,20 +22,18 @@ mod fargate;
 mod images;
 mod load_balancers;
 mod logs;
-mod result;
 mod roles;
 mod secrets;
 
 use std::time::Instant;
 
-use check::State;
-use result::{Checklist, VerifyResult};
+use check::{Checklist, State};
 
 use crate::aws::Aws;
 use crate::context::Context;
 use crate::ecs::ServiceDescription;
 use crate::error::{Error, Result};
-use crate::output;
+use crate::output::{CommandResult, VerifyResult};
 use crate::report::Report;
 use crate::task_definition::TaskDefinition;
 
@@ -92,10 +90,9 @@ pub async fn before_changes(
     let started = Instant::now();
     let checklists = check(aws, subjects).await;
     let failure = failure(&checklists);
-    let lines: Vec<String> = checklists.iter().flat_map(Checklist::lines).collect();
     warn_skipped(context, &checklists);
     if !verify_only {
-        for line in &lines {
+        for line in checklists.iter().flat_map(Checklist::lines) {
             context.progress.say(line);
         }
         return match failure {
@@ -118,12 +115,9 @@ pub async fn before_changes(
         api_calls: aws.calls(),
         duration_seconds: started.elapsed().as_secs_f64(),
     };
-    Ok(Some(Report {
-        json: output::to_value(&document),
-        stdout: lines,
-        failure,
-        ..Report::default()
-    }))
+    let mut report = Report::of(CommandResult::Verify(document));
+    report.failure = failure;
+    Ok(Some(report))
 }
 
 /// `run-task --verify`: the checks of the one revision the task would run.

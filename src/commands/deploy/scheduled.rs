@@ -7,12 +7,14 @@
 //! read: PutTargets with the changed ECS targets of a rule only, UpdateSchedule with every field
 //! of the schedule (State included, so a DISABLED schedule stays disabled).
 
-use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::aws::{Aws, ErrorKind, SCHEDULE_READ_ONLY_FIELDS};
+use crate::aws::{Aws, AwsError, ErrorKind, SCHEDULE_READ_ONLY_FIELDS};
 use crate::ecs::arn_name;
 use crate::error::{Error, Result};
+use crate::output::{
+    CommandResult, OneOrMany, ScheduleKind as Kind, ScheduledTarget, TargetResult,
+};
 use crate::progress::Progress;
 use crate::report::Report;
 use crate::task_definition::TaskDefinition;
@@ -21,13 +23,6 @@ use crate::task_definition::TaskDefinition;
 pub const DEFAULT_GROUP: &str = "default";
 /// PutTargets takes at most this many targets a call.
 const PUT_TARGETS_MAX: usize = 10;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    Rule,
-    Schedule,
-}
 
 /// `[BUS/]NAME` of a rule or `[GROUP/]NAME` of a schedule.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,13 +75,6 @@ impl Kind {
         match self {
             Kind::Rule => "[BUS/]NAME",
             Kind::Schedule => "[GROUP/]NAME",
-        }
-    }
-
-    fn word(self) -> &'static str {
-        match self {
-            Kind::Rule => "rule",
-            Kind::Schedule => "schedule",
         }
     }
 }
@@ -190,15 +178,16 @@ pub async fn read(aws: &Aws, references: &[Reference], progress: &Progress) -> R
                 },
             )
         };
+        let refused = |e: AwsError| match e.kind() {
+            ErrorKind::NotFound => not_found(&e.message),
+            _ => e.into(),
+        };
         let found: Vec<Target> = match reference.kind {
             Kind::Rule => {
                 let listed = aws
                     .list_targets_by_rule(&reference.group, &reference.name)
                     .await
-                    .map_err(|e| match e.kind() {
-                        ErrorKind::NotFound => not_found(&e.message),
-                        _ => e.into(),
-                    })?;
+                    .map_err(refused)?;
                 let all = listed.len();
                 let ecs: Vec<Target> = listed
                     .into_iter()
@@ -225,10 +214,7 @@ pub async fn read(aws: &Aws, references: &[Reference], progress: &Progress) -> R
                 let json = aws
                     .get_schedule(&reference.group, &reference.name)
                     .await
-                    .map_err(|e| match e.kind() {
-                        ErrorKind::NotFound => not_found(&e.message),
-                        _ => e.into(),
-                    })?;
+                    .map_err(refused)?;
                 let task_definition = json
                     .get("Target")
                     .and_then(Value::as_object)
@@ -329,31 +315,10 @@ pub fn check_containers(
     Ok(())
 }
 
-/// What happened to one target; the `scheduled_targets` entries of `--output json`.
-#[derive(Debug, Clone, Serialize)]
-pub struct Moved {
-    pub kind: Kind,
-    /// `BUS/RULE` or `GROUP/SCHEDULE`.
-    pub name: String,
-    /// The rule target's Id (none for a schedule).
-    pub target_id: Option<String>,
-    pub previous_task_definition: String,
-    /// The revision it moves to (`family (new revision)` in a dry run that would register one).
-    pub task_definition: String,
-    /// `moved`, `unchanged` (already there), `failed`, `not_moved` (the deploy did not
-    /// succeed), `would_move` (dry run).
-    pub result: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// A schedule's State, kept as it was (`ENABLED` / `DISABLED`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
-}
-
 /// The targets and the revision each moves to, and what became of them.
 pub struct Moves {
     targets: Vec<Target>,
-    results: Vec<Moved>,
+    results: Vec<ScheduledTarget>,
     done: bool,
 }
 
@@ -363,15 +328,15 @@ impl Moves {
         let results = targets
             .iter()
             .zip(arns)
-            .map(|(target, arn)| Moved {
+            .map(|(target, arn)| ScheduledTarget {
                 kind: target.source.kind,
                 name: target.source.path(),
                 target_id: target.id.clone(),
                 previous_task_definition: target.task_definition.clone(),
                 result: if arn == target.task_definition {
-                    "unchanged"
+                    TargetResult::Unchanged
                 } else {
-                    "not_moved"
+                    TargetResult::NotMoved
                 },
                 task_definition: arn,
                 reason: None,
@@ -394,24 +359,12 @@ impl Moves {
         self.targets.is_empty()
     }
 
-    /// The dry run's listing: each target with its old → new task definition.
+    /// The dry run's targets: each with the revision it would move to.
     pub fn dry_run(mut self, report: &mut Report) {
         for moved in &mut self.results {
-            if moved.result == "not_moved" {
-                moved.result = "would_move";
+            if moved.result == TargetResult::NotMoved {
+                moved.result = TargetResult::WouldMove;
             }
-        }
-        for (target, moved) in self.targets.iter().zip(&self.results) {
-            report.stdout.push(format!(
-                "{}: {} -> {}{}",
-                target.label(),
-                arn_name(&moved.previous_task_definition),
-                arn_name(&moved.task_definition),
-                match moved.result {
-                    "unchanged" => " (unchanged)",
-                    _ => "",
-                }
-            ));
         }
         self.annotate(report);
     }
@@ -432,7 +385,7 @@ impl Moves {
                     .take_while(|t| t.source == source)
                     .count();
             let pending: Vec<usize> = (index..end)
-                .filter(|&i| self.results[i].result == "not_moved")
+                .filter(|&i| self.results[i].result == TargetResult::NotMoved)
                 .collect();
             index = end;
             for batch in pending.chunks(PUT_TARGETS_MAX) {
@@ -445,13 +398,13 @@ impl Moves {
                     let moved = &mut self.results[i];
                     match refused.iter().find(|(at, _)| *at == i) {
                         Some((_, reason)) => {
-                            moved.result = "failed";
+                            moved.result = TargetResult::Failed;
                             moved.reason = Some(reason.clone());
                             progress.warn(format_args!("✗ {label} not moved: {reason}"));
                             failures.push(format!("{label}: {reason}"));
                         }
                         None => {
-                            moved.result = "moved";
+                            moved.result = TargetResult::Moved;
                             progress.say(format_args!(
                                 "✓ {label}: {} → {}{}",
                                 arn_name(&moved.previous_task_definition),
@@ -532,7 +485,7 @@ impl Moves {
             let staying = self
                 .results
                 .iter()
-                .filter(|m| m.result == "not_moved")
+                .filter(|m| m.result == TargetResult::NotMoved)
                 .count();
             if staying > 0 {
                 progress.say(format_args!(
@@ -540,7 +493,7 @@ impl Moves {
                 ));
             }
             for moved in &mut self.results {
-                if moved.result == "not_moved" {
+                if moved.result == TargetResult::NotMoved {
                     moved.reason = Some("the service deployment did not succeed".into());
                 }
             }
@@ -549,47 +502,29 @@ impl Moves {
         self.apply(aws, progress).await
     }
 
-    /// `scheduled_targets` in the JSON document; with no service, the targets' revisions are
-    /// the command's `task_definition` and stdout.
+    /// The targets as the deploy result's `scheduled_targets`; with no service, the targets'
+    /// revisions are the result's `task_definition`.
     pub fn annotate(&self, report: &mut Report) {
         if self.is_empty() {
             return;
         }
-        let Some(document) = report.json.as_object_mut() else {
-            return;
-        };
-        let no_services = document
-            .get("services")
-            .and_then(Value::as_array)
-            .is_none_or(Vec::is_empty)
-            && document
-                .get("updates")
-                .and_then(Value::as_array)
-                .is_none_or(Vec::is_empty);
-        if no_services && document.get("dry_run").is_none() {
-            let mut arns: Vec<String> = vec![];
-            for moved in &self.results {
-                if !arns.contains(&moved.task_definition) {
-                    arns.push(moved.task_definition.clone());
+        let targets = Some(self.results.clone());
+        match &mut report.result {
+            CommandResult::Deploy(deploy) => {
+                if deploy.services.is_empty() {
+                    let mut arns: Vec<String> = vec![];
+                    for moved in &self.results {
+                        if !arns.contains(&moved.task_definition) {
+                            arns.push(moved.task_definition.clone());
+                        }
+                    }
+                    deploy.task_definition = OneOrMany::from(arns);
                 }
+                deploy.scheduled_targets = targets;
             }
-            document.insert(
-                "task_definition".into(),
-                match arns.as_slice() {
-                    [one] => Value::String(one.clone()),
-                    many => serde_json::json!(many),
-                },
-            );
-            for arn in arns {
-                if !report.stdout.contains(&arn) {
-                    report.stdout.push(arn);
-                }
-            }
+            CommandResult::DeployDryRun(plan) => plan.scheduled_targets = targets,
+            _ => {}
         }
-        document.insert(
-            "scheduled_targets".into(),
-            serde_json::to_value(&self.results).expect("serializable"),
-        );
     }
 }
 
