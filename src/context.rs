@@ -69,6 +69,12 @@ impl Context {
         started.checked_add(timeout)
     }
 
+    /// Nothing runs past this: the deadline, and the grace to stop the task and report.
+    pub fn hard_stop(&self) -> Option<Instant> {
+        self.deadline()
+            .and_then(|deadline| deadline.checked_add(crate::aws::REPORT_GRACE))
+    }
+
     /// `--poll-interval` and what is left of `--timeout`, or `max_attempts` polls.
     pub fn schedule(&self, max_attempts: Option<u32>) -> Schedule {
         let interval = self

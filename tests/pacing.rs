@@ -121,3 +121,24 @@ async fn a_hanging_slack_with_notify_start_is_bounded_and_only_warned_about() {
         .stderr_has("no answer from Slack within 10s");
     assert_eq!(count(&server, ECS, "RunTask").await, 1);
 }
+
+/// The report after a timeout gets only the grace --timeout leaves, not a fresh 10 s of Slack.
+#[tokio::test]
+async fn a_hanging_slack_after_a_timeout_gets_only_what_the_timeout_leaves() {
+    let answers = [described(task("RUNNING", json!([])))];
+    let server = cluster(sequence(answers), no_log_stream()).await;
+    let slack = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(hanging())
+        .mount(&slack)
+        .await;
+    migrate(&server)
+        .env("SLACK_WEBHOOK_URL", format!("{}/hook", slack.uri()))
+        .args(["--timeout", "2s", "--notify"])
+        .run()
+        .await
+        .status(124)
+        .stderr_has("could not post to Slack")
+        .stderr_has("(all that --timeout left)");
+    assert_eq!(count(&server, ECS, "StopTask").await, 1);
+}

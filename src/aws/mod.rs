@@ -48,7 +48,7 @@ pub use ecr::{ImageLookup, ImageManifest};
 pub use ecs::ServiceUpdate;
 pub use error::{AwsError, ErrorKind, Service};
 pub use iam::Role;
-pub use pacing::polling;
+pub use pacing::{polling, REPORT_GRACE};
 pub use scheduler::SCHEDULE_READ_ONLY_FIELDS;
 
 /// The SDK clients, cheap to clone and shared by every concurrent poll.

@@ -87,8 +87,9 @@ fn is_read(operation: &str) -> bool {
         .any(|prefix| operation.starts_with(prefix))
 }
 
-/// After the deadline, AWS calls may go on this long: enough to stop the task and report.
-const GRACE: Duration = Duration::from_secs(10);
+/// After the deadline, AWS calls (and the Slack report) may go on this long: enough to stop the
+/// task and report.
+pub const REPORT_GRACE: Duration = Duration::from_secs(10);
 
 /// The command's deadline and the pacer, shared by every client of the process.
 #[derive(Debug, Clone)]
@@ -115,7 +116,7 @@ impl Pacing {
 
     /// No attempt runs past this: the deadline and the grace to stop the task and report.
     fn hard_stop(&self) -> Option<Instant> {
-        self.deadline.map(|d| d + GRACE)
+        self.deadline.map(|d| d + REPORT_GRACE)
     }
 
     /// `inner`, pacing each request and bounding it by the deadline.

@@ -255,7 +255,7 @@ async fn deliver(
         slack.destination().describe()
     ));
     let messages = slack
-        .post(&payload)
+        .post(&payload, context.hard_stop())
         .await
         .map_err(|e| Error::Other(format!("could not post to Slack: {e}")))?;
     progress.say("✓ posted to Slack");

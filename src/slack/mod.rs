@@ -7,11 +7,12 @@ pub mod message;
 pub mod template;
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
 use crate::backoff;
+use crate::duration::human;
 use crate::progress::Progress;
 use crate::secret::{redact, Secret};
 
@@ -27,6 +28,11 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 /// All tries of one message together, so a Slack that hangs costs a deploy seconds, not
 /// minutes, and never carries a command far past its `--timeout`.
 const TOTAL: Duration = Duration::from_secs(10);
+
+/// How long one message may take: TOTAL, or less when the command must end sooner.
+fn budget(now: Instant, hard_stop: Option<Instant>) -> Duration {
+    hard_stop.map_or(TOTAL, |stop| TOTAL.min(stop.saturating_duration_since(now)))
+}
 
 /// Where messages go.
 #[derive(Debug, Clone)]
@@ -122,14 +128,25 @@ impl Slack {
     }
 
     /// Posts `payload` (a Slack message: `text`, `blocks`, ...) to every destination. Every
-    /// channel is tried; the error lists those that failed.
-    pub async fn post(&self, payload: &Value) -> Result<Vec<Delivered>, SlackError> {
-        tokio::time::timeout(TOTAL, self.post_unbounded(payload))
+    /// channel is tried; the error lists those that failed. All tries together end by
+    /// `hard_stop` (the command's `--timeout` and its grace to report), and within TOTAL.
+    pub async fn post(
+        &self,
+        payload: &Value,
+        hard_stop: Option<Instant>,
+    ) -> Result<Vec<Delivered>, SlackError> {
+        let budget = budget(Instant::now(), hard_stop);
+        let why = if budget < TOTAL {
+            " (all that --timeout left)"
+        } else {
+            ""
+        };
+        tokio::time::timeout(budget, self.post_unbounded(payload))
             .await
             .unwrap_or_else(|_| {
                 Err(SlackError(format!(
-                    "no answer from Slack within {}s",
-                    TOTAL.as_secs()
+                    "no answer from Slack within {}{why}",
+                    human(budget)
                 )))
             })
     }
@@ -396,6 +413,21 @@ fn hint(reason: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_message_never_outlasts_the_command() {
+        let now = Instant::now();
+        assert_eq!(budget(now, None), TOTAL);
+        assert_eq!(budget(now, Some(now + Duration::from_secs(60))), TOTAL);
+        assert_eq!(
+            budget(now, Some(now + Duration::from_secs(3))),
+            Duration::from_secs(3)
+        );
+        assert_eq!(
+            budget(now + Duration::from_secs(5), Some(now)),
+            Duration::ZERO
+        );
+    }
 
     #[test]
     fn webhook_answers() {
