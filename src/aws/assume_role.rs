@@ -3,6 +3,7 @@
 //! account. The SDK's identity cache asks again shortly before the session expires, so a long
 //! wait renews it; every call after the first is signed by the assumed session.
 
+use std::future::Future;
 use std::time::SystemTime;
 
 use aws_credential_types::provider::error::CredentialsError;
@@ -27,20 +28,31 @@ pub struct Chained {
     pub sts: aws_sdk_sts::Client,
 }
 
-impl ProvideCredentials for Chained {
+/// A role assumed through STS (`--role-arn`, `--assume-role-arn`): `Assumed` makes it a
+/// credentials provider, its error the provider's.
+pub trait Assume: std::fmt::Debug + Send + Sync {
+    fn assume(&self) -> impl Future<Output = Result<Credentials, String>> + Send;
+}
+
+/// The credentials provider of an `Assume`.
+#[derive(Debug)]
+pub struct Assumed<T>(pub T);
+
+impl<T: Assume> ProvideCredentials for Assumed<T> {
     fn provide_credentials<'a>(&'a self) -> provider::future::ProvideCredentials<'a>
     where
         Self: 'a,
     {
         provider::future::ProvideCredentials::new(async move {
-            self.assume()
+            self.0
+                .assume()
                 .await
                 .map_err(CredentialsError::provider_error)
         })
     }
 }
 
-impl Chained {
+impl Assume for Chained {
     async fn assume(&self) -> Result<Credentials, String> {
         let role = &self.role;
         let output = self

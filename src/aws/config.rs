@@ -17,7 +17,7 @@ use aws_credential_types::provider::{self, ProvideCredentials, SharedCredentials
 use aws_credential_types::Credentials;
 use aws_smithy_types::retry::ReconnectMode;
 
-use super::assume_role::{AssumeRole, Chained};
+use super::assume_role::{Assume, AssumeRole, Assumed, Chained};
 use super::error::{chain, AwsError, ErrorKind, Service};
 use super::pacing::{Pacing, RetryPolicy};
 
@@ -83,10 +83,10 @@ pub async fn load(options: &AwsOptions) -> Result<(SdkConfig, String, Pacing), A
         )
     })?;
     let credentials: SharedCredentialsProvider = match &options.role_arn {
-        Some(role_arn) => SharedCredentialsProvider::new(WebIdentity {
+        Some(role_arn) => SharedCredentialsProvider::new(Assumed(WebIdentity {
             role_arn: role_arn.clone(),
             sts: aws_sdk_sts::Client::new(&sdk),
-        }),
+        })),
         None => match sdk.credentials_provider() {
             Some(chain) => SharedCredentialsProvider::new(Explained(chain)),
             None => {
@@ -106,7 +106,7 @@ pub async fn load(options: &AwsOptions) -> Result<(SdkConfig, String, Pacing), A
                 sts: aws_sdk_sts::Client::new(&sdk),
             };
             sdk.into_builder()
-                .credentials_provider(SharedCredentialsProvider::new(chained))
+                .credentials_provider(SharedCredentialsProvider::new(Assumed(chained)))
                 .build()
         }
         None => sdk,
@@ -146,20 +146,7 @@ struct WebIdentity {
     sts: aws_sdk_sts::Client,
 }
 
-impl ProvideCredentials for WebIdentity {
-    fn provide_credentials<'a>(&'a self) -> provider::future::ProvideCredentials<'a>
-    where
-        Self: 'a,
-    {
-        provider::future::ProvideCredentials::new(async move {
-            self.assume()
-                .await
-                .map_err(CredentialsError::provider_error)
-        })
-    }
-}
-
-impl WebIdentity {
+impl Assume for WebIdentity {
     async fn assume(&self) -> Result<Credentials, String> {
         let role_arn = &self.role_arn;
         let token = oidc_token(role_arn)?;

@@ -115,127 +115,29 @@ fn selected(given: &[String]) -> Result<Vec<&'static str>> {
     Ok(commands)
 }
 
+/// CODE_DEPLOY services: find the deployment group (deploy, continue, rollback).
+const CODEDEPLOY_FIND_GROUP: [&str; 4] = [
+    "codedeploy:ListApplications",
+    "codedeploy:ListDeploymentGroups",
+    "codedeploy:BatchGetDeploymentGroups",
+    "codedeploy:GetDeploymentGroup",
+];
+
+/// CODE_DEPLOY services: start a deployment (deploy, rollback).
+const CODEDEPLOY_CREATE: [&str; 3] = [
+    "codedeploy:GetDeploymentConfig",
+    "codedeploy:CreateDeployment",
+    "codedeploy:RegisterApplicationRevision",
+];
+
 /// One statement per command (Sid named after it), plus one scoped iam:PassRole.
 pub fn policy(commands: &[&str], task_role: Option<&str>, execution_role: Option<&str>) -> Value {
     let mut statements = vec![];
     let mut needs_pass_role = false;
     for command in commands {
-        let (sid, actions): (&str, &[&str]) = match *command {
-            "run-task" => (
-                "EcsShipRunTask",
-                &[
-                    // --image pins ECR tags to digests, as deploy does.
-                    "ecr:DescribeImages",
-                    "ecs:DescribeServices",
-                    "ecs:DescribeTaskDefinition",
-                    "ecs:DescribeTasks",
-                    "ecs:RegisterTaskDefinition",
-                    "ecs:RunTask",
-                    "ecs:StopTask",
-                    "ecs:TagResource",
-                    "logs:GetLogEvents",
-                ],
-            ),
-            "deploy" => (
-                "EcsShipDeploy",
-                &[
-                    "ecr:DescribeImages",
-                    "ecs:DescribeServices",
-                    "ecs:DescribeTaskDefinition",
-                    "ecs:DescribeTasks",
-                    "ecs:ListTasks",
-                    "ecs:RegisterTaskDefinition",
-                    "ecs:TagResource",
-                    "ecs:UpdateService",
-                    // ECS-native blue/green, linear, canary: the service deployment it follows;
-                    // --rollback-on-failure stops it with rollback.
-                    "ecs:ListServiceDeployments",
-                    "ecs:DescribeServiceDeployments",
-                    "ecs:StopServiceDeployment",
-                    // CODE_DEPLOY services: find the deployment group, deploy, follow, stop.
-                    "codedeploy:ListApplications",
-                    "codedeploy:ListDeploymentGroups",
-                    "codedeploy:BatchGetDeploymentGroups",
-                    "codedeploy:GetDeploymentGroup",
-                    "codedeploy:GetDeploymentConfig",
-                    "codedeploy:CreateDeployment",
-                    "codedeploy:RegisterApplicationRevision",
-                    "codedeploy:GetDeployment",
-                    "codedeploy:GetDeploymentTarget",
-                    "codedeploy:StopDeployment",
-                ],
-            ),
-            "continue" => (
-                "EcsShipContinue",
-                &[
-                    "ecs:DescribeServices",
-                    "ecs:ListServiceDeployments",
-                    "ecs:DescribeServiceDeployments",
-                    "ecs:ContinueServiceDeployment",
-                    "codedeploy:ListApplications",
-                    "codedeploy:ListDeploymentGroups",
-                    "codedeploy:BatchGetDeploymentGroups",
-                    "codedeploy:GetDeploymentGroup",
-                    "codedeploy:ListDeployments",
-                    "codedeploy:GetDeployment",
-                    "codedeploy:GetDeploymentTarget",
-                    "codedeploy:ContinueDeployment",
-                    "codedeploy:StopDeployment",
-                ],
-            ),
-            "rollback" => (
-                "EcsShipRollback",
-                &[
-                    "ecs:DescribeServices",
-                    "ecs:DescribeTasks",
-                    "ecs:ListTasks",
-                    "ecs:UpdateService",
-                    "ecs:ListServiceDeployments",
-                    "ecs:DescribeServiceDeployments",
-                    "ecs:DescribeServiceRevisions",
-                    "ecs:StopServiceDeployment",
-                    "codedeploy:ListApplications",
-                    "codedeploy:ListDeploymentGroups",
-                    "codedeploy:BatchGetDeploymentGroups",
-                    "codedeploy:GetDeploymentGroup",
-                    "codedeploy:GetDeploymentConfig",
-                    "codedeploy:CreateDeployment",
-                    "codedeploy:RegisterApplicationRevision",
-                    "codedeploy:ListDeployments",
-                    "codedeploy:GetDeployment",
-                    "codedeploy:GetDeploymentTarget",
-                    "codedeploy:StopDeployment",
-                ],
-            ),
-            // deploy --rule / --schedule: read and move the targets.
-            "scheduled-tasks" => (
-                "EcsShipScheduledTasks",
-                &[
-                    "events:ListTargetsByRule",
-                    "events:PutTargets",
-                    "scheduler:GetSchedule",
-                    "scheduler:UpdateSchedule",
-                ],
-            ),
-            "ecr" => (
-                "EcsShipEcr",
-                &["ecr:DescribeImages", "ecr:GetAuthorizationToken"],
-            ),
-            // `verify` and `--verify`: reads only (values of secrets and parameters never).
-            "verify" => (
-                "EcsShipVerify",
-                &[
-                    "ecs:DescribeServices",
-                    "ecs:DescribeTaskDefinition",
-                    "ecr:BatchGetImage",
-                    "iam:GetRole",
-                    "secretsmanager:DescribeSecret",
-                    "ssm:GetParameters",
-                    "logs:DescribeLogGroups",
-                ],
-            ),
-            // Slack only: no AWS permission.
-            _ => continue,
+        // Slack only (`notify`): no AWS permission.
+        let Some((sid, actions)) = statement_actions(command) else {
+            continue;
         };
         needs_pass_role |= matches!(*command, "run-task" | "deploy");
         statements.push(json!({
@@ -256,6 +158,133 @@ pub fn policy(commands: &[&str], task_role: Option<&str>, execution_role: Option
         }));
     }
     json!({ "Version": "2012-10-17", "Statement": statements })
+}
+
+/// A command's statement: its Sid and actions; `None` for a command without AWS permissions.
+fn statement_actions(command: &str) -> Option<(&'static str, Vec<&'static str>)> {
+    let statement = match command {
+        "run-task" => ("EcsShipRunTask", run_task_actions()),
+        "deploy" => ("EcsShipDeploy", deploy_actions()),
+        "continue" => ("EcsShipContinue", continue_actions()),
+        "rollback" => ("EcsShipRollback", rollback_actions()),
+        // deploy --rule / --schedule: read and move the targets.
+        "scheduled-tasks" => (
+            "EcsShipScheduledTasks",
+            vec![
+                "events:ListTargetsByRule",
+                "events:PutTargets",
+                "scheduler:GetSchedule",
+                "scheduler:UpdateSchedule",
+            ],
+        ),
+        "ecr" => (
+            "EcsShipEcr",
+            vec!["ecr:DescribeImages", "ecr:GetAuthorizationToken"],
+        ),
+        // `verify` and `--verify`: reads only (values of secrets and parameters never).
+        "verify" => (
+            "EcsShipVerify",
+            vec![
+                "ecs:DescribeServices",
+                "ecs:DescribeTaskDefinition",
+                "ecr:BatchGetImage",
+                "iam:GetRole",
+                "secretsmanager:DescribeSecret",
+                "ssm:GetParameters",
+                "logs:DescribeLogGroups",
+            ],
+        ),
+        _ => return None,
+    };
+    Some(statement)
+}
+
+fn run_task_actions() -> Vec<&'static str> {
+    vec![
+        // --image pins ECR tags to digests, as deploy does.
+        "ecr:DescribeImages",
+        "ecs:DescribeServices",
+        "ecs:DescribeTaskDefinition",
+        "ecs:DescribeTasks",
+        "ecs:RegisterTaskDefinition",
+        "ecs:RunTask",
+        "ecs:StopTask",
+        "ecs:TagResource",
+        "logs:GetLogEvents",
+    ]
+}
+
+fn deploy_actions() -> Vec<&'static str> {
+    [
+        &[
+            "ecr:DescribeImages",
+            "ecs:DescribeServices",
+            "ecs:DescribeTaskDefinition",
+            "ecs:DescribeTasks",
+            "ecs:ListTasks",
+            "ecs:RegisterTaskDefinition",
+            "ecs:TagResource",
+            "ecs:UpdateService",
+            // ECS-native blue/green, linear, canary: the service deployment it follows;
+            // --rollback-on-failure stops it with rollback.
+            "ecs:ListServiceDeployments",
+            "ecs:DescribeServiceDeployments",
+            "ecs:StopServiceDeployment",
+        ][..],
+        // CODE_DEPLOY services: find the deployment group, deploy, follow, stop.
+        &CODEDEPLOY_FIND_GROUP,
+        &CODEDEPLOY_CREATE,
+        &[
+            "codedeploy:GetDeployment",
+            "codedeploy:GetDeploymentTarget",
+            "codedeploy:StopDeployment",
+        ],
+    ]
+    .concat()
+}
+
+fn continue_actions() -> Vec<&'static str> {
+    [
+        &[
+            "ecs:DescribeServices",
+            "ecs:ListServiceDeployments",
+            "ecs:DescribeServiceDeployments",
+            "ecs:ContinueServiceDeployment",
+        ][..],
+        &CODEDEPLOY_FIND_GROUP,
+        &[
+            "codedeploy:ListDeployments",
+            "codedeploy:GetDeployment",
+            "codedeploy:GetDeploymentTarget",
+            "codedeploy:ContinueDeployment",
+            "codedeploy:StopDeployment",
+        ],
+    ]
+    .concat()
+}
+
+fn rollback_actions() -> Vec<&'static str> {
+    [
+        &[
+            "ecs:DescribeServices",
+            "ecs:DescribeTasks",
+            "ecs:ListTasks",
+            "ecs:UpdateService",
+            "ecs:ListServiceDeployments",
+            "ecs:DescribeServiceDeployments",
+            "ecs:DescribeServiceRevisions",
+            "ecs:StopServiceDeployment",
+        ][..],
+        &CODEDEPLOY_FIND_GROUP,
+        &CODEDEPLOY_CREATE,
+        &[
+            "codedeploy:ListDeployments",
+            "codedeploy:GetDeployment",
+            "codedeploy:GetDeploymentTarget",
+            "codedeploy:StopDeployment",
+        ],
+    ]
+    .concat()
 }
 
 /// PutTargets and UpdateSchedule pass the targets' own role (the one EventBridge or Scheduler
