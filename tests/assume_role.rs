@@ -149,9 +149,7 @@ async fn assume_role_after_web_identity_chains_the_two_sessions() {
     assuming(&server)
         .args(["--role-arn", "arn:aws:iam::123456789012:role/hub"])
         .args(["--role-session-name", "release-42"])
-        .env("CIRCLE_OIDC_TOKEN_V2", "oidc-token")
-        .env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .oidc_only()
         .run()
         .await
         .status(0);

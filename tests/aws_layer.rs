@@ -180,9 +180,7 @@ async fn expired_credentials_are_renewed_mid_wait() {
     run_task(&server)
         .args(["--poll-interval", "1s"])
         .args(["--role-arn", "arn:aws:iam::123456789012:role/deploy"])
-        .env("CIRCLE_OIDC_TOKEN_V2", "oidc-token")
-        .env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .oidc_only()
         .run()
         .await
         .status(0);

@@ -36,9 +36,17 @@ async fn mutating_calls(server: &MockServer) -> Vec<String> {
 
 /// Runs `args` against a stand-in that must see no call at all: exit `code` with `needle`.
 async fn refused_before_aws(args: &[&str], code: i32, needle: &str) {
+    refused_in(Test::new(), args, code, needle).await;
+}
+
+/// As `refused_before_aws`, in a test directory holding `file`.
+async fn file_refused_before_aws(file: (&str, &str), args: &[&str], needle: &str) {
+    refused_in(Test::new().file(file.0, file.1), args, 2, needle).await;
+}
+
+async fn refused_in(test: Test, args: &[&str], code: i32, needle: &str) {
     let server = idle().await;
-    Test::new()
-        .endpoint(&server.uri())
+    test.endpoint(&server.uri())
         .args(args.iter().copied())
         .run()
         .await
@@ -224,16 +232,7 @@ async fn values_aws_would_refuse_are_refused_locally() {
             "--role-arn",
         ),
     ] {
-        let server = idle().await;
-        Test::new()
-            .endpoint(&server.uri())
-            .file("td.json", file)
-            .args(args.iter().copied())
-            .run()
-            .await
-            .status(2)
-            .stderr_has(needle);
-        assert!(call_order(&server).await.is_empty(), "{args:?}");
+        file_refused_before_aws(("td.json", file), &args, needle).await;
     }
     // Without --strict, an unknown key is a warning and the task runs.
     let server = cluster(described(stopped(Some(0), Some(0))), no_log_stream()).await;
@@ -528,16 +527,7 @@ async fn messages_name_what_is_wrong() {
             "expected a string",
         ),
     ] {
-        let server = idle().await;
-        Test::new()
-            .endpoint(&server.uri())
-            .file("ecs-ship.toml", toml)
-            .args(args.iter().copied())
-            .run()
-            .await
-            .status(2)
-            .stderr_has(needle);
-        assert!(call_order(&server).await.is_empty(), "{toml}");
+        file_refused_before_aws(("ecs-ship.toml", toml), &args, needle).await;
     }
 }
 

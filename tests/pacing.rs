@@ -106,11 +106,7 @@ async fn a_hanging_aws_ends_at_the_timeout() {
 #[tokio::test]
 async fn a_hanging_slack_with_notify_start_is_bounded_and_only_warned_about() {
     let server = cluster(described(stopped(Some(0), Some(0))), no_log_stream()).await;
-    let slack = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(hanging())
-        .mount(&slack)
-        .await;
+    let slack = hanging_slack().await;
     migrate(&server)
         .env("SLACK_WEBHOOK_URL", format!("{}/hook", slack.uri()))
         .arg("--notify-start")
@@ -127,11 +123,7 @@ async fn a_hanging_slack_with_notify_start_is_bounded_and_only_warned_about() {
 async fn a_hanging_slack_after_a_timeout_gets_only_what_the_timeout_leaves() {
     let answers = [described(task("RUNNING", json!([])))];
     let server = cluster(sequence(answers), no_log_stream()).await;
-    let slack = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(hanging())
-        .mount(&slack)
-        .await;
+    let slack = hanging_slack().await;
     migrate(&server)
         .env("SLACK_WEBHOOK_URL", format!("{}/hook", slack.uri()))
         .args(["--timeout", "2s", "--notify"])
@@ -141,4 +133,14 @@ async fn a_hanging_slack_after_a_timeout_gets_only_what_the_timeout_leaves() {
         .stderr_has("could not post to Slack")
         .stderr_has("(all that --timeout left)");
     assert_eq!(count(&server, ECS, "StopTask").await, 1);
+}
+
+/// A Slack that accepts the connection and never answers.
+async fn hanging_slack() -> MockServer {
+    let slack = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(hanging())
+        .mount(&slack)
+        .await;
+    slack
 }

@@ -168,6 +168,13 @@ impl Test {
         self
     }
 
+    /// Credentials from CircleCI's OIDC token only (for `--role-arn`): no static keys.
+    pub fn oidc_only(self) -> Self {
+        self.env("CIRCLE_OIDC_TOKEN_V2", "oidc-token")
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+    }
+
     /// Points every AWS service at `url` (a wiremock or moto server).
     pub fn endpoint(self, url: &str) -> Self {
         self.env("AWS_ENDPOINT_URL", url)
