@@ -8,7 +8,7 @@ use crate::ci_context::CiContext;
 use crate::cli::GlobalArgs;
 use crate::error::Error;
 use crate::poll::{Cancel, Schedule};
-use crate::progress::Progress;
+use crate::render::progress::Progress;
 
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);

@@ -8,7 +8,7 @@ use base64::Engine;
 
 use crate::aws::{Aws, ErrorKind, ImageLookup};
 use crate::error::Error;
-use crate::progress::Progress;
+use crate::render::progress::Progress;
 use crate::task_definition::{Change, TaskDefinition};
 
 /// `[REGISTRY/]REPOSITORY[:TAG][@DIGEST]`, split the way docker splits it.

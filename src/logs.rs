@@ -8,7 +8,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::aws::{Aws, ErrorKind};
-use crate::progress::Progress;
+use crate::render::progress::Progress;
 
 /// How many of the last lines are kept for notifications.
 pub const TAIL_LINES: usize = 20;

@@ -30,9 +30,6 @@ mod task_definition;
 mod template;
 mod usage_error;
 
-// Progress is the live view among the renderers; most modules reach it as `crate::progress`.
-use render::progress;
-
 fn main() {
     std::process::exit(run::run(std::env::args_os().collect()));
 }

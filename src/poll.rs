@@ -10,7 +10,7 @@ use tokio::sync::watch;
 
 use crate::duration::human;
 use crate::error::{Error, Signal};
-use crate::progress::Progress;
+use crate::render::progress::Progress;
 
 /// What one look at AWS concluded.
 #[derive(Debug, Clone, PartialEq)]

@@ -12,8 +12,8 @@ use crate::context::Context;
 use crate::error::Error;
 use crate::output::{self, CommandResult};
 use crate::poll::Cancel;
-use crate::progress::Progress;
 use crate::render;
+use crate::render::progress::Progress;
 use crate::report::Report;
 use crate::usage_error;
 

@@ -5,7 +5,7 @@ use serde_json::{json, Map, Value};
 
 use crate::aws::{Aws, ErrorKind};
 use crate::error::Error;
-use crate::progress::Progress;
+use crate::render::progress::Progress;
 
 /// Fields DescribeTaskDefinition returns that RegisterTaskDefinition does not accept.
 pub const READ_ONLY_FIELDS: [&str; 8] = [

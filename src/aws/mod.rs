@@ -37,7 +37,7 @@ use aws_config::{Region, SdkConfig};
 use pacing::{ConcurrentRevision, Pacing};
 use raw::CallLog;
 
-use crate::progress::Progress;
+use crate::render::progress::Progress;
 
 pub use assume_role::{
     default_session_name, parse_external_id, parse_role_arn, parse_session_name, AssumeRole,

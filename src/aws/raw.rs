@@ -19,7 +19,7 @@ use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 use bytes::Bytes;
 
 use super::pacing::Pacing;
-use crate::progress::Progress;
+use crate::render::progress::Progress;
 
 /// The interceptor on every client: counts every attempt (so benchmarks and tests see calls
 /// per poll), logs it at `-v`, and runs the pacing hooks.

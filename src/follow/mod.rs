@@ -35,7 +35,7 @@ use crate::context::Context;
 use crate::ecs::{CodeDeployDeployment, ServiceDeployment, ServiceDescription, Task};
 use crate::error::Result;
 use crate::poll::Step;
-use crate::progress::Progress;
+use crate::render::progress::Progress;
 
 /// A follower's answer, later: its methods that call AWS return one of these.
 pub type Later<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + 'a>>;

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use super::{Follower, Verdict};
 use crate::ecs::{Deployment, ServiceDescription};
 use crate::judge::rollout;
-use crate::progress::Progress;
+use crate::render::progress::Progress;
 
 pub struct Watch {
     pub name: String,

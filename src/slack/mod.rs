@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::backoff;
 use crate::duration::human;
-use crate::progress::Progress;
+use crate::render::progress::Progress;
 use crate::secret::{redact, Secret};
 
 /// Where chat.postMessage lives; `ECS_SHIP_SLACK_API_URL` overrides it (tests, proxies).

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::output::{
     CommandResult, OneOrMany, ScheduleKind as Kind, ScheduledTarget, TargetResult,
 };
-use crate::progress::Progress;
+use crate::render::progress::Progress;
 use crate::report::Report;
 use crate::task_definition::TaskDefinition;
 
