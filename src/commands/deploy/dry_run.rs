@@ -15,7 +15,7 @@ use crate::ecs::ServiceDescription;
 use crate::follow::{self, Way};
 use crate::output::{
     CodeDeployRequest, CommandResult, DeployDryRun, DeployStrategy, PinnedImage, PlannedRevision,
-    PlannedUpdate,
+    PlannedUpdate, ScheduledTarget,
 };
 use crate::report::Report;
 use crate::task_definition::{Change, TaskDefinition};
@@ -50,6 +50,8 @@ pub struct DryRun<'a> {
     pub groups: &'a [Option<DeploymentGroup>],
     pub hooks: &'a [(String, String)],
     pub started: Instant,
+    /// The rule targets and schedules, each with the revision it would move to.
+    pub scheduled_targets: Option<Vec<ScheduledTarget>>,
 }
 
 pub fn report(run: DryRun<'_>) -> Report {
@@ -63,6 +65,7 @@ pub fn report(run: DryRun<'_>) -> Report {
         groups,
         hooks,
         started,
+        scheduled_targets,
     } = run;
     let secret_values: Vec<String> = args
         .secrets
@@ -113,7 +116,7 @@ pub fn report(run: DryRun<'_>) -> Report {
             })
             .collect(),
         duration_seconds: (started.elapsed().as_millis() as f64) / 1000.0,
-        scheduled_targets: None,
+        scheduled_targets,
     }))
 }
 

@@ -345,7 +345,7 @@ impl Deploy<'_> {
     }
 
     fn dry_run(&self, found: Found, revisions: &Revisions, hooks: &[(String, String)]) -> Report {
-        let mut report = dry_run::report(dry_run::DryRun {
+        dry_run::report(dry_run::DryRun {
             context: self.context,
             args: self.args,
             cluster: self.cluster,
@@ -355,9 +355,9 @@ impl Deploy<'_> {
             groups: &found.groups,
             hooks,
             started: self.started,
-        });
-        scheduled::Moves::new(found.targets, revisions.target_arns()).dry_run(&mut report);
-        report
+            scheduled_targets: scheduled::Moves::new(found.targets, revisions.target_arns())
+                .dry_run(),
+        })
     }
 
     /// Registers the new revisions; the ARN of every revision.
@@ -513,9 +513,8 @@ impl Deploy<'_> {
             tally.results = vec![Some((Status::Started, None)); watches.len()];
             // With --no-wait, once UpdateService accepted the new revision.
             let failure = moves.after_deploy(aws, progress, None).await;
-            let mut report = tally.report(&watches, failure);
-            moves.annotate(&mut report);
-            return Ok(report);
+            tally.scheduled = moves.results();
+            return Ok(tally.report(&watches, failure));
         }
         let waiter = Waiter::new(self.context, aws, self.cluster, self.args.max_poll_attempts);
         let (watches, end) = waiter.wait(watches, &mut tally.events).await?;
@@ -546,9 +545,8 @@ impl Deploy<'_> {
         } else if failure.is_none() {
             progress.say(format_args!("✓ deployed in {elapsed}"));
         }
-        let mut report = tally.report(&watches, failure);
-        moves.annotate(&mut report);
-        Ok(report)
+        tally.scheduled = moves.results();
+        Ok(tally.report(&watches, failure))
     }
 
     /// Each service's result from how its wait ended; the signal, when one ended it.

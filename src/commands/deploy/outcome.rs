@@ -10,7 +10,8 @@ use crate::ecs::{self, arn_name};
 use crate::error::{Error, Result, Signal};
 use crate::follow::{self, Rollback, Verdict, WaitEnd, Waiter, Watch};
 use crate::output::{
-    CodeDeployResult, CommandResult, DeployResult, Paused, PinnedImage, ServiceResult,
+    CodeDeployResult, CommandResult, DeployResult, Paused, PinnedImage, ScheduledTarget,
+    ServiceResult,
 };
 use crate::report::Report;
 
@@ -78,6 +79,8 @@ pub struct Tally<'a> {
     pub results: Vec<Option<(Status, Option<String>)>>,
     /// (rolled back to, result, reason) per service.
     pub rollbacks: Vec<Option<(String, Status, Option<String>)>>,
+    /// The rule targets and schedules this deploy moved (or left), when any were named.
+    pub scheduled: Option<Vec<ScheduledTarget>>,
 }
 
 impl<'a> Tally<'a> {
@@ -103,6 +106,7 @@ impl<'a> Tally<'a> {
             events: vec![],
             results: vec![None; count],
             rollbacks: vec![None; count],
+            scheduled: None,
         }
     }
 
@@ -267,10 +271,18 @@ impl<'a> Tally<'a> {
             .enumerate()
             .map(|(i, watch)| self.service_result(i, watch))
             .collect();
+        // With no service, the scheduled targets' revisions are what was deployed.
+        let deployed = match (watches.is_empty(), &self.scheduled) {
+            (true, Some(targets)) => targets.iter().map(|t| &t.task_definition).collect(),
+            _ => watches
+                .iter()
+                .map(|w| &w.task_definition)
+                .collect::<Vec<_>>(),
+        };
         let mut arns: Vec<String> = vec![];
-        for watch in watches {
-            if !arns.contains(&watch.task_definition) {
-                arns.push(watch.task_definition.clone());
+        for arn in deployed {
+            if !arns.contains(arn) {
+                arns.push(arn.clone());
             }
         }
         let result = match &failure {
@@ -306,7 +318,7 @@ impl<'a> Tally<'a> {
             services,
             api_calls: self.aws.calls(),
             duration_seconds: (self.started.elapsed().as_millis() as f64) / 1000.0,
-            scheduled_targets: None,
+            scheduled_targets: self.scheduled.clone(),
         }));
         let events = self.events.len().saturating_sub(EVENTS_KEPT);
         report.failure = failure;

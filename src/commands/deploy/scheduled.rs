@@ -12,11 +12,8 @@ use serde_json::{Map, Value};
 use crate::aws::{Aws, AwsError, ErrorKind, SCHEDULE_READ_ONLY_FIELDS};
 use crate::ecs::arn_name;
 use crate::error::{Error, Result};
-use crate::output::{
-    CommandResult, OneOrMany, ScheduleKind as Kind, ScheduledTarget, TargetResult,
-};
+use crate::output::{ScheduleKind as Kind, ScheduledTarget, TargetResult};
 use crate::render::progress::Progress;
-use crate::report::Report;
 use crate::task_definition::TaskDefinition;
 
 /// The event bus and schedule group used when a name gives none.
@@ -360,13 +357,13 @@ impl Moves {
     }
 
     /// The dry run's targets: each with the revision it would move to.
-    pub fn dry_run(mut self, report: &mut Report) {
+    pub fn dry_run(mut self) -> Option<Vec<ScheduledTarget>> {
         for moved in &mut self.results {
             if moved.result == TargetResult::NotMoved {
                 moved.result = TargetResult::WouldMove;
             }
         }
-        self.annotate(report);
+        self.results()
     }
 
     /// Moves every target that is not on its revision yet: PutTargets per rule with its changed
@@ -502,29 +499,9 @@ impl Moves {
         self.apply(aws, progress).await
     }
 
-    /// The targets as the deploy result's `scheduled_targets`; with no service, the targets'
-    /// revisions are the result's `task_definition`.
-    pub fn annotate(&self, report: &mut Report) {
-        if self.is_empty() {
-            return;
-        }
-        let targets = Some(self.results.clone());
-        match &mut report.result {
-            CommandResult::Deploy(deploy) => {
-                if deploy.services.is_empty() {
-                    let mut arns: Vec<String> = vec![];
-                    for moved in &self.results {
-                        if !arns.contains(&moved.task_definition) {
-                            arns.push(moved.task_definition.clone());
-                        }
-                    }
-                    deploy.task_definition = OneOrMany::from(arns);
-                }
-                deploy.scheduled_targets = targets;
-            }
-            CommandResult::DeployDryRun(plan) => plan.scheduled_targets = targets,
-            _ => {}
-        }
+    /// The targets as the deploy result's `scheduled_targets` (none when nothing was named).
+    pub fn results(&self) -> Option<Vec<ScheduledTarget>> {
+        (!self.is_empty()).then(|| self.results.clone())
     }
 }
 
