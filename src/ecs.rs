@@ -68,6 +68,7 @@ pub struct ServiceDescription {
     pub task_definition: String,
     pub desired_count: i64,
     pub running_count: i64,
+    pub pending_count: i64,
     pub launch_type: Option<String>,
     pub platform_version: Option<String>,
     pub capacity_provider_strategy: Option<Value>,
@@ -86,6 +87,8 @@ pub struct ServiceDescription {
     pub service_connect_ports: Vec<String>,
     /// CODE_DEPLOY and EXTERNAL services: the PRIMARY task set.
     pub primary_task_set: Option<TaskSet>,
+    /// CODE_DEPLOY and EXTERNAL services: every task set (a deployment runs two or more).
+    pub task_sets: Vec<TaskSetState>,
 }
 
 impl ServiceDescription {
@@ -112,6 +115,18 @@ pub struct TaskSet {
     pub capacity_provider_strategy: Option<Value>,
     pub network_configuration: Option<Value>,
     pub load_balancers: Vec<(String, i32)>,
+}
+
+/// Where a task set stands (`status` reads which task sets a deployment runs, and since when).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TaskSetState {
+    pub id: String,
+    /// `PRIMARY` serves production traffic; `ACTIVE` is the other one of a deployment.
+    pub status: DeploymentStatus,
+    /// For CodeDeploy, the id of the deployment that made it.
+    pub external_id: Option<String>,
+    pub task_definition: String,
+    pub created_at: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -10,7 +10,7 @@ use super::raw::{replace_body, RawResponse};
 use super::{Aws, AwsError, Service};
 use crate::ecs::{
     Container, Deployment, DeploymentStatus, Failure, ServiceDescription, ServiceEvent, Task,
-    TaskSet,
+    TaskSet, TaskSetState,
 };
 
 /// One UpdateService request; serialized as AWS spells it, for `--dry-run`.
@@ -100,6 +100,28 @@ impl Aws {
             failures.extend(output.failures().iter().map(Failure::from));
         }
         Ok((services, failures))
+    }
+
+    /// ListServices of a cluster, every page (100 ARNs a page, the API's limit).
+    pub async fn list_services(&self, cluster: &str) -> Result<Vec<String>, AwsError> {
+        let mut arns = vec![];
+        let mut pages = self
+            .inner
+            .ecs
+            .list_services()
+            .cluster(cluster)
+            .max_results(100)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            arns.extend(
+                page.map_err(Service::Ecs.failed("ListServices"))?
+                    .service_arns()
+                    .iter()
+                    .cloned(),
+            );
+        }
+        Ok(arns)
     }
 
     /// ListTasks of a service, every page.
@@ -274,6 +296,7 @@ impl From<&sdk::Service> for ServiceDescription {
             task_definition: owned(service.task_definition()),
             desired_count: service.desired_count().into(),
             running_count: service.running_count().into(),
+            pending_count: service.pending_count().into(),
             launch_type: service.launch_type().map(|t| t.as_str().to_string()),
             platform_version: service.platform_version().map(str::to_string),
             capacity_provider_strategy: (!strategy.is_empty())
@@ -327,6 +350,19 @@ impl From<&sdk::Service> for ServiceDescription {
                             .collect(),
                     }
                 }),
+            task_sets: service.task_sets().iter().map(TaskSetState::from).collect(),
+        }
+    }
+}
+
+impl From<&sdk::TaskSet> for TaskSetState {
+    fn from(set: &sdk::TaskSet) -> Self {
+        TaskSetState {
+            id: owned(set.id()),
+            status: set.status().unwrap_or_default().into(),
+            external_id: set.external_id().map(str::to_string),
+            task_definition: owned(set.task_definition()),
+            created_at: seconds(set.created_at()),
         }
     }
 }
