@@ -214,6 +214,7 @@ async fn dispatch(context: &Context, command: &Command) -> Result<Report, Error>
         Command::Rollback(args) => commands::rollback::run(context, args).await,
         Command::Ecr(command) => commands::ecr::run(context, command).await,
         Command::Verify(args) => commands::deploy::run_verify(context, args).await,
+        Command::Status(args) => commands::status::run(context, args).await,
         Command::IamPolicy(args) => {
             commands::iam_policy::say_cross_account_note(context);
             // It reads nothing but its flags: every error is one of their values.

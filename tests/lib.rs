@@ -16,5 +16,6 @@ mod pacing;
 
 mod run_task;
 mod scheduled;
+mod status;
 mod summary;
 mod verify;

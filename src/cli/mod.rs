@@ -17,6 +17,7 @@ mod ecr;
 mod iam_policy;
 mod notify;
 mod run_task;
+mod status;
 
 pub use completions::CompletionsArgs;
 pub use deploy::{CodeDeployArgs, ContinueArgs, DeployArgs, OnPause, RollbackArgs, WaitUntil};
@@ -24,6 +25,7 @@ pub use ecr::{EcrCommand, EcrLoginArgs, EcrResolveArgs};
 pub use iam_policy::IamPolicyArgs;
 pub use notify::{NotifyArgs, NotifyStatus};
 pub use run_task::{AfterWait, RunTaskArgs};
+pub use status::StatusArgs;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -61,6 +63,9 @@ pub enum Command {
     /// Read-only preflight of what `deploy` with the same flags would ship: images and their
     /// platforms, roles and their trust, secrets, log groups, Fargate size, load balancers.
     Verify(DeployArgs),
+    /// Where each service stands: revision, counts, deployment in progress, pending pauses,
+    /// auto scaling, last events. Changes nothing.
+    Status(StatusArgs),
     /// Print the least-privilege IAM policy the other commands need.
     IamPolicy(IamPolicyArgs),
     /// Print shell completions.
@@ -79,6 +84,7 @@ impl Command {
             Command::Ecr(_) => "ecr",
             // It checks what `deploy` would ship, so it reads deploy's settings.
             Command::Verify(_) => "deploy",
+            Command::Status(_) => "status",
             Command::IamPolicy(_) => "iam-policy",
             Command::Completions(_) => "completions",
         }

@@ -8,4 +8,5 @@ pub mod iam_policy;
 pub mod notify;
 pub mod rollback;
 pub mod run_task;
+pub mod status;
 pub mod verify;

@@ -14,6 +14,12 @@ use serde_json::Value;
 use crate::aws::ServiceUpdate;
 use crate::cli::{Command, EcrCommand};
 
+mod status;
+pub use status::{
+    AutoScaling, ContainerImage, DeploymentInProgress, EventLine, PendingAction, ServiceStatus,
+    StatusResult, Suspended,
+};
+
 /// What a command hands back: one variant per kind of result.
 #[derive(Serialize, Debug)]
 #[serde(untagged)]
@@ -29,6 +35,7 @@ pub enum CommandResult {
     /// `iam-policy`: the policy document as IAM takes it.
     IamPolicy(Value),
     Verify(VerifyResult),
+    Status(StatusResult),
     /// A command that failed before it had a result of its own.
     Error(ErrorResult),
     /// `completions`: the script is the output; there is no result (JSON `null`).
@@ -47,6 +54,7 @@ impl CommandResult {
             CommandResult::EcrResolve(_) => "ecr resolve",
             CommandResult::IamPolicy(_) => "iam-policy",
             CommandResult::Verify(_) => "verify",
+            CommandResult::Status(_) => "status",
             CommandResult::Error(r) => r.command,
             CommandResult::None => "completions",
         }

@@ -26,6 +26,8 @@ pub fn lines(result: &CommandResult) -> Vec<String> {
         }
         // The checklist is the result.
         CommandResult::Verify(verify) => verify.subjects.iter().flat_map(|s| s.lines()).collect(),
+        // One compact table per service.
+        CommandResult::Status(status) => status.services.iter().flat_map(|s| s.lines()).collect(),
         CommandResult::Notify(_) | CommandResult::Error(_) | CommandResult::None => vec![],
     }
 }

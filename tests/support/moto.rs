@@ -70,6 +70,7 @@ impl Moto {
             super::aws::EVENTS => "events",
             "secretsmanager" => "secretsmanager",
             "AmazonSSM" => "ssm",
+            "AnyScaleFrontendService" => "application-autoscaling",
             _ => "ecs",
         };
         let response = self
