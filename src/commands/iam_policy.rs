@@ -14,7 +14,7 @@ use crate::report::Report;
 
 /// `scheduled-tasks` is `deploy --rule / --schedule`: apart, so a deploy without scheduled
 /// tasks is not allowed to rewrite every rule's targets.
-const COMMANDS: [&str; 7] = [
+const COMMANDS: [&str; 8] = [
     "run-task",
     "deploy",
     "scheduled-tasks",
@@ -22,6 +22,7 @@ const COMMANDS: [&str; 7] = [
     "rollback",
     "ecr",
     "notify",
+    "status",
 ];
 
 /// With `--assume-role-arn`: says on stderr what the cross-account setup needs.
@@ -101,6 +102,7 @@ fn selected(given: &[String]) -> Result<Vec<&'static str>> {
             "notify" => "notify",
             "scheduled-tasks" | "rule" | "schedule" => "scheduled-tasks",
             "verify" => "verify",
+            "status" => "status",
             _ => {
                 return Err(Error::input_with_hint(
                     format!("--command `{name}` is not an ecs-ship command with AWS permissions"),
@@ -180,6 +182,18 @@ fn statement_actions(command: &str) -> Option<(&'static str, Vec<&'static str>)>
         "ecr" => (
             "EcsShipEcr",
             vec!["ecr:DescribeImages", "ecr:GetAuthorizationToken"],
+        ),
+        // `status`: reads only; CodeDeploy only for a deployment in progress.
+        "status" => (
+            "EcsShipStatus",
+            vec![
+                "ecs:ListServices",
+                "ecs:DescribeServices",
+                "ecs:DescribeTaskDefinition",
+                "ecs:DescribeServiceDeployments",
+                "codedeploy:GetDeployment",
+                "application-autoscaling:DescribeScalableTargets",
+            ],
         ),
         // `verify` and `--verify`: reads only (values of secrets and parameters never).
         "verify" => (
@@ -354,9 +368,35 @@ mod tests {
                 "EcsShipContinue",
                 "EcsShipRollback",
                 "EcsShipEcr",
+                "EcsShipStatus",
                 "EcsShipPassTaskRoles"
             ]
         );
+    }
+
+    #[test]
+    fn status_reads_services_revisions_deployments_and_scalable_targets_and_changes_nothing() {
+        let policy = policy(&selected(&["status".into()]).unwrap(), None, None);
+        let status = actions(&policy, "EcsShipStatus");
+        for needed in [
+            "ecs:ListServices",
+            "ecs:DescribeServices",
+            "ecs:DescribeTaskDefinition",
+            "ecs:DescribeServiceDeployments",
+            "codedeploy:GetDeployment",
+            "application-autoscaling:DescribeScalableTargets",
+        ] {
+            assert!(status.contains(&needed.to_string()), "{needed} missing");
+        }
+        let reads = ["List", "Describe", "Get"];
+        for action in &status {
+            let name = action.split(':').nth(1).unwrap();
+            assert!(
+                reads.iter().any(|r| name.starts_with(r)),
+                "{action} is not a read"
+            );
+        }
+        assert!(!policy.to_string().contains("iam:PassRole"));
     }
 
     #[test]
