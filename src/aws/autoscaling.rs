@@ -14,7 +14,7 @@ use super::{Aws, AwsError, Service};
 const RESOURCE_IDS_PER_CALL: usize = 50;
 
 /// Which kinds of scaling of a target are suspended.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SuspendedState {
     pub dynamic_scale_in: bool,
     pub dynamic_scale_out: bool,
@@ -28,10 +28,6 @@ impl SuspendedState {
         dynamic_scale_out: true,
         scheduled: true,
     };
-
-    pub fn any(self) -> bool {
-        self.dynamic_scale_in || self.dynamic_scale_out || self.scheduled
-    }
 }
 
 impl From<&SdkSuspended> for SuspendedState {
@@ -201,7 +197,5 @@ mod tests {
             scheduled: true,
         };
         assert_eq!(SuspendedState::from(&SdkSuspended::from(state)), state);
-        assert!(state.any());
-        assert!(!SuspendedState::default().any());
     }
 }

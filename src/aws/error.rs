@@ -19,7 +19,6 @@ pub enum Service {
     Iam,
     SecretsManager,
     Ssm,
-    #[allow(dead_code)]
     AutoScaling,
 }
 

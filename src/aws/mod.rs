@@ -11,8 +11,6 @@
 //! endpoints stay the SDK's.
 
 mod assume_role;
-// Until `deploy --suspend-auto-scaling` and `status` call it (their branches are under way).
-#[allow(dead_code)]
 mod autoscaling;
 mod codedeploy;
 mod config;
@@ -45,7 +43,6 @@ use crate::render::progress::Progress;
 pub use assume_role::{
     default_session_name, parse_external_id, parse_role_arn, parse_session_name, AssumeRole,
 };
-#[allow(unused_imports)]
 pub use autoscaling::{service_resource_id, ScalableTarget, SuspendedState, TargetChange};
 pub use codedeploy::{DeploymentGroup, NewDeployment};
 pub use config::AwsOptions;
@@ -79,7 +76,6 @@ struct Inner {
     secretsmanager: Mutex<HashMap<String, aws_sdk_secretsmanager::Client>>,
     ssm: Mutex<HashMap<String, aws_sdk_ssm::Client>>,
     /// Application Auto Scaling: the scalable targets of services (`deploy`, `status`).
-    #[allow(dead_code)]
     autoscaling: aws_sdk_applicationautoscaling::Client,
     calls: Arc<AtomicUsize>,
     progress: Progress,
