@@ -3,6 +3,7 @@
 mod support;
 
 mod assume_role;
+mod auto_scaling;
 mod aws_layer;
 mod cli;
 mod deploy;

@@ -19,6 +19,7 @@ pub enum Service {
     Iam,
     SecretsManager,
     Ssm,
+    AutoScaling,
 }
 
 impl Service {
@@ -45,6 +46,7 @@ impl Service {
             Service::Iam => "iam",
             Service::SecretsManager => "secretsmanager",
             Service::Ssm => "ssm",
+            Service::AutoScaling => "application-autoscaling",
         }
     }
 }
@@ -87,6 +89,8 @@ const CODES: &[(&str, ErrorKind)] = &[
     ("DeploymentTargetDoesNotExistException", ErrorKind::NotFound),
     // IAM (query protocol): GetRole of a role that does not exist.
     ("NoSuchEntity", ErrorKind::NotFound),
+    // Application Auto Scaling: no such scalable target or policy.
+    ("ObjectNotFoundException", ErrorKind::NotFound),
     ("ClientException", ErrorKind::Refused),
     ("InvalidParameterException", ErrorKind::Refused),
     ("InvalidParameterValueException", ErrorKind::Refused),
@@ -131,6 +135,7 @@ const CODES: &[(&str, ErrorKind)] = &[
     ("ServerException", ErrorKind::ServerError),
     ("InternalFailure", ErrorKind::ServerError),
     ("InternalServerException", ErrorKind::ServerError),
+    ("InternalServiceException", ErrorKind::ServerError),
 ];
 
 pub(super) fn kind_of(code: &str, status: Option<u16>) -> ErrorKind {

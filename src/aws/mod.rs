@@ -11,6 +11,7 @@
 //! endpoints stay the SDK's.
 
 mod assume_role;
+mod autoscaling;
 mod codedeploy;
 mod config;
 mod ecr;
@@ -42,6 +43,7 @@ use crate::render::progress::Progress;
 pub use assume_role::{
     default_session_name, parse_external_id, parse_role_arn, parse_session_name, AssumeRole,
 };
+pub use autoscaling::{service_resource_id, ScalableTarget, SuspendedState, TargetChange};
 pub use codedeploy::{DeploymentGroup, NewDeployment};
 pub use config::AwsOptions;
 pub use ecr::{ImageLookup, ImageManifest};
@@ -73,6 +75,8 @@ struct Inner {
     iam: aws_sdk_iam::Client,
     secretsmanager: Mutex<HashMap<String, aws_sdk_secretsmanager::Client>>,
     ssm: Mutex<HashMap<String, aws_sdk_ssm::Client>>,
+    /// Application Auto Scaling: the scalable targets of services (`deploy`, `status`).
+    autoscaling: aws_sdk_applicationautoscaling::Client,
     calls: Arc<AtomicUsize>,
     progress: Progress,
     pacing: Pacing,
@@ -110,6 +114,11 @@ impl Aws {
                 .interceptor(log())
                 .build(),
         );
+        let autoscaling = aws_sdk_applicationautoscaling::Client::from_conf(
+            aws_sdk_applicationautoscaling::config::Builder::from(&sdk)
+                .interceptor(log())
+                .build(),
+        );
         Ok(Aws {
             inner: Arc::new(Inner {
                 sdk,
@@ -123,6 +132,7 @@ impl Aws {
                 iam,
                 secretsmanager: Mutex::new(HashMap::new()),
                 ssm: Mutex::new(HashMap::new()),
+                autoscaling,
                 calls,
                 progress,
                 pacing,

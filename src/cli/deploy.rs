@@ -108,6 +108,9 @@ pub struct DeployArgs {
     #[command(flatten)]
     pub codedeploy: CodeDeployArgs,
 
+    #[command(flatten)]
+    pub auto_scaling: super::AutoScalingArgs,
+
     /// CODE_DEPLOY services: an AppSpec lifecycle hook, STAGE=LAMBDA (BeforeInstall,
     /// AfterInstall, AfterAllowTestTraffic, BeforeAllowTraffic, AfterAllowTraffic; repeatable).
     #[arg(

@@ -11,6 +11,7 @@ use crate::checks;
 use crate::duration;
 use crate::secret::Secret;
 
+mod auto_scaling;
 mod completions;
 mod deploy;
 mod ecr;
@@ -19,6 +20,7 @@ mod notify;
 mod run_task;
 mod status;
 
+pub use auto_scaling::AutoScalingArgs;
 pub use completions::CompletionsArgs;
 pub use deploy::{CodeDeployArgs, ContinueArgs, DeployArgs, OnPause, RollbackArgs, WaitUntil};
 pub use ecr::{EcrCommand, EcrLoginArgs, EcrResolveArgs};

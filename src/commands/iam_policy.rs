@@ -13,11 +13,13 @@ use crate::output::CommandResult;
 use crate::report::Report;
 
 /// `scheduled-tasks` is `deploy --rule / --schedule`: apart, so a deploy without scheduled
-/// tasks is not allowed to rewrite every rule's targets.
-const COMMANDS: [&str; 8] = [
+/// tasks is not allowed to rewrite every rule's targets. `auto-scaling` is `deploy
+/// --suspend-auto-scaling` / `--auto-scaling-min/max`, apart for the same reason.
+const COMMANDS: [&str; 9] = [
     "run-task",
     "deploy",
     "scheduled-tasks",
+    "auto-scaling",
     "continue",
     "rollback",
     "ecr",
@@ -101,6 +103,7 @@ fn selected(given: &[String]) -> Result<Vec<&'static str>> {
             "ecr" => "ecr",
             "notify" => "notify",
             "scheduled-tasks" | "rule" | "schedule" => "scheduled-tasks",
+            "auto-scaling" | "suspend-auto-scaling" => "auto-scaling",
             "verify" => "verify",
             "status" => "status",
             _ => {
@@ -177,6 +180,17 @@ fn statement_actions(command: &str) -> Option<(&'static str, Vec<&'static str>)>
                 "events:PutTargets",
                 "scheduler:GetSchedule",
                 "scheduler:UpdateSchedule",
+            ],
+        ),
+        // deploy --suspend-auto-scaling / --auto-scaling-min/max: read the services' scalable
+        // targets, change their suspended state and bounds. Only existing targets are updated,
+        // so the service-linked role already exists: no iam:CreateServiceLinkedRole (needed only
+        // by the first registration of an ECS target in the account), and no iam:PassRole.
+        "auto-scaling" => (
+            "EcsShipAutoScaling",
+            vec![
+                "application-autoscaling:DescribeScalableTargets",
+                "application-autoscaling:RegisterScalableTarget",
             ],
         ),
         "ecr" => (
@@ -365,6 +379,7 @@ mod tests {
                 "EcsShipRunTask",
                 "EcsShipDeploy",
                 "EcsShipScheduledTasks",
+                "EcsShipAutoScaling",
                 "EcsShipContinue",
                 "EcsShipRollback",
                 "EcsShipEcr",
@@ -416,6 +431,23 @@ mod tests {
             .iter()
             .any(|a| a == "ecs:RunTask" || a.ends_with('*')));
         assert!(policy.to_string().contains("iam:PassRole"));
+    }
+
+    #[test]
+    fn auto_scaling_reads_and_registers_targets_and_passes_no_role() {
+        let commands = selected(&["deploy".into(), "suspend-auto-scaling".into()]).unwrap();
+        assert_eq!(commands, ["deploy", "auto-scaling"]);
+        let scaling = policy(&["auto-scaling"], None, None);
+        assert_eq!(
+            actions(&scaling, "EcsShipAutoScaling"),
+            [
+                "application-autoscaling:DescribeScalableTargets",
+                "application-autoscaling:RegisterScalableTarget"
+            ]
+        );
+        assert!(!scaling.to_string().contains("iam:"), "{scaling}");
+        let deploy = policy(&["deploy"], None, None);
+        assert!(!deploy.to_string().contains("application-autoscaling"));
     }
 
     #[test]

@@ -14,10 +14,12 @@ use serde_json::Value;
 use crate::aws::ServiceUpdate;
 use crate::cli::{Command, EcrCommand};
 
+mod auto_scaling;
+pub use auto_scaling::{AutoScalingResult, Suspension};
 mod status;
 pub use status::{
     AutoScaling, ContainerImage, DeploymentInProgress, EventLine, PendingAction, ServiceStatus,
-    StatusResult, Suspended,
+    StatusResult,
 };
 
 /// What a command hands back: one variant per kind of result.
@@ -65,6 +67,16 @@ impl CommandResult {
             self,
             CommandResult::RunTaskDryRun(_) | CommandResult::DeployDryRun(_)
         )
+    }
+
+    /// What deploy did (or, in a dry run, would do) to the services' scalable targets: known
+    /// only once the deploy ended and the state found was restored.
+    pub fn set_auto_scaling(&mut self, targets: Vec<AutoScalingResult>) {
+        match self {
+            CommandResult::Deploy(r) => r.auto_scaling = Some(targets),
+            CommandResult::DeployDryRun(r) => r.auto_scaling = Some(targets),
+            _ => {}
+        }
     }
 
     /// A command that had succeeded fails after all (`--notify-strict`): its exit code and
@@ -250,6 +262,9 @@ pub struct DeployResult {
     /// `--rule` / `--schedule`: each scheduled target and what became of it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scheduled_targets: Option<Vec<ScheduledTarget>>,
+    /// `--suspend-auto-scaling` / `--auto-scaling-min/max`: each service's scalable target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto_scaling: Option<Vec<AutoScalingResult>>,
 }
 
 /// What happened to one target of a rule or a schedule.
@@ -465,6 +480,10 @@ pub struct DeployDryRun {
     /// `--rule` / `--schedule`: each scheduled target and the revision it would move to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scheduled_targets: Option<Vec<ScheduledTarget>>,
+    /// `--suspend-auto-scaling` / `--auto-scaling-min/max`: what would be done to each service's
+    /// scalable target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto_scaling: Option<Vec<AutoScalingResult>>,
 }
 
 #[derive(Serialize, Debug)]

@@ -101,6 +101,8 @@ fn deploy_plan(plan: &DeployDryRun) -> Vec<String> {
     }
     let targets = plan.scheduled_targets.as_deref().unwrap_or_default();
     lines.extend(targets.iter().map(target_move));
+    let scaling = plan.auto_scaling.iter().flatten();
+    lines.extend(scaling.map(|target| format!("service {}", target.line())));
     lines
 }
 
@@ -123,7 +125,8 @@ mod tests {
     use super::*;
     use crate::aws::ServiceUpdate;
     use crate::output::{
-        CodeDeployRequest, DeployStrategy, PinnedImage, PlannedRevision, ScheduleKind,
+        AutoScalingResult, CodeDeployRequest, DeployStrategy, PinnedImage, PlannedRevision,
+        ScheduleKind, Suspension,
     };
     use crate::render::fixtures;
 
@@ -184,6 +187,18 @@ mod tests {
                 reason: None,
                 state: None,
             }]),
+            auto_scaling: Some(vec![AutoScalingResult {
+                service: "web".into(),
+                resource_id: Some("service/prod/web".into()),
+                min: Some(2),
+                max: Some(10),
+                previous_min: Some(1),
+                previous_max: None,
+                found_suspended: Some(crate::aws::SuspendedState::default()),
+                suspension: Suspension::WouldSuspend,
+                restore_error: None,
+                restore_command: None,
+            }]),
         };
         assert_eq!(
             lines(&CommandResult::DeployDryRun(plan)),
@@ -197,6 +212,7 @@ mod tests {
                 "service api: deploys CODE_DEPLOY",
                 r#"service api: would call CreateDeployment of application app, group group with AppSpec {"version":0.0}"#,
                 "schedule batch/nightly: web:8 -> web:8 (unchanged)",
+                "service web: would suspend auto scaling during the deploy (min 2, max 10)",
             ]
         );
     }

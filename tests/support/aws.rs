@@ -15,6 +15,8 @@ pub const ECR: &str = "AmazonEC2ContainerRegistry_V20150921";
 pub const CODEDEPLOY: &str = "CodeDeploy_20141006";
 /// EventBridge (rules and their targets).
 pub const EVENTS: &str = "AWSEvents";
+/// Application Auto Scaling (JSON 1.1).
+pub const AUTOSCALING: &str = "AnyScaleFrontendService";
 
 pub fn ecs(action: &str) -> MockBuilder {
     target(ECS, action)
@@ -34,6 +36,10 @@ pub fn codedeploy(action: &str) -> MockBuilder {
 
 pub fn events(action: &str) -> MockBuilder {
     target(EVENTS, action)
+}
+
+pub fn autoscaling(action: &str) -> MockBuilder {
+    target(AUTOSCALING, action)
 }
 
 /// Scheduler's GetSchedule: `GET /schedules/{name}?groupName={group}`.

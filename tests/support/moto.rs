@@ -68,6 +68,7 @@ impl Moto {
             super::aws::LOGS => "logs",
             super::aws::ECR => "ecr",
             super::aws::EVENTS => "events",
+            super::aws::AUTOSCALING => "application-autoscaling",
             "secretsmanager" => "secretsmanager",
             "AmazonSSM" => "ssm",
             "AnyScaleFrontendService" => "application-autoscaling",

@@ -117,6 +117,7 @@ pub fn report(run: DryRun<'_>) -> Report {
             .collect(),
         duration_seconds: (started.elapsed().as_millis() as f64) / 1000.0,
         scheduled_targets,
+        auto_scaling: None,
     }))
 }
 

@@ -4,9 +4,11 @@
 //! failed (circuit breaker, rollback, tasks of the new revision stopping) or timed out.
 //! Optionally roll back to the previous revision on failure.
 //!
-//! `run` tells the story; each step is a function below: `check` (before AWS), `read`,
+//! `ship` tells the story; each step is a function below: `check` (before AWS), `read`,
 //! `derive`, `register`, `start`, `finish`. Following the deployments is `crate::follow`'s.
+//! `run` wraps it so that auto scaling suspended for the deploy is restored however it ends.
 
+mod auto_scaling;
 mod codedeploy;
 mod dry_run;
 mod outcome;
@@ -48,6 +50,17 @@ pub async fn run_verify(context: &Context, args: &DeployArgs) -> Result<Report> 
 }
 
 pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
+    let scaling = auto_scaling::Scaling::new(context, args)?;
+    let outcome = ship(context, args, &scaling).await;
+    // However the deploy ended, auto scaling gets back the state it was found in.
+    scaling.end(outcome).await
+}
+
+async fn ship(
+    context: &Context,
+    args: &DeployArgs,
+    scaling: &auto_scaling::Scaling<'_>,
+) -> Result<Report> {
     let started = Instant::now();
     let checked = check(context, args)?;
     let aws = context.aws().await?;
@@ -67,6 +80,7 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
             return Ok(report);
         }
     }
+    scaling.check(&aws, deploy.cluster, &found.services).await?;
     if args.dry_run {
         return Ok(deploy.dry_run(found, &revisions, &checked.hooks));
     }
@@ -82,6 +96,7 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
     let service_arns: Vec<&str> = (0..found.services.len())
         .map(|i| arns[revisions.of_service(i)].as_str())
         .collect();
+    scaling.suspend().await?;
     let watches = deploy.start(&found, &service_arns, &checked.hooks).await?;
     let previous = found.services.iter().map(|s| s.task_definition.clone());
     let tally = Tally::new(
