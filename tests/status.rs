@@ -3,10 +3,11 @@
 //! seconds), and end to end against moto.
 
 use serde_json::{json, Value};
-use wiremock::{MockBuilder, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
 use crate::support::aws::{
-    aws_error, call_order, codedeploy, count, ecs, missing_service, mount, ok, requests, ECS,
+    autoscaling, aws_error, call_order, codedeploy, count, ecs, missing_service, mount, ok,
+    requests, AUTOSCALING, ECS,
 };
 use crate::support::codedeploy::{deployment_info, Deployments};
 use crate::support::ecs::{
@@ -15,16 +16,6 @@ use crate::support::ecs::{
 };
 use crate::support::moto::Moto;
 use crate::support::Test;
-
-/// Application Auto Scaling's JSON-protocol target prefix.
-const AUTOSCALING: &str = "AnyScaleFrontendService";
-
-fn autoscaling(action: &str) -> MockBuilder {
-    wiremock::Mock::given(wiremock::matchers::method("POST")).and(wiremock::matchers::header(
-        "x-amz-target",
-        format!("{AUTOSCALING}.{action}").as_str(),
-    ))
-}
 
 /// A scalable target of service `name` in cluster `prod`, as DescribeScalableTargets sends it.
 fn scalable_target(name: &str, min: i64, max: i64, suspended: [bool; 3]) -> Value {

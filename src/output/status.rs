@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::aws::SuspendedState;
+
 /// `status`: one entry per service, in the order named (or listed, with `--all`).
 #[derive(Serialize, Debug)]
 pub struct StatusResult {
@@ -91,17 +93,10 @@ pub enum AutoScaling {
     Registered {
         min: u32,
         max: u32,
-        suspended: Suspended,
+        suspended: SuspendedState,
     },
     /// It could not be read (the role may not call DescribeScalableTargets).
     Unknown { reason: String },
-}
-
-#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Suspended {
-    pub dynamic_scale_in: bool,
-    pub dynamic_scale_out: bool,
-    pub scheduled: bool,
 }
 
 #[derive(Serialize, Debug, Clone, PartialEq)]
@@ -283,10 +278,10 @@ mod tests {
         service.auto_scaling = AutoScaling::Registered {
             min: 2,
             max: 10,
-            suspended: Suspended {
+            suspended: SuspendedState {
                 dynamic_scale_in: true,
                 scheduled: true,
-                ..Suspended::default()
+                ..SuspendedState::default()
             },
         };
         let lines = service.lines();

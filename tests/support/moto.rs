@@ -71,7 +71,6 @@ impl Moto {
             super::aws::AUTOSCALING => "application-autoscaling",
             "secretsmanager" => "secretsmanager",
             "AmazonSSM" => "ssm",
-            "AnyScaleFrontendService" => "application-autoscaling",
             _ => "ecs",
         };
         let response = self

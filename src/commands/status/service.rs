@@ -5,9 +5,7 @@ use crate::ecs::{
     ServiceDescription, TaskSetState,
 };
 use crate::follow::{self, Way};
-use crate::output::{
-    AutoScaling, DeploymentInProgress, EventLine, PendingAction, ServiceStatus, Suspended,
-};
+use crate::output::{AutoScaling, DeploymentInProgress, EventLine, PendingAction, ServiceStatus};
 
 use super::read::{Found, Scaling};
 
@@ -216,11 +214,7 @@ fn auto_scaling(scaling: &Scaling, cluster: &str, service: &str) -> AutoScaling 
             Some(target) => AutoScaling::Registered {
                 min: target.min,
                 max: target.max,
-                suspended: Suspended {
-                    dynamic_scale_in: target.suspended.dynamic_scale_in,
-                    dynamic_scale_out: target.suspended.dynamic_scale_out,
-                    scheduled: target.suspended.scheduled,
-                },
+                suspended: target.suspended,
             },
         },
     }
