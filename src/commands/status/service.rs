@@ -219,3 +219,76 @@ fn auto_scaling(scaling: &Scaling, cluster: &str, service: &str) -> AutoScaling 
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ecs::{Deployment, LifecycleHook};
+
+    fn rolling(rollouts: &[&str]) -> ServiceDescription {
+        ServiceDescription {
+            service_name: "web".into(),
+            deployments: rollouts
+                .iter()
+                .map(|r| Deployment {
+                    status: DeploymentStatus::Primary,
+                    rollout_state: Some(r.to_string()),
+                    ..Deployment::default()
+                })
+                .collect(),
+            current_service_deployment: Some("sd-arn".into()),
+            ..ServiceDescription::default()
+        }
+    }
+
+    #[test]
+    fn only_a_service_with_a_deployment_in_progress_has_its_service_deployment_described() {
+        assert_eq!(
+            service_deployment_to_describe(&rolling(&["COMPLETED"])),
+            None
+        );
+        assert_eq!(
+            service_deployment_to_describe(&rolling(&["IN_PROGRESS"])),
+            Some("sd-arn")
+        );
+        // An old deployment still draining tasks: still in progress.
+        assert_eq!(
+            service_deployment_to_describe(&rolling(&["COMPLETED", "COMPLETED"])),
+            Some("sd-arn")
+        );
+    }
+
+    #[test]
+    fn several_hooks_waiting_each_get_a_continue_command_naming_the_hook() {
+        let hook = |id: &str, status: &str| LifecycleHook {
+            hook_id: id.into(),
+            status: status.into(),
+            ..LifecycleHook::default()
+        };
+        let mut deployment = ServiceDeployment {
+            lifecycle_stage: Some("POST_SCALE_UP".into()),
+            hooks: vec![
+                hook("h1", "AWAITING_ACTION"),
+                hook("h2", "SUCCEEDED"),
+                hook("h3", "AWAITING_ACTION"),
+            ],
+            ..ServiceDeployment::default()
+        };
+        let commands: Vec<String> = paused_hooks(&deployment, "ecs-ship continue --service web")
+            .into_iter()
+            .map(|a| a.continue_command)
+            .collect();
+        assert_eq!(
+            commands,
+            [
+                "ecs-ship continue --service web --hook h1",
+                "ecs-ship continue --service web --hook h3"
+            ]
+        );
+        deployment.hooks.truncate(2);
+        let one = paused_hooks(&deployment, "ecs-ship continue --service web");
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].continue_command, "ecs-ship continue --service web");
+        assert_eq!(one[0].stage, "POST_SCALE_UP");
+    }
+}
