@@ -178,7 +178,7 @@ def lint(action_file, binary=None):
             problems.append(f"input `{name}` is declared but never used")
     if binary:
         accepted = set()
-        commands = ["run-task", "deploy", "notify", "iam-policy", "ecr login"]
+        commands = ["run-task", "deploy", "notify", "iam-policy", "ecr login", "status"]
         for command in commands:
             out = subprocess.run([binary, *command.split(), "--help"], capture_output=True, text=True)
             accepted.update(re.findall(r"\[env: (ECS_SHIP_[A-Z0-9_]+)=", out.stdout))
