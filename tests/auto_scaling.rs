@@ -491,13 +491,30 @@ async fn a_desired_count_outside_the_bounds_is_refused_before_anything_changes()
         .status(1)
         .stderr_has("--desired-count 12 is outside web's auto scaling bounds: min 2, max 10");
     assert_changed_nothing(&server).await;
-    // Also with bounds of its own, and without --suspend-auto-scaling.
+    // Also with bounds of its own.
     let output = deploy(&server)
         .args(["--desired-count", "1", "--auto-scaling-max", "12"])
         .run()
         .await;
     output.status(1).stderr_has("min 2, max 12");
     assert_changed_nothing(&server).await;
+}
+
+#[tokio::test]
+async fn a_desired_count_is_not_blocked_when_the_targets_cannot_be_read() {
+    let denied = aws_error(400, "AccessDeniedException", "not authorized");
+    let server = Scenario::new(vec![completed()], suspended(false, false, false))
+        .describe(denied)
+        .start()
+        .await;
+    let output = deploy(&server).args(["--desired-count", "12"]).run().await;
+    output
+        .status(0)
+        .stderr_has("--desired-count not checked against auto scaling bounds");
+    assert_eq!(
+        requests(&server, ECS, "UpdateService").await[0]["desiredCount"],
+        12
+    );
 }
 
 #[tokio::test]

@@ -258,6 +258,8 @@ fn deploy_actions() -> Vec<&'static str> {
             "ecs:ListServiceDeployments",
             "ecs:DescribeServiceDeployments",
             "ecs:StopServiceDeployment",
+            // --desired-count is checked against the service's auto scaling bounds.
+            "application-autoscaling:DescribeScalableTargets",
         ][..],
         // CODE_DEPLOY services: find the deployment group, deploy, follow, stop.
         &CODEDEPLOY_FIND_GROUP,
@@ -446,8 +448,9 @@ mod tests {
             ]
         );
         assert!(!scaling.to_string().contains("iam:"), "{scaling}");
-        let deploy = policy(&["deploy"], None, None);
-        assert!(!deploy.to_string().contains("application-autoscaling"));
+        let deploy = actions(&policy(&["deploy"], None, None), "EcsShipDeploy");
+        assert!(deploy.contains(&"application-autoscaling:DescribeScalableTargets".into()));
+        assert!(!deploy.contains(&"application-autoscaling:RegisterScalableTarget".into()));
     }
 
     #[test]

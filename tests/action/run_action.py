@@ -181,7 +181,8 @@ def lint(action_file, binary=None):
         commands = ["run-task", "deploy", "notify", "iam-policy", "ecr login", "status"]
         for command in commands:
             out = subprocess.run([binary, *command.split(), "--help"], capture_output=True, text=True)
-            accepted.update(re.findall(r"\[env: (ECS_SHIP_[A-Z0-9_]+)=", out.stdout))
+            # clap wraps long help lines, sometimes between `[env:` and the variable.
+            accepted.update(re.findall(r"\[env:\s+(ECS_SHIP_[A-Z0-9_]+)=", out.stdout))
         if not accepted:
             problems.append(f"{binary} --help lists no [env: ECS_SHIP_*] variables")
         for where, key in set_vars:

@@ -81,32 +81,44 @@ impl<'a> Scaling<'a> {
 
     /// Reads the services' scalable targets and refuses, before anything changes (exit 1):
     /// bounds for a service without a target, a min above the max, a `--desired-count` outside
-    /// the bounds.
+    /// the bounds (checked even without the auto scaling flags: auto scaling would undo it).
     pub async fn check(
         &self,
         aws: &Aws,
         cluster: &str,
         services: &[ServiceDescription],
     ) -> Result<()> {
-        let flags = &self.args.auto_scaling;
-        if !flags.any() || services.is_empty() {
+        let asked = self.args.auto_scaling.any();
+        if !(asked || self.args.desired_count.is_some()) || services.is_empty() {
             return Ok(());
         }
         let ids: Vec<String> = services
             .iter()
             .map(|s| service_resource_id(cluster, &s.service_name))
             .collect();
-        let targets = aws.scalable_targets(&ids).await?;
+        let targets = match aws.scalable_targets(&ids).await {
+            Ok(targets) => targets,
+            // Only --desired-count: a deploy that never asked for auto scaling goes on.
+            Err(error) if !asked => {
+                self.context.progress.warn(format_args!(
+                    "--desired-count not checked against auto scaling bounds: {error}"
+                ));
+                return Ok(());
+            }
+            Err(error) => return Err(error.into()),
+        };
         let mut entries = vec![];
         for (service, id) in services.iter().zip(&ids) {
             let target = targets.iter().find(|t| &t.resource_id == id).cloned();
             let entry = self.entry(&service.service_name, id, target)?;
             entries.push(entry);
         }
-        self.put(State {
-            aws: aws.clone(),
-            services: entries,
-        });
+        if asked {
+            self.put(State {
+                aws: aws.clone(),
+                services: entries,
+            });
+        }
         Ok(())
     }
 
@@ -120,9 +132,11 @@ impl<'a> Scaling<'a> {
                     "register one first (aws application-autoscaling register-scalable-target), or drop the flags",
                 ));
             }
-            self.context.progress.say(format_args!(
-                "note: {service} has no scalable target ({id}): no auto scaling to suspend"
-            ));
+            if flags.suspend_auto_scaling {
+                self.context.progress.say(format_args!(
+                    "note: {service} has no scalable target ({id}): no auto scaling to suspend"
+                ));
+            }
             return Ok(Entry {
                 service: service.to_string(),
                 target,
