@@ -18,3 +18,4 @@ mod run_task;
 mod scheduled;
 mod summary;
 mod verify;
+mod wait;

@@ -9,3 +9,4 @@ pub mod notify;
 pub mod rollback;
 pub mod run_task;
 pub mod verify;
+pub mod wait;

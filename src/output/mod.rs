@@ -14,6 +14,9 @@ use serde_json::Value;
 use crate::aws::ServiceUpdate;
 use crate::cli::{Command, EcrCommand};
 
+mod wait;
+pub use wait::{Followed, WaitResult};
+
 /// What a command hands back: one variant per kind of result.
 #[derive(Serialize, Debug)]
 #[serde(untagged)]
@@ -29,6 +32,7 @@ pub enum CommandResult {
     /// `iam-policy`: the policy document as IAM takes it.
     IamPolicy(Value),
     Verify(VerifyResult),
+    Wait(WaitResult),
     /// A command that failed before it had a result of its own.
     Error(ErrorResult),
     /// `completions`: the script is the output; there is no result (JSON `null`).
@@ -47,6 +51,7 @@ impl CommandResult {
             CommandResult::EcrResolve(_) => "ecr resolve",
             CommandResult::IamPolicy(_) => "iam-policy",
             CommandResult::Verify(_) => "verify",
+            CommandResult::Wait(_) => "wait",
             CommandResult::Error(r) => r.command,
             CommandResult::None => "completions",
         }
@@ -65,6 +70,7 @@ impl CommandResult {
         let (code, why) = match self {
             CommandResult::RunTask(r) => (&mut r.exit_code, &mut r.reason),
             CommandResult::Deploy(r) => (&mut r.exit_code, &mut r.reason),
+            CommandResult::Wait(r) => (&mut r.exit_code, &mut r.reason),
             _ => return,
         };
         *code = exit_code;
@@ -574,6 +580,7 @@ mod tests {
             "ecr login",
             "ecr resolve",
             "verify",
+            "wait",
         ] {
             let path = root.join(format!("docs/schema/{}.v1.json", command.replace(' ', "-")));
             let text = std::fs::read_to_string(&path)
