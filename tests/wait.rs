@@ -97,10 +97,12 @@ async fn a_rolling_deployment_started_elsewhere_is_followed_to_completion() {
         services(vec![settled("web", NEW_TD, "ecs-svc/new", vec![])]),
     ])
     .await;
-    let summary = "summary.md";
-    let test = wait(&server).args(["--summary", summary]);
-    let dir = test.dir().to_path_buf();
-    let output = test.run().await;
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    let output = wait(&server)
+        .args(["--summary", summary.to_str().unwrap()])
+        .run()
+        .await;
     let json = output.status(0).json();
     output.stderr_has("web: following deployment ecs-svc/new (in progress)");
     assert_eq!(json["command"], "wait");
@@ -110,7 +112,7 @@ async fn a_rolling_deployment_started_elsewhere_is_followed_to_completion() {
     assert_eq!(web["deployment_id"], "ecs-svc/new");
     assert_eq!(web["task_definition"], NEW_TD);
     assert_eq!(web["rollout_state"], "COMPLETED");
-    let markdown = std::fs::read_to_string(dir.join(summary)).unwrap();
+    let markdown = std::fs::read_to_string(&summary).unwrap();
     assert!(
         markdown.contains("ecs-ship wait: succeeded") && markdown.contains("| web | `web:8` |"),
         "{markdown}"

@@ -88,14 +88,17 @@ pub async fn current(
     Ok((watch, found))
 }
 
-/// The service deployment in progress, else how the latest one ended (a service that never
-/// had one has nothing to wait for).
+/// The service deployment in progress, else how the latest one ended (a service that names
+/// no current service deployment has nothing more to wait for: its deployments settled).
 async fn latest(
     scope: &Scope<'_>,
     service: &ServiceDescription,
     wanted: &Wanted<'_>,
 ) -> Result<(Watch, Found)> {
-    let latest = native::latest(scope.aws, scope.cluster, service).await?;
+    let latest = match service.current_service_deployment {
+        Some(_) => native::latest(scope.aws, scope.cluster, service).await?,
+        None => None,
+    };
     Ok(match latest {
         Some(deployment) if deployment.status.in_progress() => (
             of_service_deployment(service, deployment, wanted),
