@@ -39,7 +39,7 @@ ORB_SECTIONS = ("commands", "jobs", "executors", "examples")
 SCRIPT_PREFIXES = ("ECS_SHIP_INSTALL_", "ECS_SHIP_BUILD_")
 OUTPUT_PREFIXES = ("ECS_SHIP_PUSHED_",)
 SUBCOMMANDS = (
-    "run-task", "deploy", "verify", "continue", "rollback", "notify", "ecr login", "ecr resolve",
+    "run-task", "deploy", "verify", "continue", "rollback", "wait", "notify", "ecr login", "ecr resolve",
     "iam-policy",
     "status",
 )

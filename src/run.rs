@@ -212,6 +212,7 @@ async fn dispatch(context: &Context, command: &Command) -> Result<Report, Error>
         Command::Deploy(args) => commands::deploy::run(context, args).await,
         Command::Continue(args) => commands::continue_::run(context, args).await,
         Command::Rollback(args) => commands::rollback::run(context, args).await,
+        Command::Wait(args) => commands::wait::run(context, args).await,
         Command::Ecr(command) => commands::ecr::run(context, command).await,
         Command::Verify(args) => commands::deploy::run_verify(context, args).await,
         Command::Status(args) => commands::status::run(context, args).await,

@@ -20,3 +20,4 @@ mod scheduled;
 mod status;
 mod summary;
 mod verify;
+mod wait;

@@ -239,3 +239,30 @@ async fn role_arn_assumes_the_role_with_circleci_oidc() {
         .await
         .status(0);
 }
+
+#[tokio::test]
+async fn wait_on_a_settled_service_exits_0_at_once_and_changes_nothing() {
+    let moto = Moto::start();
+    cluster_with_task_definition(&moto, "awsvpc").await;
+    moto.ecs(
+        "CreateService",
+        json!({"cluster": CLUSTER, "serviceName": "hoge-web", "taskDefinition": "hoge-migrate", "desiredCount": 0}),
+    )
+    .await;
+    let output = Test::new()
+        .endpoint(&moto.url)
+        .args(["wait", "--cluster", CLUSTER, "--service", "hoge-web"])
+        .args(["--timeout", "30s", "--output", "json"])
+        .run()
+        .await;
+    let json = output.status(0).json();
+    assert_eq!(json["services"][0]["followed"], "latest");
+    assert_eq!(json["services"][0]["result"], "succeeded");
+    let revisions = moto
+        .ecs(
+            "ListTaskDefinitions",
+            json!({"familyPrefix": "hoge-migrate"}),
+        )
+        .await;
+    assert_eq!(revisions["taskDefinitionArns"].as_array().unwrap().len(), 1);
+}

@@ -19,15 +19,19 @@ mod iam_policy;
 mod notify;
 mod run_task;
 mod status;
+mod wait;
 
 pub use auto_scaling::AutoScalingArgs;
 pub use completions::CompletionsArgs;
-pub use deploy::{CodeDeployArgs, ContinueArgs, DeployArgs, OnPause, RollbackArgs, WaitUntil};
+pub use deploy::{
+    CodeDeployArgs, ContinueArgs, DeployArgs, FollowArgs, OnPause, RollbackArgs, WaitUntil,
+};
 pub use ecr::{EcrCommand, EcrLoginArgs, EcrResolveArgs};
 pub use iam_policy::IamPolicyArgs;
 pub use notify::{NotifyArgs, NotifyStatus};
 pub use run_task::{AfterWait, RunTaskArgs};
 pub use status::StatusArgs;
+pub use wait::WaitArgs;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -57,6 +61,9 @@ pub enum Command {
     Continue(ContinueArgs),
     /// Roll back the deployment in progress, or return to the revision the service ran before.
     Rollback(RollbackArgs),
+    /// Follow the deployment in progress on the service(s), whoever started it, to its verdict;
+    /// changes nothing.
+    Wait(WaitArgs),
     /// Post a status message to Slack.
     Notify(NotifyArgs),
     /// ECR helpers: docker login, resolve a tag to its digest.
@@ -82,6 +89,7 @@ impl Command {
             Command::Deploy(_) => "deploy",
             Command::Continue(_) => "continue",
             Command::Rollback(_) => "rollback",
+            Command::Wait(_) => "wait",
             Command::Notify(_) => "notify",
             Command::Ecr(_) => "ecr",
             // It checks what `deploy` would ship, so it reads deploy's settings.

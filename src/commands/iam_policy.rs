@@ -15,13 +15,14 @@ use crate::report::Report;
 /// `scheduled-tasks` is `deploy --rule / --schedule`: apart, so a deploy without scheduled
 /// tasks is not allowed to rewrite every rule's targets. `auto-scaling` is `deploy
 /// --suspend-auto-scaling` / `--auto-scaling-min/max`, apart for the same reason.
-const COMMANDS: [&str; 9] = [
+const COMMANDS: [&str; 10] = [
     "run-task",
     "deploy",
     "scheduled-tasks",
     "auto-scaling",
     "continue",
     "rollback",
+    "wait",
     "ecr",
     "notify",
     "status",
@@ -100,6 +101,7 @@ fn selected(given: &[String]) -> Result<Vec<&'static str>> {
             "deploy" | "update-service" => "deploy",
             "continue" => "continue",
             "rollback" => "rollback",
+            "wait" => "wait",
             "ecr" => "ecr",
             "notify" => "notify",
             "scheduled-tasks" | "rule" | "schedule" => "scheduled-tasks",
@@ -172,6 +174,7 @@ fn statement_actions(command: &str) -> Option<(&'static str, Vec<&'static str>)>
         "deploy" => ("EcsShipDeploy", deploy_actions()),
         "continue" => ("EcsShipContinue", continue_actions()),
         "rollback" => ("EcsShipRollback", rollback_actions()),
+        "wait" => ("EcsShipWait", wait_actions()),
         // deploy --rule / --schedule: read and move the targets.
         "scheduled-tasks" => (
             "EcsShipScheduledTasks",
@@ -317,6 +320,26 @@ fn rollback_actions() -> Vec<&'static str> {
     .concat()
 }
 
+/// Reads only: wait follows deployments and changes nothing.
+fn wait_actions() -> Vec<&'static str> {
+    [
+        &[
+            "ecs:DescribeServices",
+            "ecs:DescribeTasks",
+            "ecs:ListTasks",
+            "ecs:ListServiceDeployments",
+            "ecs:DescribeServiceDeployments",
+        ][..],
+        &CODEDEPLOY_FIND_GROUP,
+        &[
+            "codedeploy:ListDeployments",
+            "codedeploy:GetDeployment",
+            "codedeploy:GetDeploymentTarget",
+        ],
+    ]
+    .concat()
+}
+
 /// PutTargets and UpdateSchedule pass the targets' own role (the one EventBridge or Scheduler
 /// runs the task with) to the service: scoped to `--events-role-arn` when given.
 fn add_events_pass_role(policy: &mut Value, roles: &[&str]) {
@@ -384,6 +407,7 @@ mod tests {
                 "EcsShipAutoScaling",
                 "EcsShipContinue",
                 "EcsShipRollback",
+                "EcsShipWait",
                 "EcsShipEcr",
                 "EcsShipStatus",
                 "EcsShipPassTaskRoles"
@@ -474,6 +498,28 @@ mod tests {
             assert!(rollback.contains(&needed.to_string()), "{needed} missing");
         }
         assert!(!resume.iter().any(|a| a == "ecs:UpdateService"));
+    }
+
+    #[test]
+    fn wait_only_reads() {
+        let policy = policy(&["wait"], None, None);
+        let wait = actions(&policy, "EcsShipWait");
+        for needed in [
+            "ecs:DescribeServices",
+            "ecs:DescribeServiceDeployments",
+            "ecs:ListTasks",
+            "codedeploy:GetDeployment",
+        ] {
+            assert!(wait.contains(&needed.to_string()), "{needed} missing");
+        }
+        let writes = [
+            "Update", "Stop", "Continue", "Create", "Register", "Run", "Tag",
+        ];
+        for action in &wait {
+            let verb = action.split(':').nth(1).unwrap_or_default();
+            assert!(!writes.iter().any(|w| verb.starts_with(w)), "{action}");
+        }
+        assert!(!policy.to_string().contains("iam:PassRole"));
     }
 
     #[test]

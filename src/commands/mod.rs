@@ -10,3 +10,4 @@ pub mod rollback;
 pub mod run_task;
 pub mod status;
 pub mod verify;
+pub mod wait;

@@ -117,6 +117,7 @@ pub async fn after_command(context: &Context, command: &Command, mut report: Rep
     }
     match command {
         Command::RunTask(_) | Command::Deploy(_) | Command::Continue(_) | Command::Rollback(_) => {}
+        Command::Wait(_) => {}
         Command::Notify(_) => return report,
         other => {
             context.progress.warn(format_args!(

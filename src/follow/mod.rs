@@ -9,10 +9,12 @@
 //!   in one loop (`crate::poll`), knowing followers only through the trait.
 //! - A follower gets what it needs — clients, cluster, progress — from a [`Scope`].
 //!
-//! `deploy`, `continue` and `rollback` (and the coming `wait`) use this API, and nothing here
-//! knows those commands.
+//! `deploy`, `continue`, `rollback` and `wait` use this API, and nothing here knows those
+//! commands. `current` builds the watch of a deployment ecs-ship did not start (`wait`).
 
 mod codedeploy;
+mod current;
+mod ended;
 mod native;
 mod rolling;
 mod waiter;
@@ -24,6 +26,8 @@ use std::pin::Pin;
 
 pub use crate::judge::{Goal, Pause, Verdict};
 pub use codedeploy::{active, appspec, deployment_group, CodeDeploy};
+pub use current::{current, Found, Wanted};
+pub use ended::Ended;
 pub use native::{in_progress, now, started_by_update, utc, Native};
 pub use rolling::{update_service, Rolling};
 pub use waiter::{WaitEnd, Waiter};

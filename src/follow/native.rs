@@ -271,6 +271,16 @@ pub async fn in_progress(
     cluster: &str,
     service: &ServiceDescription,
 ) -> Result<Option<ServiceDeployment>> {
+    let latest = latest(aws, cluster, service).await?;
+    Ok(latest.filter(|d| d.status.in_progress()))
+}
+
+/// The service's current service deployment (else the newest listed), in progress or ended.
+pub async fn latest(
+    aws: &Aws,
+    cluster: &str,
+    service: &ServiceDescription,
+) -> Result<Option<ServiceDeployment>> {
     let mut arns: Vec<String> = vec![];
     if let Some(current) = &service.current_service_deployment {
         arns.push(current.clone());
@@ -285,5 +295,5 @@ pub async fn in_progress(
         return Ok(None);
     }
     let (deployments, _) = aws.describe_service_deployments(&arns).await?;
-    Ok(deployments.into_iter().find(|d| d.status.in_progress()))
+    Ok(deployments.into_iter().next())
 }

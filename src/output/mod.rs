@@ -21,6 +21,8 @@ pub use status::{
     AutoScaling, ContainerImage, DeploymentInProgress, EventLine, PendingAction, ServiceStatus,
     StatusResult,
 };
+mod wait;
+pub use wait::{Followed, WaitResult};
 
 /// What a command hands back: one variant per kind of result.
 #[derive(Serialize, Debug)]
@@ -38,6 +40,7 @@ pub enum CommandResult {
     IamPolicy(Value),
     Verify(VerifyResult),
     Status(StatusResult),
+    Wait(WaitResult),
     /// A command that failed before it had a result of its own.
     Error(ErrorResult),
     /// `completions`: the script is the output; there is no result (JSON `null`).
@@ -57,6 +60,7 @@ impl CommandResult {
             CommandResult::IamPolicy(_) => "iam-policy",
             CommandResult::Verify(_) => "verify",
             CommandResult::Status(_) => "status",
+            CommandResult::Wait(_) => "wait",
             CommandResult::Error(r) => r.command,
             CommandResult::None => "completions",
         }
@@ -85,6 +89,7 @@ impl CommandResult {
         let (code, why) = match self {
             CommandResult::RunTask(r) => (&mut r.exit_code, &mut r.reason),
             CommandResult::Deploy(r) => (&mut r.exit_code, &mut r.reason),
+            CommandResult::Wait(r) => (&mut r.exit_code, &mut r.reason),
             _ => return,
         };
         *code = exit_code;
@@ -601,6 +606,7 @@ mod tests {
             "ecr login",
             "ecr resolve",
             "verify",
+            "wait",
         ] {
             let path = root.join(format!("docs/schema/{}.v1.json", command.replace(' ', "-")));
             let text = std::fs::read_to_string(&path)

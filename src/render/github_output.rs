@@ -38,6 +38,22 @@ pub fn outputs(report: &Report) -> Vec<(&'static str, String)> {
                     .collect();
                 (definitions, vec![], ids)
             }
+            CommandResult::Wait(wait) => (
+                wait.services
+                    .iter()
+                    .map(|s| s.task_definition.clone())
+                    .collect(),
+                vec![],
+                wait.services
+                    .iter()
+                    .map(|s| {
+                        let arn = s.service_deployment_arn.as_ref();
+                        arn.filter(|_| s.deployment_id.is_empty())
+                            .unwrap_or(&s.deployment_id)
+                            .clone()
+                    })
+                    .collect(),
+            ),
             _ => (vec![], vec![], vec![]),
         };
     definitions.retain(|d| !d.is_empty());

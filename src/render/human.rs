@@ -28,6 +28,16 @@ pub fn lines(result: &CommandResult) -> Vec<String> {
         CommandResult::Verify(verify) => verify.subjects.iter().flat_map(|s| s.lines()).collect(),
         // One compact table per service.
         CommandResult::Status(status) => status.services.iter().flat_map(|s| s.lines()).collect(),
+        // The revision each service rolls to (or runs), as deploy prints its own.
+        CommandResult::Wait(wait) => {
+            let mut arns: Vec<String> = vec![];
+            for service in &wait.services {
+                if !arns.contains(&service.task_definition) {
+                    arns.push(service.task_definition.clone());
+                }
+            }
+            arns
+        }
         CommandResult::Notify(_) | CommandResult::Error(_) | CommandResult::None => vec![],
     }
 }

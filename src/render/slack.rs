@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::cli::{GlobalArgs, NotifyStatus};
 use crate::error::Error;
-use crate::output::{CommandResult, DeployResult, RunTaskResult, TargetResult};
+use crate::output::{CommandResult, DeployResult, Paused, RunTaskResult, TargetResult, WaitResult};
 use crate::report::Report;
 use crate::slack::message::{revision, Summary};
 
@@ -37,6 +37,7 @@ pub fn outcome(report: &Report, global: &GlobalArgs, elapsed: Duration) -> (Noti
     match result {
         CommandResult::Deploy(deploy) => add_deploy(&mut summary, deploy),
         CommandResult::RunTask(run) => add_run_task(&mut summary, run),
+        CommandResult::Wait(wait) => add_wait(&mut summary, wait),
         _ => {}
     }
     if summary.services.is_empty() {
@@ -73,15 +74,7 @@ fn add_deploy(summary: &mut Summary, deploy: &DeployResult) {
             ));
         }
         if let Some(paused) = &entry.paused {
-            let command = paused
-                .continue_command
-                .as_ref()
-                .map(|c| format!("; continue: `{c}`, or `{c} --rollback`"))
-                .unwrap_or_default();
-            details.push(format!(
-                "{service}: paused at {} (hook {}){command}",
-                paused.stage, paused.hook_id
-            ));
+            details.push(paused_detail(service, paused));
         }
         if let Some(left) = &entry.not_waited_for {
             details.push(format!("{service}: {left}"));
@@ -107,6 +100,46 @@ fn add_deploy(summary: &mut Summary, deploy: &DeployResult) {
                 target.reason.as_deref().unwrap_or_default()
             )),
             _ => {}
+        }
+    }
+}
+
+/// `web: paused at STAGE (hook h); continue: `…`, or `… --rollback``.
+fn paused_detail(service: &str, paused: &Paused) -> String {
+    let command = paused
+        .continue_command
+        .as_ref()
+        .map(|c| format!("; continue: `{c}`, or `{c} --rollback`"))
+        .unwrap_or_default();
+    format!(
+        "{service}: paused at {} (hook {}){command}",
+        paused.stage, paused.hook_id
+    )
+}
+
+/// `wait`: each service's deployment, as deploy's (nothing of wait's own was rolled back).
+fn add_wait(summary: &mut Summary, wait: &WaitResult) {
+    summary.cluster = Some(wait.cluster.clone());
+    summary.duration = Some(seconds(wait.duration_seconds, summary.duration));
+    summary.result = Some(wait.result.to_string()).filter(|r| r == "paused");
+    let several = wait.services.len() > 1;
+    for entry in &wait.services {
+        let service = &entry.service;
+        push(&mut summary.services, service);
+        push(&mut summary.task_definitions, &entry.task_definition);
+        if summary.console_url.is_none() {
+            summary.console_url = Some(entry.console_url.clone());
+        }
+        if let Some(paused) = &entry.paused {
+            summary.details.push(paused_detail(service, paused));
+        }
+        if let Some(left) = &entry.not_waited_for {
+            summary.details.push(format!("{service}: {left}"));
+        }
+        if let (true, Some(reason)) = (several, &entry.reason) {
+            summary
+                .details
+                .push(format!("{service}: {}: {reason}", entry.result));
         }
     }
 }

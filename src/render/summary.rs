@@ -2,7 +2,8 @@
 //! GitHub Actions sets it. A table with one row per service, scheduled target or task (revision,
 //! result, duration, console link), then, when something failed, the reason, the exit code and
 //! the last log lines. Only commands that ship something (run-task, deploy, continue,
-//! rollback) and `verify` (one row per checklist) write one, and not in a dry run.
+//! rollback), `wait` (what it followed) and `verify` (one row per checklist) write one, and not
+//! in a dry run.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -10,7 +11,7 @@ use std::time::Duration;
 
 use crate::duration::human;
 use crate::ecs::arn_name;
-use crate::output::{CommandResult, DeployResult, RunTaskResult, State, VerifyResult};
+use crate::output::{CommandResult, DeployResult, RunTaskResult, State, VerifyResult, WaitResult};
 use crate::report::Report;
 
 /// Where the summary goes: `--summary`, else GitHub's step summary file.
@@ -43,10 +44,11 @@ pub fn markdown(report: &Report) -> Option<String> {
         CommandResult::Deploy(deploy) => (deploy.result, deploy_rows(deploy)),
         CommandResult::RunTask(run) => (run.result.as_str(), task_rows(run)),
         CommandResult::Verify(verify) => (verify.result, verify_rows(verify)),
+        CommandResult::Wait(wait) => (wait.result, wait_rows(wait)),
         CommandResult::Error(error)
             if matches!(
                 error.command,
-                "run-task" | "deploy" | "continue" | "rollback"
+                "run-task" | "deploy" | "continue" | "rollback" | "wait"
             ) =>
         {
             (error.result, vec![])
@@ -101,6 +103,21 @@ fn deploy_rows(deploy: &DeployResult) -> Vec<Row> {
         console_url: None,
     });
     services.chain(targets).collect()
+}
+
+/// One row per service: the deployment wait followed and its verdict.
+fn wait_rows(wait: &WaitResult) -> Vec<Row> {
+    let duration = seconds(wait.duration_seconds);
+    wait.services
+        .iter()
+        .map(|service| Row {
+            name: service.service.clone(),
+            revision: arn_name(&service.task_definition).to_string(),
+            result: format!("{} {}", emoji(&service.result), words(&service.result)),
+            duration,
+            console_url: Some(service.console_url.clone()),
+        })
+        .collect()
 }
 
 /// One row per service, target or task: how many checks passed, failed, were skipped. The
