@@ -16,6 +16,7 @@ mod deploy;
 mod ecr;
 mod iam_policy;
 mod notify;
+mod prune;
 mod run_task;
 
 pub use completions::CompletionsArgs;
@@ -23,6 +24,7 @@ pub use deploy::{CodeDeployArgs, ContinueArgs, DeployArgs, OnPause, RollbackArgs
 pub use ecr::{EcrCommand, EcrLoginArgs, EcrResolveArgs};
 pub use iam_policy::IamPolicyArgs;
 pub use notify::{NotifyArgs, NotifyStatus};
+pub use prune::{keep_count, PruneArgs};
 pub use run_task::{AfterWait, RunTaskArgs};
 
 #[derive(Parser, Debug)]
@@ -61,6 +63,9 @@ pub enum Command {
     /// Read-only preflight of what `deploy` with the same flags would ship: images and their
     /// platforms, roles and their trust, secrets, log groups, Fargate size, load balancers.
     Verify(DeployArgs),
+    /// Deregister (--delete: and delete) task-definition revisions beyond the newest --keep N,
+    /// never one in use by a service, a running task, or a rule / schedule named.
+    Prune(PruneArgs),
     /// Print the least-privilege IAM policy the other commands need.
     IamPolicy(IamPolicyArgs),
     /// Print shell completions.
@@ -79,6 +84,7 @@ impl Command {
             Command::Ecr(_) => "ecr",
             // It checks what `deploy` would ship, so it reads deploy's settings.
             Command::Verify(_) => "deploy",
+            Command::Prune(_) => "prune",
             Command::IamPolicy(_) => "iam-policy",
             Command::Completions(_) => "completions",
         }

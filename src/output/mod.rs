@@ -14,6 +14,11 @@ use serde_json::Value;
 use crate::aws::ServiceUpdate;
 use crate::cli::{Command, EcrCommand};
 
+mod prune;
+pub use prune::{
+    FamilyPrune, KeptBecause, PruneAction, PruneFailure, PruneResult, RevisionPrune, UseKind,
+};
+
 /// What a command hands back: one variant per kind of result.
 #[derive(Serialize, Debug)]
 #[serde(untagged)]
@@ -29,6 +34,7 @@ pub enum CommandResult {
     /// `iam-policy`: the policy document as IAM takes it.
     IamPolicy(Value),
     Verify(VerifyResult),
+    Prune(PruneResult),
     /// A command that failed before it had a result of its own.
     Error(ErrorResult),
     /// `completions`: the script is the output; there is no result (JSON `null`).
@@ -47,6 +53,7 @@ impl CommandResult {
             CommandResult::EcrResolve(_) => "ecr resolve",
             CommandResult::IamPolicy(_) => "iam-policy",
             CommandResult::Verify(_) => "verify",
+            CommandResult::Prune(_) => "prune",
             CommandResult::Error(r) => r.command,
             CommandResult::None => "completions",
         }
@@ -56,7 +63,7 @@ impl CommandResult {
         matches!(
             self,
             CommandResult::RunTaskDryRun(_) | CommandResult::DeployDryRun(_)
-        )
+        ) || matches!(self, CommandResult::Prune(prune) if prune.dry_run)
     }
 
     /// A command that had succeeded fails after all (`--notify-strict`): its exit code and
@@ -65,6 +72,7 @@ impl CommandResult {
         let (code, why) = match self {
             CommandResult::RunTask(r) => (&mut r.exit_code, &mut r.reason),
             CommandResult::Deploy(r) => (&mut r.exit_code, &mut r.reason),
+            CommandResult::Prune(r) => (&mut r.exit_code, &mut r.reason),
             _ => return,
         };
         *code = exit_code;
@@ -242,6 +250,9 @@ pub struct DeployResult {
     /// `--rule` / `--schedule`: each scheduled target and what became of it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scheduled_targets: Option<Vec<ScheduledTarget>>,
+    /// `--prune N`: what the prune after the deploy did (its failure is only a warning).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prune: Option<PruneResult>,
 }
 
 /// What happened to one target of a rule or a schedule.
@@ -574,6 +585,7 @@ mod tests {
             "ecr login",
             "ecr resolve",
             "verify",
+            "prune",
         ] {
             let path = root.join(format!("docs/schema/{}.v1.json", command.replace(' ', "-")));
             let text = std::fs::read_to_string(&path)

@@ -69,6 +69,7 @@ pub mod fixtures {
             api_calls: 7,
             duration_seconds: 95.0,
             scheduled_targets: None,
+            prune: None,
         }
     }
 

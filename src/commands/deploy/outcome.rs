@@ -319,6 +319,7 @@ impl<'a> Tally<'a> {
             api_calls: self.aws.calls(),
             duration_seconds: (self.started.elapsed().as_millis() as f64) / 1000.0,
             scheduled_targets: self.scheduled.clone(),
+            prune: None,
         }));
         let events = self.events.len().saturating_sub(EVENTS_KEPT);
         report.failure = failure;
