@@ -6,6 +6,7 @@
 # wall time and AWS API calls per tool, and the ratios.
 #
 #   bash bench/prune.sh [N] [K]        # default: 500 10
+#   TOOLS=ecs-ship bash bench/prune.sh  # one tool only (the CLI loop takes minutes at N=500)
 #
 # The CLI loop checks nothing: it would deregister the revision service `old` runs, so the
 # loop is given that revision to skip (what a careful script must find out by itself).
@@ -68,8 +69,13 @@ measure() {
 }
 
 RESULTS=()
-RESULTS+=("$(measure ecs-ship ecs_ship)")
-RESULTS+=("$(measure aws-cli aws_cli "$((N / 5))")")
+for tool in ${TOOLS:-ecs-ship aws-cli}; do
+  case $tool in
+    ecs-ship) RESULTS+=("$(measure ecs-ship ecs_ship)") ;;
+    aws-cli) RESULTS+=("$(measure aws-cli aws_cli "$((N / 5))")") ;;
+  esac
+  echo "${RESULTS[-1]}" >&2
+done
 
 echo
 echo "family of $N revisions, keep $K (and the one service \`old\` runs): $((N - K - 1)) deregistered"
@@ -78,7 +84,7 @@ echo "| tool | wall time (s) | API calls | ListTaskDefinitions | DeregisterTaskD
 echo "|---|---:|---:|---:|---:|---:|---:|"
 for row in "${RESULTS[@]}"; do
   read -r name secs total lists deregisters <<<"$row"
-  if [ "$name" = ecs-ship ]; then base_secs=$secs base_calls=$total; fi
+  if [ "$name" = "${RESULTS[0]%% *}" ]; then base_secs=$secs base_calls=$total; fi
   printf '| %s | %s | %s | %s | %s | %sx | %sx |\n' "$name" "$secs" "$total" "$lists" "$deregisters" \
     "$("$PY" -c "print(f'{$secs / $base_secs:.1f}')")" "$("$PY" -c "print(f'{$total / $base_calls:.1f}')")"
 done

@@ -41,6 +41,7 @@ OUTPUT_PREFIXES = ("ECS_SHIP_PUSHED_",)
 SUBCOMMANDS = (
     "run-task", "deploy", "verify", "continue", "rollback", "notify", "ecr login", "ecr resolve",
     "iam-policy",
+    "prune",
 )
 INCLUDE_RE = re.compile(r"<<\s*include\(([-\w/.]+)\)\s*>>")
 PARAM_RE = re.compile(r"<<\s*parameters\.([A-Za-z0-9_-]+)\s*>>")

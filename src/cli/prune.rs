@@ -9,8 +9,7 @@ pub struct PruneArgs {
     #[arg(long, env = "ECS_SHIP_KEEP", value_name = "N", required = true, value_parser = keep_count)]
     pub keep: u32,
 
-    /// A task-definition family to prune, besides those of the services named (repeatable; a
-    /// comma-separated list in the env var).
+    /// Another family to prune, besides the services' (repeatable; comma-separated in the env).
     #[arg(
         long = "family",
         alias = "families",

@@ -179,6 +179,7 @@ def lint(action_file, binary=None):
     if binary:
         accepted = set()
         commands = ["run-task", "deploy", "notify", "iam-policy", "ecr login"]
+        commands.append("prune")
         for command in commands:
             out = subprocess.run([binary, *command.split(), "--help"], capture_output=True, text=True)
             accepted.update(re.findall(r"\[env: (ECS_SHIP_[A-Z0-9_]+)=", out.stdout))
