@@ -42,6 +42,7 @@ SUBCOMMANDS = (
     "run-task", "deploy", "verify", "continue", "rollback", "wait", "notify", "ecr login", "ecr resolve",
     "iam-policy",
     "status",
+    "prune",
 )
 INCLUDE_RE = re.compile(r"<<\s*include\(([-\w/.]+)\)\s*>>")
 PARAM_RE = re.compile(r"<<\s*parameters\.([A-Za-z0-9_-]+)\s*>>")

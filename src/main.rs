@@ -24,6 +24,7 @@ mod read_file;
 mod render;
 mod report;
 mod run;
+mod scheduled;
 mod secret;
 mod slack;
 mod task_definition;

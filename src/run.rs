@@ -92,14 +92,18 @@ pub fn run(argv: Vec<OsString>) -> i32 {
 
 /// An empty `ECS_SHIP_*` variable counts as unset, so CI templates (the orb) can pass every
 /// parameter, empty or not, without overriding the config file. So does `0` for the two poll
-/// knobs, where it is the orb's "not set" (0 polls or a 0s interval mean nothing else).
+/// knobs and `deploy --prune`, where it is the orb's "not set" (0 polls, a 0s interval or
+/// keeping 0 revisions mean nothing else).
 /// Runs before any thread exists.
 fn forget_empty_settings() {
     let unset = |key: &str, value: &std::ffi::OsStr| {
         key.starts_with("ECS_SHIP_")
             && (value.is_empty()
                 || (value == "0"
-                    && matches!(key, "ECS_SHIP_MAX_POLL_ATTEMPTS" | "ECS_SHIP_POLL_INTERVAL")))
+                    && matches!(
+                        key,
+                        "ECS_SHIP_MAX_POLL_ATTEMPTS" | "ECS_SHIP_POLL_INTERVAL" | "ECS_SHIP_PRUNE"
+                    )))
     };
     let empty: Vec<OsString> = std::env::vars_os()
         .filter(|(key, value)| key.to_str().is_some_and(|k| unset(k, value)))
@@ -216,6 +220,7 @@ async fn dispatch(context: &Context, command: &Command) -> Result<Report, Error>
         Command::Ecr(command) => commands::ecr::run(context, command).await,
         Command::Verify(args) => commands::deploy::run_verify(context, args).await,
         Command::Status(args) => commands::status::run(context, args).await,
+        Command::Prune(args) => commands::prune::run(context, args).await,
         Command::IamPolicy(args) => {
             commands::iam_policy::say_cross_account_note(context);
             // It reads nothing but its flags: every error is one of their values.

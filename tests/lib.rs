@@ -14,6 +14,7 @@ mod hardening;
 mod moto;
 mod notify;
 mod pacing;
+mod prune;
 
 mod run_task;
 mod scheduled;

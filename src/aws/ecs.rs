@@ -84,6 +84,17 @@ impl Aws {
         cluster: &str,
         names: &[String],
     ) -> Result<(Vec<ServiceDescription>, Vec<Failure>), AwsError> {
+        self.describe_services_as(cluster, names, |s| ServiceDescription::from(s))
+            .await
+    }
+
+    /// DescribeServices, 10 a call, each service converted by `convert`.
+    pub(super) async fn describe_services_as<T>(
+        &self,
+        cluster: &str,
+        names: &[String],
+        convert: impl Fn(&sdk::Service) -> T,
+    ) -> Result<(Vec<T>, Vec<Failure>), AwsError> {
         let mut services = vec![];
         let mut failures = vec![];
         for chunk in names.chunks(10) {
@@ -96,7 +107,7 @@ impl Aws {
                 .send()
                 .await
                 .map_err(Service::Ecs.failed("DescribeServices"))?;
-            services.extend(output.services().iter().map(ServiceDescription::from));
+            services.extend(output.services().iter().map(&convert));
             failures.extend(output.failures().iter().map(Failure::from));
         }
         Ok((services, failures))
@@ -131,18 +142,35 @@ impl Aws {
         service: &str,
         stopped: bool,
     ) -> Result<Vec<String>, AwsError> {
+        let request = self.inner.ecs.list_tasks().service_name(service);
+        self.list_tasks(request, cluster, stopped).await
+    }
+
+    /// ListTasks of a task-definition family, every page.
+    pub async fn list_family_tasks(
+        &self,
+        cluster: &str,
+        family: &str,
+        stopped: bool,
+    ) -> Result<Vec<String>, AwsError> {
+        let request = self.inner.ecs.list_tasks().family(family);
+        self.list_tasks(request, cluster, stopped).await
+    }
+
+    async fn list_tasks(
+        &self,
+        request: aws_sdk_ecs::operation::list_tasks::builders::ListTasksFluentBuilder,
+        cluster: &str,
+        stopped: bool,
+    ) -> Result<Vec<String>, AwsError> {
         let status = if stopped {
             sdk::DesiredStatus::Stopped
         } else {
             sdk::DesiredStatus::Running
         };
         let mut arns = vec![];
-        let mut pages = self
-            .inner
-            .ecs
-            .list_tasks()
+        let mut pages = request
             .cluster(cluster)
-            .service_name(service)
             .desired_status(status)
             .max_results(100)
             .into_paginator()

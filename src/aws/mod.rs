@@ -27,6 +27,7 @@ mod scheduler;
 mod secretsmanager;
 mod service_deployments;
 mod ssm;
+mod task_definitions;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -52,6 +53,7 @@ pub use error::{AwsError, ErrorKind, Service};
 pub use iam::Role;
 pub use pacing::{polling, REPORT_GRACE};
 pub use scheduler::SCHEDULE_READ_ONLY_FIELDS;
+pub use task_definitions::DELETE_TASK_DEFINITIONS_MAX;
 
 /// The SDK clients, cheap to clone and shared by every concurrent poll.
 #[derive(Clone)]

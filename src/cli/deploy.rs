@@ -102,6 +102,11 @@ pub struct DeployArgs {
     #[arg(long, env = "ECS_SHIP_SCHEDULES_FIRST")]
     pub schedules_first: bool,
 
+    /// After a deploy that ended well, prune the families deployed: keep the newest N ACTIVE
+    /// revisions and every one in use (as `ecs-ship prune --keep N`); a prune failure is a warning.
+    #[arg(long, env = "ECS_SHIP_PRUNE", value_name = "N", value_parser = super::keep_count)]
+    pub prune: Option<u32>,
+
     #[command(flatten)]
     pub follow: FollowArgs,
 

@@ -7,7 +7,8 @@ use crate::aws;
 #[derive(Args, Debug, Clone)]
 pub struct IamPolicyArgs {
     /// Only the permissions of these commands (run-task, deploy, scheduled-tasks = deploy --rule /
-    /// --schedule, auto-scaling, continue, rollback, wait, notify, ecr, status), comma-separated.
+    /// --schedule, auto-scaling, continue, rollback, wait, notify, ecr, status, prune),
+    /// comma-separated.
     #[arg(long = "command", env = "ECS_SHIP_IAM_COMMANDS", value_delimiter = ',')]
     pub commands: Vec<String>,
 

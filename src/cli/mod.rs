@@ -17,6 +17,7 @@ mod deploy;
 mod ecr;
 mod iam_policy;
 mod notify;
+mod prune;
 mod run_task;
 mod status;
 mod wait;
@@ -29,6 +30,7 @@ pub use deploy::{
 pub use ecr::{EcrCommand, EcrLoginArgs, EcrResolveArgs};
 pub use iam_policy::IamPolicyArgs;
 pub use notify::{NotifyArgs, NotifyStatus};
+pub use prune::{keep_count, PruneArgs};
 pub use run_task::{AfterWait, RunTaskArgs};
 pub use status::StatusArgs;
 pub use wait::WaitArgs;
@@ -75,6 +77,9 @@ pub enum Command {
     /// Where each service stands: revision, counts, deployment in progress, pending pauses,
     /// auto scaling, last events. Changes nothing.
     Status(StatusArgs),
+    /// Deregister (--delete: and delete) task-definition revisions beyond the newest --keep N,
+    /// never one in use by a service, a running task, or a rule / schedule named.
+    Prune(PruneArgs),
     /// Print the least-privilege IAM policy the other commands need.
     IamPolicy(IamPolicyArgs),
     /// Print shell completions.
@@ -95,6 +100,7 @@ impl Command {
             // It checks what `deploy` would ship, so it reads deploy's settings.
             Command::Verify(_) => "deploy",
             Command::Status(_) => "status",
+            Command::Prune(_) => "prune",
             Command::IamPolicy(_) => "iam-policy",
             Command::Completions(_) => "completions",
         }

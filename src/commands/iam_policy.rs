@@ -15,7 +15,7 @@ use crate::report::Report;
 /// `scheduled-tasks` is `deploy --rule / --schedule`: apart, so a deploy without scheduled
 /// tasks is not allowed to rewrite every rule's targets. `auto-scaling` is `deploy
 /// --suspend-auto-scaling` / `--auto-scaling-min/max`, apart for the same reason.
-const COMMANDS: [&str; 10] = [
+const COMMANDS: [&str; 11] = [
     "run-task",
     "deploy",
     "scheduled-tasks",
@@ -26,6 +26,7 @@ const COMMANDS: [&str; 10] = [
     "ecr",
     "notify",
     "status",
+    "prune",
 ];
 
 /// With `--assume-role-arn`: says on stderr what the cross-account setup needs.
@@ -108,6 +109,7 @@ fn selected(given: &[String]) -> Result<Vec<&'static str>> {
             "auto-scaling" | "suspend-auto-scaling" => "auto-scaling",
             "verify" => "verify",
             "status" => "status",
+            "prune" => "prune",
             _ => {
                 return Err(Error::input_with_hint(
                     format!("--command `{name}` is not an ecs-ship command with AWS permissions"),
@@ -196,6 +198,8 @@ fn statement_actions(command: &str) -> Option<(&'static str, Vec<&'static str>)>
                 "application-autoscaling:RegisterScalableTarget",
             ],
         ),
+        // `prune` and `deploy --prune`: list and deregister/delete revisions; read every use.
+        "prune" => ("EcsShipPrune", prune_actions()),
         "ecr" => (
             "EcsShipEcr",
             vec!["ecr:DescribeImages", "ecr:GetAuthorizationToken"],
@@ -340,6 +344,22 @@ fn wait_actions() -> Vec<&'static str> {
     .concat()
 }
 
+/// Lists and deregisters (deletes) revisions; reads every use so that none in use goes.
+fn prune_actions() -> Vec<&'static str> {
+    vec![
+        "ecs:ListTaskDefinitions",
+        "ecs:DeregisterTaskDefinition",
+        "ecs:DeleteTaskDefinitions",
+        "ecs:ListServices",
+        "ecs:DescribeServices",
+        "ecs:ListTasks",
+        "ecs:DescribeTasks",
+        // --rule / --schedule: their targets' revisions are in use (read only).
+        "events:ListTargetsByRule",
+        "scheduler:GetSchedule",
+    ]
+}
+
 /// PutTargets and UpdateSchedule pass the targets' own role (the one EventBridge or Scheduler
 /// runs the task with) to the service: scoped to `--events-role-arn` when given.
 fn add_events_pass_role(policy: &mut Value, roles: &[&str]) {
@@ -410,6 +430,7 @@ mod tests {
                 "EcsShipWait",
                 "EcsShipEcr",
                 "EcsShipStatus",
+                "EcsShipPrune",
                 "EcsShipPassTaskRoles"
             ]
         );
@@ -642,6 +663,34 @@ mod tests {
         assert!(!actions(&policy, "EcsShipDeploy").is_empty());
         let only = policy_of(&args(false, vec!["verify".into()]));
         assert_eq!(only["Statement"].as_array().unwrap().len(), 1, "{only}");
+    }
+
+    #[test]
+    fn prune_lists_deregisters_deletes_and_reads_every_use_but_changes_no_service() {
+        let policy = policy(&selected(&["prune".into()]).unwrap(), None, None);
+        let prune = actions(&policy, "EcsShipPrune");
+        for needed in [
+            "ecs:ListTaskDefinitions",
+            "ecs:DeregisterTaskDefinition",
+            "ecs:DeleteTaskDefinitions",
+            "ecs:ListServices",
+            "ecs:DescribeServices",
+            "ecs:ListTasks",
+            "ecs:DescribeTasks",
+            "events:ListTargetsByRule",
+            "scheduler:GetSchedule",
+        ] {
+            assert!(prune.contains(&needed.to_string()), "{needed} missing");
+        }
+        assert!(!prune.iter().any(|a| a.starts_with("ecs:Update")
+            || a.ends_with("PutTargets")
+            || a.ends_with("UpdateSchedule")
+            || a.ends_with('*')));
+        assert_eq!(
+            policy["Statement"].as_array().unwrap().len(),
+            1,
+            "no iam:PassRole"
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod ecr;
 mod follow_up;
 pub mod iam_policy;
 pub mod notify;
+pub mod prune;
 pub mod rollback;
 pub mod run_task;
 pub mod status;

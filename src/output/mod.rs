@@ -23,6 +23,10 @@ pub use status::{
 };
 mod wait;
 pub use wait::{Followed, WaitResult};
+mod prune;
+pub use prune::{
+    FamilyPrune, KeptBecause, PruneAction, PruneFailure, PruneResult, RevisionPrune, UseKind,
+};
 
 /// What a command hands back: one variant per kind of result.
 #[derive(Serialize, Debug)]
@@ -41,6 +45,7 @@ pub enum CommandResult {
     Verify(VerifyResult),
     Status(StatusResult),
     Wait(WaitResult),
+    Prune(PruneResult),
     /// A command that failed before it had a result of its own.
     Error(ErrorResult),
     /// `completions`: the script is the output; there is no result (JSON `null`).
@@ -61,6 +66,7 @@ impl CommandResult {
             CommandResult::Verify(_) => "verify",
             CommandResult::Status(_) => "status",
             CommandResult::Wait(_) => "wait",
+            CommandResult::Prune(_) => "prune",
             CommandResult::Error(r) => r.command,
             CommandResult::None => "completions",
         }
@@ -70,7 +76,7 @@ impl CommandResult {
         matches!(
             self,
             CommandResult::RunTaskDryRun(_) | CommandResult::DeployDryRun(_)
-        )
+        ) || matches!(self, CommandResult::Prune(prune) if prune.dry_run)
     }
 
     /// What deploy did (or, in a dry run, would do) to the services' scalable targets: known
@@ -90,6 +96,7 @@ impl CommandResult {
             CommandResult::RunTask(r) => (&mut r.exit_code, &mut r.reason),
             CommandResult::Deploy(r) => (&mut r.exit_code, &mut r.reason),
             CommandResult::Wait(r) => (&mut r.exit_code, &mut r.reason),
+            CommandResult::Prune(r) => (&mut r.exit_code, &mut r.reason),
             _ => return,
         };
         *code = exit_code;
@@ -270,6 +277,9 @@ pub struct DeployResult {
     /// `--suspend-auto-scaling` / `--auto-scaling-min/max`: each service's scalable target.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_scaling: Option<Vec<AutoScalingResult>>,
+    /// `--prune N`: what the prune after the deploy did (its failure is only a warning).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prune: Option<PruneResult>,
 }
 
 /// What happened to one target of a rule or a schedule.
@@ -607,6 +617,7 @@ mod tests {
             "ecr resolve",
             "verify",
             "wait",
+            "prune",
         ] {
             let path = root.join(format!("docs/schema/{}.v1.json", command.replace(' ', "-")));
             let text = std::fs::read_to_string(&path)

@@ -38,6 +38,12 @@ pub fn lines(result: &CommandResult) -> Vec<String> {
             }
             arns
         }
+        // What went and why the rest stays, revision by revision.
+        CommandResult::Prune(prune) => prune
+            .families
+            .iter()
+            .flat_map(|f| f.revisions.iter().map(|r| r.line(&f.family)))
+            .collect(),
         CommandResult::Notify(_) | CommandResult::Error(_) | CommandResult::None => vec![],
     }
 }

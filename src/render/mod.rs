@@ -70,6 +70,7 @@ pub mod fixtures {
             duration_seconds: 95.0,
             scheduled_targets: None,
             auto_scaling: None,
+            prune: None,
         }
     }
 

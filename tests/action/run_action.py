@@ -178,7 +178,7 @@ def lint(action_file, binary=None):
             problems.append(f"input `{name}` is declared but never used")
     if binary:
         accepted = set()
-        commands = ["run-task", "deploy", "notify", "iam-policy", "ecr login", "status"]
+        commands = ["run-task", "deploy", "notify", "iam-policy", "ecr login", "status", "prune"]
         for command in commands:
             out = subprocess.run([binary, *command.split(), "--help"], capture_output=True, text=True)
             # clap wraps long help lines, sometimes between `[env:` and the variable.

@@ -13,7 +13,7 @@ mod codedeploy;
 mod dry_run;
 mod outcome;
 mod plan;
-mod scheduled;
+mod prune;
 mod update;
 
 use std::time::Instant;
@@ -33,6 +33,7 @@ use crate::error::{Error, Result, Signal};
 use crate::follow::{self, Follower, Goal, Native, Rolling, Verdict, WaitEnd, Waiter, Watch, Way};
 use crate::lookup;
 use crate::report::Report;
+use crate::scheduled;
 use crate::task_definition::{self, TaskDefinition};
 
 /// Service events kept for notifications.
@@ -98,6 +99,7 @@ async fn ship(
         .collect();
     scaling.suspend().await?;
     let watches = deploy.start(&found, &service_arns, &checked.hooks).await?;
+    let pruning = prune::AfterDeploy::new(args.prune, &revisions.list, checked.scheduled);
     let previous = found.services.iter().map(|s| s.task_definition.clone());
     let tally = Tally::new(
         "deploy",
@@ -109,7 +111,8 @@ async fn ship(
         previous.collect(),
     );
     // Wait for this deployment of every service; roll back what failed, when asked to.
-    deploy.finish(tally, watches, moves).await
+    let report = deploy.finish(tally, watches, moves).await?;
+    Ok(pruning.run(context, &aws, deploy.cluster, report).await)
 }
 
 /// Flags checked before anything touches AWS.

@@ -320,6 +320,7 @@ impl<'a> Tally<'a> {
             duration_seconds: (self.started.elapsed().as_millis() as f64) / 1000.0,
             scheduled_targets: self.scheduled.clone(),
             auto_scaling: None,
+            prune: None,
         }));
         let events = self.events.len().saturating_sub(EVENTS_KEPT);
         report.failure = failure;

@@ -1,5 +1,6 @@
 //! Scheduled tasks that follow a deploy: the ECS targets of EventBridge rules (`--rule
-//! [BUS/]NAME`) and EventBridge Scheduler schedules (`--schedule [GROUP/]NAME`).
+//! [BUS/]NAME`) and EventBridge Scheduler schedules (`--schedule [GROUP/]NAME`). `deploy` moves
+//! them; `prune` reads them to keep the revisions they run.
 //!
 //! Everything is read first (every page of every rule's targets, every schedule), so a missing
 //! rule or schedule ends the run before anything changed. Each target keeps the JSON AWS sent;
