@@ -130,6 +130,13 @@ const CODEDEPLOY_CREATE: [&str; 3] = [
     "codedeploy:RegisterApplicationRevision",
 ];
 
+/// Express services: read the configuration, change it (deploy, rollback). The execution and
+/// task roles the update names are passed as for task definitions (EcsShipPassTaskRoles).
+const EXPRESS: [&str; 2] = [
+    "ecs:DescribeExpressGatewayService",
+    "ecs:UpdateExpressGatewayService",
+];
+
 /// One statement per command (Sid named after it), plus one scoped iam:PassRole.
 pub fn policy(commands: &[&str], task_role: Option<&str>, execution_role: Option<&str>) -> Value {
     let mut statements = vec![];
@@ -231,6 +238,7 @@ fn deploy_actions() -> Vec<&'static str> {
             "ecs:DescribeServiceDeployments",
             "ecs:StopServiceDeployment",
         ][..],
+        &EXPRESS,
         // CODE_DEPLOY services: find the deployment group, deploy, follow, stop.
         &CODEDEPLOY_FIND_GROUP,
         &CODEDEPLOY_CREATE,
@@ -275,6 +283,7 @@ fn rollback_actions() -> Vec<&'static str> {
             "ecs:DescribeServiceRevisions",
             "ecs:StopServiceDeployment",
         ][..],
+        &EXPRESS,
         &CODEDEPLOY_FIND_GROUP,
         &CODEDEPLOY_CREATE,
         &[
@@ -369,6 +378,8 @@ mod tests {
             "ecs:TagResource",
             "ecr:DescribeImages",
             "ecs:RegisterTaskDefinition",
+            "ecs:DescribeExpressGatewayService",
+            "ecs:UpdateExpressGatewayService",
         ] {
             assert!(deploy.contains(&needed.to_string()), "{needed} missing");
         }
@@ -394,6 +405,7 @@ mod tests {
             "ecs:StopServiceDeployment",
             "ecs:DescribeServiceRevisions",
             "ecs:UpdateService",
+            "ecs:UpdateExpressGatewayService",
             "codedeploy:StopDeployment",
         ] {
             assert!(rollback.contains(&needed.to_string()), "{needed} missing");

@@ -95,6 +95,7 @@ pub mod fixtures {
             paused: None,
             not_waited_for: None,
             codedeploy: None,
+            endpoints: vec![],
         }
     }
 }

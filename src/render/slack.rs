@@ -86,6 +86,10 @@ fn add_deploy(summary: &mut Summary, deploy: &DeployResult) {
         if let Some(left) = &entry.not_waited_for {
             details.push(format!("{service}: {left}"));
         }
+        for endpoint in &entry.endpoints {
+            let (url, access) = (&endpoint.endpoint, &endpoint.access_type);
+            details.push(format!("{service}: endpoint {url} ({access})"));
+        }
         if let (true, Some(reason)) = (several, &entry.reason) {
             details.push(format!("{service}: {}: {reason}", entry.result));
         }

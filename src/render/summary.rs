@@ -63,6 +63,9 @@ pub fn markdown(report: &Report) -> Option<String> {
         text.push_str(&table(&rows));
         text.push('\n');
     }
+    if let CommandResult::Deploy(deploy) = &report.result {
+        text.push_str(&endpoints(deploy));
+    }
     if let Some(failure) = &report.failure {
         text.push_str(&failure_section(report, &failure.to_string()));
     }
@@ -152,6 +155,25 @@ fn task_rows(run: &RunTaskResult) -> Vec<Row> {
             }
         })
         .collect()
+}
+
+/// `- web: https://… (PUBLIC)` for each Express service's endpoint, under the table.
+fn endpoints(deploy: &DeployResult) -> String {
+    let mut text = String::new();
+    for service in &deploy.services {
+        for endpoint in &service.endpoints {
+            text.push_str(&format!(
+                "- {} endpoint: {} ({})\n",
+                cell(&service.service),
+                cell(&endpoint.endpoint),
+                endpoint.access_type
+            ));
+        }
+    }
+    if !text.is_empty() {
+        text.push('\n');
+    }
+    text
 }
 
 fn table(rows: &[Row]) -> String {
