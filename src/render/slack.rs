@@ -217,6 +217,21 @@ mod tests {
     }
 
     #[test]
+    fn an_express_services_endpoints_are_details() {
+        let mut deploy = fixtures::deploy(&[("web", fixtures::WEB_8)]);
+        deploy.services[0].endpoints = vec![crate::ecs::Endpoint {
+            access_type: "PUBLIC".into(),
+            endpoint: "https://web.example".into(),
+        }];
+        let report = Report::of(CommandResult::Deploy(deploy));
+        let (_, summary) = outcome(&report, &global(&[]), Duration::ZERO);
+        assert_eq!(
+            summary.details,
+            ["web: endpoint https://web.example (PUBLIC)"]
+        );
+    }
+
+    #[test]
     fn a_failed_run_task_gives_the_stopped_reasons_and_a_started_one_its_status() {
         let mut run = fixtures::run_task(&["arn:task/a"]);
         run.tasks[0].containers[0].reason = Some("OutOfMemoryError".into());

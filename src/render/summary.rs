@@ -295,6 +295,20 @@ mod tests {
     }
 
     #[test]
+    fn an_express_services_endpoints_are_listed_under_the_table() {
+        let mut deploy = fixtures::deploy(&[("web", fixtures::WEB_8)]);
+        deploy.services[0].endpoints = vec![crate::ecs::Endpoint {
+            access_type: "PUBLIC".into(),
+            endpoint: "https://web.example".into(),
+        }];
+        let text = markdown(&Report::of(CommandResult::Deploy(deploy))).unwrap();
+        assert!(
+            text.contains("|\n\n- web endpoint: https://web.example (PUBLIC)\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn a_failure_gives_reason_exit_code_and_log_tail_in_a_fence_that_holds() {
         let mut run = fixtures::run_task(&["arn:aws:ecs:us-east-1:1:task/prod/abc"]);
         run.result = "failed".into();
