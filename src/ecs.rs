@@ -89,6 +89,9 @@ pub struct ServiceDescription {
     pub primary_task_set: Option<TaskSet>,
     /// CODE_DEPLOY and EXTERNAL services: every task set (a deployment runs two or more).
     pub task_sets: Vec<TaskSetState>,
+    /// `resourceManagementType: ECS`: an Express service, whose configuration ECS manages and
+    /// which changes through UpdateExpressGatewayService only.
+    pub express: bool,
 }
 
 impl ServiceDescription {
@@ -453,4 +456,22 @@ mod tests {
             ("CODE_DEPLOY", "BLUE_GREEN")
         );
     }
+}
+
+/// One way into an Express service (`ingressPaths[]` of its configuration).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Endpoint {
+    /// `PUBLIC` or `PRIVATE`.
+    pub access_type: String,
+    pub endpoint: String,
+}
+
+/// An Express service as DescribeExpressGatewayService shows it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExpressService {
+    pub service_arn: String,
+    /// The active configuration (the newest one while a deployment runs), as ECS sent it:
+    /// every field survives the write-back, known to this SDK version or not.
+    pub configuration: serde_json::Map<String, Value>,
+    pub endpoints: Vec<Endpoint>,
 }

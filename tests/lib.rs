@@ -10,6 +10,7 @@ mod deploy;
 mod deploy_codedeploy;
 mod deploy_strategies;
 mod ecr;
+mod express;
 mod hardening;
 mod moto;
 mod notify;

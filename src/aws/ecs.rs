@@ -357,6 +357,7 @@ impl From<&sdk::Service> for ServiceDescription {
                         .collect()
                 })
                 .unwrap_or_default(),
+            express: service.resource_management_type() == Some(&sdk::ResourceManagementType::Ecs),
             primary_task_set: service
                 .task_sets()
                 .iter()

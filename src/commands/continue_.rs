@@ -20,7 +20,7 @@ pub async fn run(context: &Context, args: &ContinueArgs) -> Result<Report> {
     let mut paused = vec![];
     for service in &session.services {
         match Way::of(service) {
-            Way::Rolling | Way::Native => paused.push(paused_at_hook(&session, args, service).await?),
+            Way::Rolling | Way::Native | Way::Express => paused.push(paused_at_hook(&session, args, service).await?),
             Way::CodeDeploy => ready.push(codedeploy_ready(&session, args, service).await?),
             Way::External => {
                 return Err(Error::input(format!(

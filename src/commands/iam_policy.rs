@@ -139,6 +139,13 @@ const CODEDEPLOY_CREATE: [&str; 3] = [
     "codedeploy:RegisterApplicationRevision",
 ];
 
+/// Express services: read the configuration, change it (deploy, rollback). The execution and
+/// task roles the update names are passed as for task definitions (EcsShipPassTaskRoles).
+const EXPRESS: [&str; 2] = [
+    "ecs:DescribeExpressGatewayService",
+    "ecs:UpdateExpressGatewayService",
+];
+
 /// One statement per command (Sid named after it), plus one scoped iam:PassRole.
 pub fn policy(commands: &[&str], task_role: Option<&str>, execution_role: Option<&str>) -> Value {
     let mut statements = vec![];
@@ -268,6 +275,7 @@ fn deploy_actions() -> Vec<&'static str> {
             // --desired-count is checked against the service's auto scaling bounds.
             "application-autoscaling:DescribeScalableTargets",
         ][..],
+        &EXPRESS,
         // CODE_DEPLOY services: find the deployment group, deploy, follow, stop.
         &CODEDEPLOY_FIND_GROUP,
         &CODEDEPLOY_CREATE,
@@ -312,6 +320,7 @@ fn rollback_actions() -> Vec<&'static str> {
             "ecs:DescribeServiceRevisions",
             "ecs:StopServiceDeployment",
         ][..],
+        &EXPRESS,
         &CODEDEPLOY_FIND_GROUP,
         &CODEDEPLOY_CREATE,
         &[
@@ -471,6 +480,8 @@ mod tests {
             "ecs:TagResource",
             "ecr:DescribeImages",
             "ecs:RegisterTaskDefinition",
+            "ecs:DescribeExpressGatewayService",
+            "ecs:UpdateExpressGatewayService",
         ] {
             assert!(deploy.contains(&needed.to_string()), "{needed} missing");
         }
@@ -514,6 +525,7 @@ mod tests {
             "ecs:StopServiceDeployment",
             "ecs:DescribeServiceRevisions",
             "ecs:UpdateService",
+            "ecs:UpdateExpressGatewayService",
             "codedeploy:StopDeployment",
         ] {
             assert!(rollback.contains(&needed.to_string()), "{needed} missing");

@@ -2,15 +2,16 @@
 //! (StopServiceDeployment `stopType=ROLLBACK`) and followed until ECS has rolled it back; with
 //! none in progress, the service is pointed back at the revision it ran before (the source of
 //! its last service deployment, or `--task-definition`) and that deployment is followed. Exit 0
-//! when the rollback completed.
+//! when the rollback completed. An Express service is pointed back through
+//! UpdateExpressGatewayService, never UpdateService.
 
-use crate::aws::{Aws, NewDeployment, ServiceUpdate};
+use crate::aws::{Aws, ExpressUpdate, NewDeployment, ServiceUpdate};
 use crate::cli::{OnPause, RollbackArgs};
 use crate::commands::follow_up::Session;
 use crate::context::Context;
 use crate::ecs::{arn_name, ServiceDeployment, ServiceDescription};
 use crate::error::{Error, Result};
-use crate::follow::{self, CodeDeploy, Follower, Goal, Native, Rolling, Watch, Way};
+use crate::follow::{self, CodeDeploy, Express, Follower, Goal, Native, Rolling, Watch, Way};
 use crate::report::Report;
 
 pub async fn run(context: &Context, args: &RollbackArgs) -> Result<Report> {
@@ -96,6 +97,9 @@ async fn revert(
         arn_name(&service.task_definition),
         arn_name(&target)
     ));
+    if Way::of(service) == Way::Express {
+        return revert_express(session, service, target, command).await;
+    }
     let update = ServiceUpdate::to_revision(cluster, name, &target);
     let requested_at = follow::now();
     let (after, deployment_id) = follow::update_service(aws, &update).await?;
@@ -111,6 +115,32 @@ async fn revert(
         }
     }
     let mut watch = Watch::new(service, Some(deployment_id), target, follower);
+    watch.last = after;
+    watch.last.task_definition = service.task_definition.clone();
+    Ok(watch)
+}
+
+/// An Express service onto `target` through UpdateExpressGatewayService (`taskDefinitionArn`,
+/// the rest of its configuration as read): UpdateService would fight its managed
+/// configuration.
+async fn revert_express(
+    session: &Session<'_>,
+    service: &ServiceDescription,
+    target: String,
+    command: String,
+) -> Result<Watch> {
+    let (aws, cluster) = (&session.aws, session.cluster);
+    let express = aws.describe_express_service(&service.service_arn).await?;
+    let update = ExpressUpdate::with_task_definition(&express, &target);
+    let requested_at = follow::now();
+    let updated = aws.update_express_service(&update).await?;
+    let (after, arn) = follow::express_started(aws, cluster, service, requested_at).await?;
+    let goal = Goal::Forward {
+        traffic_shifted: false,
+    };
+    let native = Native::new(arn, goal, OnPause::Wait, command);
+    let follower = Box::new(Express::new(native, updated.endpoints));
+    let mut watch = Watch::new(service, None, target, follower);
     watch.last = after;
     watch.last.task_definition = service.task_definition.clone();
     Ok(watch)

@@ -73,7 +73,8 @@ pub async fn current(
             }
             None => latest(scope, service, &wanted).await?,
         },
-        (Way::Native, None) => latest(scope, service, &wanted).await?,
+        // An Express service deploys through service deployments, as a native one.
+        (Way::Native | Way::Express, None) => latest(scope, service, &wanted).await?,
     };
     let what = match found {
         Found::InProgress => "in progress",

@@ -79,6 +79,7 @@ impl Follower for Ended {
                     last: Some(last),
                 }),
             continue_command: None,
+            endpoints: &[],
         }
     }
 }

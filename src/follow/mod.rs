@@ -1,7 +1,7 @@
 //! The follow engine: how ecs-ship waits for a service deployment, whoever started it.
 //!
 //! - A [`Follower`] knows one way a service deploys (`rolling`, `native` for ECS-native
-//!   blue/green / linear / canary, `codedeploy`): each poll it looks at AWS, asks its pure judge
+//!   blue/green / linear / canary, `codedeploy`, `express`): each poll it looks at AWS, asks its pure judge
 //!   (`crate::judge`) and answers `Step::Pending(text)` or `Step::Done(Verdict)`; it also knows
 //!   how to roll its own deployment back. A new deployment kind is one new file here (and its
 //!   judge), plus its arm in `Way`.
@@ -15,6 +15,7 @@
 mod codedeploy;
 mod current;
 mod ended;
+mod express;
 mod native;
 mod rolling;
 mod waiter;
@@ -28,6 +29,7 @@ pub use crate::judge::{Goal, Pause, Verdict};
 pub use codedeploy::{active, appspec, deployment_group, CodeDeploy};
 pub use current::{current, Found, Wanted};
 pub use ended::Ended;
+pub use express::{started as express_started, Express};
 pub use native::{in_progress, now, started_by_update, utc, Native};
 pub use rolling::{update_service, Rolling};
 pub use waiter::{WaitEnd, Waiter};
@@ -36,7 +38,7 @@ pub use way::{check_controllers, Way};
 
 use crate::aws::{Aws, DeploymentGroup};
 use crate::context::Context;
-use crate::ecs::{CodeDeployDeployment, ServiceDeployment, ServiceDescription, Task};
+use crate::ecs::{CodeDeployDeployment, Endpoint, ServiceDeployment, ServiceDescription, Task};
 use crate::error::Result;
 use crate::poll::Step;
 use crate::render::progress::Progress;
@@ -99,6 +101,8 @@ pub struct Facts<'a> {
     pub codedeploy: Option<CodeDeployFacts<'a>>,
     /// The command that continues a paused deployment.
     pub continue_command: Option<&'a str>,
+    /// An Express service's endpoints.
+    pub endpoints: &'a [Endpoint],
 }
 
 pub struct CodeDeployFacts<'a> {

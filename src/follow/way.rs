@@ -14,10 +14,16 @@ pub enum Way {
     Native,
     CodeDeploy,
     External,
+    /// `resourceManagementType: ECS`: changed through UpdateExpressGatewayService, its service
+    /// deployment followed as an ECS-native one.
+    Express,
 }
 
 impl Way {
     pub fn of(service: &ServiceDescription) -> Way {
+        if service.express {
+            return Way::Express;
+        }
         match &service.deployment_controller {
             Some(DeploymentController::CodeDeploy) => Way::CodeDeploy,
             Some(DeploymentController::External) => Way::External,
@@ -37,6 +43,9 @@ impl Way {
             }
             Way::CodeDeploy => "CODE_DEPLOY controller (a CodeDeploy deployment)".into(),
             Way::External => "EXTERNAL controller".into(),
+            Way::Express => format!(
+                "Express service, {strategy} (changed through UpdateExpressGatewayService, followed through the service deployments API)"
+            ),
         }
     }
 }
@@ -54,7 +63,7 @@ pub fn check_controllers(services: &[ServiceDescription]) -> Result<()> {
                     "deploy it with the tool that owns its task sets",
                 ))
             }
-            Way::Rolling | Way::Native | Way::CodeDeploy => {}
+            Way::Rolling | Way::Native | Way::CodeDeploy | Way::Express => {}
         }
     }
     Ok(())
@@ -91,6 +100,12 @@ mod tests {
             Way::CodeDeploy
         );
         assert_eq!(Way::of(&service(Some("EXTERNAL"), None)), Way::External);
+        let express = ServiceDescription {
+            express: true,
+            ..service(Some("ECS"), Some("CANARY"))
+        };
+        assert_eq!(Way::of(&express), Way::Express);
+        assert!(Way::describe(&express).starts_with("Express service, CANARY"));
     }
 
     #[test]

@@ -423,6 +423,9 @@ pub struct ServiceResult {
     /// `--wait-until traffic-shifted`: what was left to ECS.
     pub not_waited_for: Option<String>,
     pub codedeploy: Option<CodeDeployResult>,
+    /// An Express service's endpoints (`ingressPaths`); absent for other services.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub endpoints: Vec<crate::ecs::Endpoint>,
 }
 
 /// A deployment waiting at a PAUSE lifecycle hook, or a CodeDeploy deployment Ready.
@@ -466,6 +469,8 @@ pub enum PlannedUpdate {
     UpdateService(ServiceUpdate),
     /// CreateDeployment, for a CODE_DEPLOY service.
     CodeDeploy(CodeDeployRequest),
+    /// UpdateExpressGatewayService, for an Express service.
+    Express(crate::aws::ExpressUpdate),
 }
 
 #[derive(Serialize, Debug)]

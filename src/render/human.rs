@@ -113,6 +113,10 @@ fn deploy_plan(plan: &DeployDryRun) -> Vec<String> {
                 "service {name}: would call UpdateService {}",
                 serde_json::to_string(request).expect("requests serialize")
             ),
+            PlannedUpdate::Express(request) => format!(
+                "service {name}: would call UpdateExpressGatewayService {}",
+                serde_json::to_string(request).expect("requests serialize")
+            ),
         });
     }
     let targets = plan.scheduled_targets.as_deref().unwrap_or_default();

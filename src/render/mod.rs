@@ -97,6 +97,7 @@ pub mod fixtures {
             paused: None,
             not_waited_for: None,
             codedeploy: None,
+            endpoints: vec![],
         }
     }
 }

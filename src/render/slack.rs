@@ -79,6 +79,10 @@ fn add_deploy(summary: &mut Summary, deploy: &DeployResult) {
         if let Some(left) = &entry.not_waited_for {
             details.push(format!("{service}: {left}"));
         }
+        for endpoint in &entry.endpoints {
+            let (url, access) = (&endpoint.endpoint, &endpoint.access_type);
+            details.push(format!("{service}: endpoint {url} ({access})"));
+        }
         if let (true, Some(reason)) = (several, &entry.reason) {
             details.push(format!("{service}: {}: {reason}", entry.result));
         }
@@ -242,6 +246,21 @@ mod tests {
         assert_eq!(
             summary.scheduled,
             ["rule default/nightly target job: web:7 → web:8"]
+        );
+    }
+
+    #[test]
+    fn an_express_services_endpoints_are_details() {
+        let mut deploy = fixtures::deploy(&[("web", fixtures::WEB_8)]);
+        deploy.services[0].endpoints = vec![crate::ecs::Endpoint {
+            access_type: "PUBLIC".into(),
+            endpoint: "https://web.example".into(),
+        }];
+        let report = Report::of(CommandResult::Deploy(deploy));
+        let (_, summary) = outcome(&report, &global(&[]), Duration::ZERO);
+        assert_eq!(
+            summary.details,
+            ["web: endpoint https://web.example (PUBLIC)"]
         );
     }
 

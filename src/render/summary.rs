@@ -65,6 +65,9 @@ pub fn markdown(report: &Report) -> Option<String> {
         text.push_str(&table(&rows));
         text.push('\n');
     }
+    if let CommandResult::Deploy(deploy) = &report.result {
+        text.push_str(&endpoints(deploy));
+    }
     if let Some(failure) = &report.failure {
         text.push_str(&failure_section(report, &failure.to_string()));
     }
@@ -169,6 +172,25 @@ fn task_rows(run: &RunTaskResult) -> Vec<Row> {
             }
         })
         .collect()
+}
+
+/// `- web: https://… (PUBLIC)` for each Express service's endpoint, under the table.
+fn endpoints(deploy: &DeployResult) -> String {
+    let mut text = String::new();
+    for service in &deploy.services {
+        for endpoint in &service.endpoints {
+            text.push_str(&format!(
+                "- {} endpoint: {} ({})\n",
+                cell(&service.service),
+                cell(&endpoint.endpoint),
+                endpoint.access_type
+            ));
+        }
+    }
+    if !text.is_empty() {
+        text.push('\n');
+    }
+    text
 }
 
 fn table(rows: &[Row]) -> String {
@@ -287,6 +309,20 @@ mod tests {
         );
         assert!(text.contains("| worker | `worker:3` |"), "{text}");
         assert!(!text.contains("Failed"), "{text}");
+    }
+
+    #[test]
+    fn an_express_services_endpoints_are_listed_under_the_table() {
+        let mut deploy = fixtures::deploy(&[("web", fixtures::WEB_8)]);
+        deploy.services[0].endpoints = vec![crate::ecs::Endpoint {
+            access_type: "PUBLIC".into(),
+            endpoint: "https://web.example".into(),
+        }];
+        let text = markdown(&Report::of(CommandResult::Deploy(deploy))).unwrap();
+        assert!(
+            text.contains("|\n\n- web endpoint: https://web.example (PUBLIC)\n"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::plan::{Action, Revision};
 use super::update::update_request;
-use crate::aws::DeploymentGroup;
+use crate::aws::{DeploymentGroup, ExpressUpdate};
 use crate::cli::DeployArgs;
 use crate::context::Context;
 use crate::diff;
@@ -23,19 +23,21 @@ use crate::task_definition::{Change, TaskDefinition};
 /// The registration as people see it: values given with `--secret` are masked, as they are in
 /// every output; everything else as ECS would get it.
 fn shown_registration(definition: &TaskDefinition, secret_values: &[String]) -> Value {
-    fn mask(value: &mut Value, secret_values: &[String]) {
-        match value {
-            Value::String(text) if secret_values.contains(text) => {
-                *text = "[redacted --secret value]".into();
-            }
-            Value::Array(items) => items.iter_mut().for_each(|v| mask(v, secret_values)),
-            Value::Object(map) => map.values_mut().for_each(|v| mask(v, secret_values)),
-            _ => {}
-        }
-    }
     let mut registration = definition.registration();
     mask(&mut registration, secret_values);
     registration
+}
+
+/// Masks the values given with `--secret` wherever they are in `value`.
+fn mask(value: &mut Value, secret_values: &[String]) {
+    match value {
+        Value::String(text) if secret_values.contains(text) => {
+            *text = "[redacted --secret value]".into();
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| mask(v, secret_values)),
+        Value::Object(map) => map.values_mut().for_each(|v| mask(v, secret_values)),
+        _ => {}
+    }
 }
 
 /// What a dry run knows: everything up to the first call that would change AWS.
@@ -50,6 +52,8 @@ pub struct DryRun<'a> {
     pub groups: &'a [Option<DeploymentGroup>],
     pub hooks: &'a [(String, String)],
     pub started: Instant,
+    /// Each Express service and its UpdateExpressGatewayService request.
+    pub express: Vec<(&'a ServiceDescription, ExpressUpdate)>,
     /// The rule targets and schedules, each with the revision it would move to.
     pub scheduled_targets: Option<Vec<ScheduledTarget>>,
 }
@@ -65,6 +69,7 @@ pub fn report(run: DryRun<'_>) -> Report {
         groups,
         hooks,
         started,
+        express,
         scheduled_targets,
     } = run;
     let secret_values: Vec<String> = args
@@ -79,7 +84,7 @@ pub fn report(run: DryRun<'_>) -> Report {
         .iter()
         .map(|revision| planned(revision, &secret_values))
         .collect();
-    let updates = services
+    let mut updates: Vec<PlannedUpdate> = services
         .iter()
         .enumerate()
         .map(|(i, service)| {
@@ -95,6 +100,12 @@ pub fn report(run: DryRun<'_>) -> Report {
             }
         })
         .collect();
+    for (_, request) in &express {
+        let mut shown = request.clone();
+        shown.0.values_mut().for_each(|v| mask(v, &secret_values));
+        updates.push(PlannedUpdate::Express(shown));
+    }
+    let described = services.iter().chain(express.iter().map(|(s, _)| *s));
     context
         .progress
         .say("dry run: nothing was registered or updated");
@@ -106,8 +117,7 @@ pub fn report(run: DryRun<'_>) -> Report {
         cluster: cluster.to_string(),
         task_definitions: changes,
         updates,
-        strategies: services
-            .iter()
+        strategies: described
             .map(|s| DeployStrategy {
                 service: s.service_name.clone(),
                 deployment_controller: s.controller_name().to_string(),

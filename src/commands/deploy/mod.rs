@@ -11,6 +11,7 @@
 mod auto_scaling;
 mod codedeploy;
 mod dry_run;
+mod express;
 mod outcome;
 mod plan;
 mod prune;
@@ -89,7 +90,7 @@ async fn ship(
     // Moved after the services succeeded, unless --schedules-first (or there is no service).
     let targets = std::mem::take(&mut found.targets);
     let mut moves = scheduled::Moves::new(targets, revisions.target_arns());
-    if args.schedules_first || found.services.is_empty() {
+    if args.schedules_first || (found.services.is_empty() && found.express.is_empty()) {
         if let Some(error) = moves.apply(&aws, &context.progress).await {
             return Err(error);
         }
@@ -98,18 +99,23 @@ async fn ship(
         .map(|i| arns[revisions.of_service(i)].as_str())
         .collect();
     scaling.suspend().await?;
-    let watches = deploy.start(&found, &service_arns, &checked.hooks).await?;
+    let mut watches = deploy.start(&found, &service_arns, &checked.hooks).await?;
+    watches.extend(deploy.start_express(&found, &revisions).await?);
     let pruning = prune::AfterDeploy::new(args.prune, &revisions.list, checked.scheduled);
-    let previous = found.services.iter().map(|s| s.task_definition.clone());
-    let tally = Tally::new(
+    let previous = found
+        .services
+        .iter()
+        .chain(found.express.iter().map(|t| &t.service));
+    let mut tally = Tally::new(
         "deploy",
         context,
         &aws,
         deploy.cluster,
         started,
         &revisions.list,
-        previous.collect(),
+        previous.map(|s| s.task_definition.clone()).collect(),
     );
+    tally.express_pins = revisions.express_pins();
     // Wait for this deployment of every service; roll back what failed, when asked to.
     let report = deploy.finish(tally, watches, moves).await?;
     Ok(pruning.run(context, &aws, deploy.cluster, report).await)
@@ -160,6 +166,8 @@ struct Found {
     /// The CodeDeploy deployment group of each CODE_DEPLOY service.
     groups: Vec<Option<DeploymentGroup>>,
     targets: Vec<scheduled::Target>,
+    /// The Express services named, apart: they change through UpdateExpressGatewayService.
+    express: Vec<express::Target>,
 }
 
 /// The revisions to deploy, one per task definition they derive from, and which one each
@@ -170,6 +178,9 @@ struct Revisions {
     keys: Vec<String>,
     service_keys: Vec<String>,
     target_keys: Vec<String>,
+    /// What each Express service rolls to, and the key of the revision given to them.
+    express: Vec<express::Next>,
+    express_key: Option<String>,
 }
 
 impl Revisions {
@@ -211,6 +222,7 @@ impl Deploy<'_> {
             false => lookup::services(self.aws, self.cluster, &names).await?,
         };
         follow::check_controllers(&services)?;
+        let (services, express) = express::split(self.aws, self.args, services).await?;
         let targets = scheduled::read(self.aws, references, &self.context.progress).await?;
         let mut groups = vec![];
         for service in &services {
@@ -223,6 +235,7 @@ impl Deploy<'_> {
             services,
             groups,
             targets,
+            express,
         })
     }
 
@@ -265,6 +278,7 @@ impl Deploy<'_> {
                 Some((format!("file:{path}"), definition.family().to_string()))
             }
         };
+        let express_key = express::key(&mut keys, given.as_ref(), &found.express);
         let target_keys = scheduled::keys(&found.targets, &mut keys, given)?;
         let mut bases = vec![];
         for key in &keys {
@@ -279,16 +293,20 @@ impl Deploy<'_> {
             .map(|key| &bases[keys.iter().position(|k| k == key).expect("keyed")])
             .collect();
         scheduled::check_containers(&found.targets, &target_bases, &recipe.containers_named())?;
-        recipe.check_containers(&bases)?;
+        let express_bases = express::definitions(recipe, &found.express)?;
+        recipe.check_containers(&[bases.clone(), express_bases].concat())?;
         let mut list = vec![];
         for (key, base) in keys.iter().zip(&bases) {
             list.push(self.revision(recipe, key, base).await?);
         }
+        let (context, aws, args) = (self.context, self.aws, self.args);
         Ok(Revisions {
             list,
             keys,
             service_keys,
             target_keys,
+            express: express::derive(context, aws, args, recipe, &found.express).await?,
+            express_key,
         })
     }
 
@@ -373,6 +391,7 @@ impl Deploy<'_> {
             groups: &found.groups,
             hooks,
             started: self.started,
+            express: self.express_requests(&found.express, revisions),
             scheduled_targets: scheduled::Moves::new(found.targets, revisions.target_arns())
                 .dry_run(),
         })

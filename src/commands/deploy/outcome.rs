@@ -6,6 +6,7 @@ use super::plan::Revision;
 use super::EVENTS_KEPT;
 use crate::aws::Aws;
 use crate::context::Context;
+use crate::ecr::Pinned;
 use crate::ecs::{self, arn_name};
 use crate::error::{Error, Result, Signal};
 use crate::follow::{self, Rollback, Verdict, WaitEnd, Waiter, Watch};
@@ -81,6 +82,8 @@ pub struct Tally<'a> {
     pub rollbacks: Vec<Option<(String, Status, Option<String>)>>,
     /// The rule targets and schedules this deploy moved (or left), when any were named.
     pub scheduled: Option<Vec<ScheduledTarget>>,
+    /// Images pinned in Express services' primary containers (not in any revision).
+    pub express_pins: Vec<Pinned>,
 }
 
 impl<'a> Tally<'a> {
@@ -107,6 +110,7 @@ impl<'a> Tally<'a> {
             results: vec![None; count],
             rollbacks: vec![None; count],
             scheduled: None,
+            express_pins: vec![],
         }
     }
 
@@ -261,6 +265,7 @@ impl<'a> Tally<'a> {
                 status: c.last.map(|d| d.status.to_string()),
                 rollback_deployment_id: c.last.and_then(|d| d.rollback_deployment_id.clone()),
             }),
+            endpoints: facts.endpoints.to_vec(),
         }
     }
 
@@ -304,6 +309,7 @@ impl<'a> Tally<'a> {
             .revisions
             .iter()
             .flat_map(|r| &r.pinned)
+            .chain(&self.express_pins)
             .map(PinnedImage::from)
             .collect();
         let mut report = Report::of(CommandResult::Deploy(DeployResult {

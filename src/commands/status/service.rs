@@ -16,7 +16,7 @@ pub const EVENTS: usize = 5;
 fn in_progress(service: &ServiceDescription) -> bool {
     match Way::of(service) {
         Way::CodeDeploy | Way::External => service.task_sets.len() > 1,
-        Way::Rolling | Way::Native => {
+        Way::Rolling | Way::Native | Way::Express => {
             service.deployments.len() > 1
                 || service
                     .deployments
@@ -29,7 +29,7 @@ fn in_progress(service: &ServiceDescription) -> bool {
 /// The service deployment to describe: only of an ECS-controlled service with one in progress.
 pub fn service_deployment_to_describe(service: &ServiceDescription) -> Option<&str> {
     match Way::of(service) {
-        Way::Rolling | Way::Native if in_progress(service) => {
+        Way::Rolling | Way::Native | Way::Express if in_progress(service) => {
             service.current_service_deployment.as_deref()
         }
         _ => None,
@@ -71,7 +71,9 @@ pub fn status(
     let name = &service.service_name;
     let (deployment, pending_actions) = match Way::of(service) {
         Way::CodeDeploy | Way::External => codedeploy(service, found, continue_command),
-        Way::Rolling | Way::Native => ecs_controlled(service, found, continue_command),
+        Way::Rolling | Way::Native | Way::Express => {
+            ecs_controlled(service, found, continue_command)
+        }
     };
     ServiceStatus {
         service: name.clone(),
