@@ -5,6 +5,7 @@ mod support;
 mod assume_role;
 mod aws_layer;
 mod cli;
+mod daemons;
 mod deploy;
 mod deploy_codedeploy;
 mod deploy_strategies;

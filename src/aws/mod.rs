@@ -13,6 +13,7 @@
 mod assume_role;
 mod codedeploy;
 mod config;
+mod daemons;
 mod ecr;
 mod ecs;
 mod error;
@@ -44,6 +45,7 @@ pub use assume_role::{
 };
 pub use codedeploy::{DeploymentGroup, NewDeployment};
 pub use config::AwsOptions;
+pub use daemons::DaemonUpdate;
 pub use ecr::{ImageLookup, ImageManifest};
 pub use ecs::ServiceUpdate;
 pub use error::{AwsError, ErrorKind, Service};

@@ -14,10 +14,12 @@ use crate::report::Report;
 
 /// `scheduled-tasks` is `deploy --rule / --schedule`: apart, so a deploy without scheduled
 /// tasks is not allowed to rewrite every rule's targets.
-const COMMANDS: [&str; 7] = [
+/// `daemons` is `deploy --daemon`: apart too, so a deploy of services cannot update daemons.
+const COMMANDS: [&str; 8] = [
     "run-task",
     "deploy",
     "scheduled-tasks",
+    "daemons",
     "continue",
     "rollback",
     "ecr",
@@ -100,6 +102,7 @@ fn selected(given: &[String]) -> Result<Vec<&'static str>> {
             "ecr" => "ecr",
             "notify" => "notify",
             "scheduled-tasks" | "rule" | "schedule" => "scheduled-tasks",
+            "daemons" | "daemon" => "daemons",
             "verify" => "verify",
             _ => {
                 return Err(Error::input_with_hint(
@@ -139,7 +142,7 @@ pub fn policy(commands: &[&str], task_role: Option<&str>, execution_role: Option
         let Some((sid, actions)) = statement_actions(command) else {
             continue;
         };
-        needs_pass_role |= matches!(*command, "run-task" | "deploy");
+        needs_pass_role |= matches!(*command, "run-task" | "deploy" | "daemons");
         statements.push(json!({
             "Sid": sid,
             "Effect": "Allow",
@@ -175,6 +178,20 @@ fn statement_actions(command: &str) -> Option<(&'static str, Vec<&'static str>)>
                 "events:PutTargets",
                 "scheduler:GetSchedule",
                 "scheduler:UpdateSchedule",
+            ],
+        ),
+        // deploy --daemon: find the daemon, derive and register its daemon task definition,
+        // update it and follow the daemon deployment (ECR pins are deploy's).
+        "daemons" => (
+            "EcsShipDaemons",
+            vec![
+                "ecs:ListDaemons",
+                "ecs:DescribeDaemon",
+                "ecs:DescribeDaemonRevisions",
+                "ecs:DescribeDaemonTaskDefinition",
+                "ecs:RegisterDaemonTaskDefinition",
+                "ecs:UpdateDaemon",
+                "ecs:DescribeDaemonDeployments",
             ],
         ),
         "ecr" => (
@@ -351,6 +368,7 @@ mod tests {
                 "EcsShipRunTask",
                 "EcsShipDeploy",
                 "EcsShipScheduledTasks",
+                "EcsShipDaemons",
                 "EcsShipContinue",
                 "EcsShipRollback",
                 "EcsShipEcr",
@@ -423,6 +441,34 @@ mod tests {
             run_task.contains(&"ecr:DescribeImages".to_string()),
             "run-task --image pins digests"
         );
+    }
+
+    #[test]
+    fn daemons_get_the_daemon_calls_and_pass_their_roles() {
+        let task = "arn:aws:iam::123456789012:role/agent-task";
+        let policy = policy(&selected(&["daemon".into()]).unwrap(), Some(task), None);
+        let daemons = actions(&policy, "EcsShipDaemons");
+        assert_eq!(
+            daemons,
+            [
+                "ecs:ListDaemons",
+                "ecs:DescribeDaemon",
+                "ecs:DescribeDaemonRevisions",
+                "ecs:DescribeDaemonTaskDefinition",
+                "ecs:RegisterDaemonTaskDefinition",
+                "ecs:UpdateDaemon",
+                "ecs:DescribeDaemonDeployments",
+            ]
+        );
+        let pass = policy["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["Action"] == "iam:PassRole")
+            .expect("daemon task definitions pass their roles");
+        assert_eq!(pass["Resource"], json!([task]));
+        let deploy = actions(&self::policy(&["deploy"], None, None), "EcsShipDeploy");
+        assert!(!deploy.iter().any(|a| a.contains("Daemon")), "{deploy:?}");
     }
 
     #[test]

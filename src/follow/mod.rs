@@ -13,6 +13,7 @@
 //! knows those commands.
 
 mod codedeploy;
+mod daemon;
 mod native;
 mod rolling;
 mod waiter;
@@ -24,6 +25,7 @@ use std::pin::Pin;
 
 pub use crate::judge::{Goal, Pause, Verdict};
 pub use codedeploy::{active, appspec, deployment_group, CodeDeploy};
+pub use daemon::Daemon;
 pub use native::{in_progress, now, started_by_update, utc, Native};
 pub use rolling::{update_service, Rolling};
 pub use waiter::{WaitEnd, Waiter};
@@ -32,6 +34,7 @@ pub use way::{check_controllers, Way};
 
 use crate::aws::{Aws, DeploymentGroup};
 use crate::context::Context;
+use crate::daemon::DaemonDeployment;
 use crate::ecs::{CodeDeployDeployment, ServiceDeployment, ServiceDescription, Task};
 use crate::error::Result;
 use crate::poll::Step;
@@ -64,6 +67,12 @@ pub trait Follower {
     fn service_deployment_to_describe(&self) -> Option<&str> {
         None
     }
+
+    /// Whether the waiter describes the watch's service each poll (a daemon has none: its
+    /// follower reads its own snapshot, and `Look::service` is the watch's placeholder).
+    fn reads_service(&self) -> bool {
+        true
+    }
 }
 
 /// What a follower sees of one poll.
@@ -95,6 +104,13 @@ pub struct Facts<'a> {
     pub codedeploy: Option<CodeDeployFacts<'a>>,
     /// The command that continues a paused deployment.
     pub continue_command: Option<&'a str>,
+    /// A daemon deployment: what the results report instead of a service's.
+    pub daemon: Option<DaemonFacts<'a>>,
+}
+
+pub struct DaemonFacts<'a> {
+    pub deployment_arn: &'a str,
+    pub last: Option<&'a DaemonDeployment>,
 }
 
 pub struct CodeDeployFacts<'a> {

@@ -3,6 +3,7 @@
 //! snapshots and hand them here; `run-task` judges its tasks with `task`.
 
 pub mod codedeploy;
+pub mod daemon;
 pub mod rollout;
 pub mod service_deployment;
 pub mod task;

@@ -8,8 +8,12 @@
 //! Request and task-definition bodies (`registration`, `run_task`, the IAM policy) stay the
 //! JSON that AWS takes, not types of ours.
 
+mod daemons;
+
 use serde::Serialize;
 use serde_json::Value;
+
+pub use daemons::{CapacityProviderInstances, DaemonResult, PlannedDaemon};
 
 use crate::aws::ServiceUpdate;
 use crate::cli::{Command, EcrCommand};
@@ -242,6 +246,9 @@ pub struct DeployResult {
     /// `--rule` / `--schedule`: each scheduled target and what became of it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scheduled_targets: Option<Vec<ScheduledTarget>>,
+    /// `--daemon`: each daemon's deployment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub daemons: Option<Vec<DaemonResult>>,
 }
 
 /// What happened to one target of a rule or a schedule.
@@ -457,6 +464,10 @@ pub struct DeployDryRun {
     /// `--rule` / `--schedule`: each scheduled target and the revision it would move to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scheduled_targets: Option<Vec<ScheduledTarget>>,
+    /// `--daemon`: the UpdateDaemon request of each daemon (their revisions are in
+    /// `task_definitions`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub daemons: Option<Vec<PlannedDaemon>>,
 }
 
 #[derive(Serialize, Debug)]

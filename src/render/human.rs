@@ -99,6 +99,13 @@ fn deploy_plan(plan: &DeployDryRun) -> Vec<String> {
     }
     let targets = plan.scheduled_targets.as_deref().unwrap_or_default();
     lines.extend(targets.iter().map(target_move));
+    for daemon in plan.daemons.iter().flatten() {
+        lines.push(format!(
+            "daemon {}: would call UpdateDaemon {}",
+            daemon.daemon,
+            serde_json::to_string(&daemon.update).expect("requests serialize")
+        ));
+    }
     lines
 }
 
@@ -182,6 +189,7 @@ mod tests {
                 reason: None,
                 state: None,
             }]),
+            daemons: None,
         };
         assert_eq!(
             lines(&CommandResult::DeployDryRun(plan)),

@@ -14,8 +14,8 @@ use crate::diff;
 use crate::ecs::ServiceDescription;
 use crate::follow::{self, Way};
 use crate::output::{
-    CodeDeployRequest, CommandResult, DeployDryRun, DeployStrategy, PinnedImage, PlannedRevision,
-    PlannedUpdate, ScheduledTarget,
+    CodeDeployRequest, CommandResult, DeployDryRun, DeployStrategy, PinnedImage, PlannedDaemon,
+    PlannedRevision, PlannedUpdate, ScheduledTarget,
 };
 use crate::report::Report;
 use crate::task_definition::{Change, TaskDefinition};
@@ -52,6 +52,8 @@ pub struct DryRun<'a> {
     pub started: Instant,
     /// The rule targets and schedules, each with the revision it would move to.
     pub scheduled_targets: Option<Vec<ScheduledTarget>>,
+    /// `--daemon`: the UpdateDaemon requests.
+    pub daemons: Vec<PlannedDaemon>,
 }
 
 pub fn report(run: DryRun<'_>) -> Report {
@@ -66,6 +68,7 @@ pub fn report(run: DryRun<'_>) -> Report {
         hooks,
         started,
         scheduled_targets,
+        daemons,
     } = run;
     let secret_values: Vec<String> = args
         .secrets
@@ -117,6 +120,7 @@ pub fn report(run: DryRun<'_>) -> Report {
             .collect(),
         duration_seconds: (started.elapsed().as_millis() as f64) / 1000.0,
         scheduled_targets,
+        daemons: (!daemons.is_empty()).then_some(daemons),
     }))
 }
 

@@ -8,6 +8,7 @@
 //! `derive`, `register`, `start`, `finish`. Following the deployments is `crate::follow`'s.
 
 mod codedeploy;
+mod daemons;
 mod dry_run;
 mod outcome;
 mod plan;
@@ -59,9 +60,9 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
         started,
     };
     // What is there, read before anything changes.
-    let mut found = deploy.read(&checked.scheduled).await?;
-    // The task definitions each service and target will run; nothing registered yet.
-    let mut revisions = deploy.derive(&checked.recipe, &found).await?;
+    let mut found = deploy.read(&checked.scheduled, &checked.daemons).await?;
+    // The task definitions each service, target and daemon will run; nothing registered yet.
+    let mut revisions = deploy.derive(&checked.recipe, &mut found).await?;
     if args.verify || args.verify_only {
         if let Some(report) = deploy.verify(&found, &revisions).await? {
             return Ok(report);
@@ -82,8 +83,10 @@ pub async fn run(context: &Context, args: &DeployArgs) -> Result<Report> {
     let service_arns: Vec<&str> = (0..found.services.len())
         .map(|i| arns[revisions.of_service(i)].as_str())
         .collect();
-    let watches = deploy.start(&found, &service_arns, &checked.hooks).await?;
+    let mut watches = deploy.start(&found, &service_arns, &checked.hooks).await?;
+    watches.extend(found.daemons.start(&deploy, &arns).await?);
     let previous = found.services.iter().map(|s| s.task_definition.clone());
+    let previous = previous.chain(found.daemons.previous());
     let tally = Tally::new(
         "deploy",
         context,
@@ -103,6 +106,8 @@ struct Checked<'a> {
     /// `--rule` / `--schedule`.
     scheduled: Vec<scheduled::Reference>,
     hooks: Vec<(String, String)>,
+    /// `--daemon`.
+    daemons: Vec<String>,
     /// Scheduled targets name their own cluster: a batch-only deploy needs none.
     cluster: &'a str,
 }
@@ -113,9 +118,10 @@ fn check<'a>(context: &'a Context, args: &DeployArgs) -> Result<Checked<'a>> {
     let scheduled =
         scheduled::references(&args.rules, &args.schedules).map_err(Error::invalid_value)?;
     let names = lookup::named_services(context);
-    if names.is_empty() && scheduled.is_empty() {
+    let daemons = daemons::check(args)?;
+    if names.is_empty() && scheduled.is_empty() && daemons.is_empty() {
         return Err(Error::Usage(
-            "deploy needs --service NAME (repeatable), ECS_SHIP_SERVICE or `service = \"…\"` in ecs-ship.toml (or only --rule / --schedule for scheduled tasks)".into(),
+            "deploy needs --service NAME (repeatable), ECS_SHIP_SERVICE or `service = \"…\"` in ecs-ship.toml (or only --rule / --schedule for scheduled tasks, --daemon for daemons)".into(),
         ));
     }
     let hooks = codedeploy::parse_hooks(&args.codedeploy_hooks).map_err(Error::invalid_value)?;
@@ -124,7 +130,7 @@ fn check<'a>(context: &'a Context, args: &DeployArgs) -> Result<Checked<'a>> {
             "--rollback-on-failure needs to wait for the deployment; drop --no-wait".into(),
         ));
     }
-    let cluster = match names.is_empty() {
+    let cluster = match names.is_empty() && daemons.is_empty() {
         true => context.global.cluster.as_deref().unwrap_or_default(),
         false => context.cluster()?,
     };
@@ -132,6 +138,7 @@ fn check<'a>(context: &'a Context, args: &DeployArgs) -> Result<Checked<'a>> {
         recipe,
         scheduled,
         hooks,
+        daemons,
         cluster,
     })
 }
@@ -142,6 +149,7 @@ struct Found {
     /// The CodeDeploy deployment group of each CODE_DEPLOY service.
     groups: Vec<Option<DeploymentGroup>>,
     targets: Vec<scheduled::Target>,
+    daemons: daemons::Daemons,
 }
 
 /// The revisions to deploy, one per task definition they derive from, and which one each
@@ -185,8 +193,8 @@ struct Deploy<'a> {
 
 impl Deploy<'_> {
     /// The services as they are (a missing one is an error now, not after a long wait), every
-    /// rule's targets and every schedule, and the CodeDeploy groups.
-    async fn read(&self, references: &[scheduled::Reference]) -> Result<Found> {
+    /// rule's targets and every schedule, the CodeDeploy groups, and the daemons.
+    async fn read(&self, references: &[scheduled::Reference], daemons: &[String]) -> Result<Found> {
         let names = lookup::named_services(self.context);
         let services = match names.is_empty() {
             true => vec![],
@@ -201,10 +209,12 @@ impl Deploy<'_> {
                 _ => None,
             });
         }
+        let daemons = daemons::Daemons::read(self, daemons).await?;
         Ok(Found {
             services,
             groups,
             targets,
+            daemons,
         })
     }
 
@@ -219,8 +229,8 @@ impl Deploy<'_> {
         Ok(group)
     }
 
-    /// The task definitions each service and target will run, derived and pinned.
-    async fn derive(&self, recipe: &Recipe, found: &Found) -> Result<Revisions> {
+    /// The task definitions each service, target and daemon will run, derived and pinned.
+    async fn derive(&self, recipe: &Recipe, found: &mut Found) -> Result<Revisions> {
         let service_keys: Vec<String> = found
             .services
             .iter()
@@ -261,11 +271,12 @@ impl Deploy<'_> {
             .map(|key| &bases[keys.iter().position(|k| k == key).expect("keyed")])
             .collect();
         scheduled::check_containers(&found.targets, &target_bases, &recipe.containers_named())?;
-        recipe.check_containers(&bases)?;
+        recipe.check_containers(&[&bases[..], &found.daemons.bases()].concat())?;
         let mut list = vec![];
         for (key, base) in keys.iter().zip(&bases) {
             list.push(self.revision(recipe, key, base).await?);
         }
+        found.daemons.derive(self, recipe, &mut list).await?;
         Ok(Revisions {
             list,
             keys,
@@ -292,7 +303,7 @@ impl Deploy<'_> {
         {
             (Action::Unchanged, Some(base.clone()), Some(base.clone()))
         } else {
-            let latest = task_definition::latest(self.aws, derived.family()).await?;
+            let latest = daemons::latest(self.aws, &derived).await?;
             let before = if is_file {
                 latest.clone()
             } else {
@@ -357,6 +368,7 @@ impl Deploy<'_> {
             started: self.started,
             scheduled_targets: scheduled::Moves::new(found.targets, revisions.target_arns())
                 .dry_run(),
+            daemons: found.daemons.dry_run(&revisions.list),
         })
     }
 
@@ -367,7 +379,7 @@ impl Deploy<'_> {
         for revision in revisions {
             match revision.action {
                 Action::Register => {
-                    let registered = task_definition::register(self.aws, &revision.derived).await?;
+                    let registered = daemons::register(self.aws, &revision.derived).await?;
                     progress.say(format_args!(
                         "registered task definition {}",
                         registered.name()

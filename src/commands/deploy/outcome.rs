@@ -266,9 +266,15 @@ impl<'a> Tally<'a> {
 
     pub fn report(self, watches: &[Watch], failure: Option<Error>) -> Report {
         let exit_code = failure.as_ref().map_or(0, Error::code);
+        let daemons: Vec<_> = watches
+            .iter()
+            .enumerate()
+            .filter_map(|(i, watch)| super::daemons::result(&self, i, watch))
+            .collect();
         let services = watches
             .iter()
             .enumerate()
+            .filter(|(_, watch)| watch.follower.facts().daemon.is_none())
             .map(|(i, watch)| self.service_result(i, watch))
             .collect();
         // With no service, the scheduled targets' revisions are what was deployed.
@@ -319,6 +325,7 @@ impl<'a> Tally<'a> {
             api_calls: self.aws.calls(),
             duration_seconds: (self.started.elapsed().as_millis() as f64) / 1000.0,
             scheduled_targets: self.scheduled.clone(),
+            daemons: (!daemons.is_empty()).then_some(daemons),
         }));
         let events = self.events.len().saturating_sub(EVENTS_KEPT);
         report.failure = failure;
