@@ -224,8 +224,12 @@ async fn scenario(snapshots: Vec<Value>, latest: Value) -> MockServer {
     server
 }
 
-/// `deploy --daemon agent --image agent=REPO:v2` in cluster `prod`, JSON out.
+/// `deploy --daemon agent --image agent=REPO:v2` in cluster `prod`, JSON out, for 20s at most.
 fn deploy_agent(server: &MockServer) -> Test {
+    deploy_agent_within(server, "20s")
+}
+
+fn deploy_agent_within(server: &MockServer, timeout: &str) -> Test {
     Test::new().endpoint(&server.uri()).args([
         "deploy",
         "--cluster",
@@ -237,7 +241,7 @@ fn deploy_agent(server: &MockServer) -> Test {
         "--poll-interval",
         "100ms",
         "--timeout",
-        "20s",
+        timeout,
         "--output",
         "json",
     ])
@@ -359,7 +363,7 @@ async fn a_tripped_circuit_breaker_fails_with_exit_3_and_its_count() {
 #[tokio::test]
 async fn a_daemon_still_deploying_at_the_timeout_is_124() {
     let server = scenario(vec![draining()], live_definition()).await;
-    let output = deploy_agent(&server).args(["--timeout", "2s"]).run().await;
+    let output = deploy_agent_within(&server, "2s").run().await;
     output.status(124).stderr_has("1 without the daemon");
     assert_eq!(output.json()["daemons"][0]["result"], "timed_out");
 }
