@@ -98,8 +98,7 @@ pub struct DeployArgs {
     )]
     pub schedules: Vec<String>,
 
-    /// ECS daemon NAME or ARN of the cluster to roll to a derived daemon task definition
-    /// (repeatable; a comma-separated list in the env var; config key `daemons`).
+    /// ECS daemon name or ARN to roll (repeatable).
     #[arg(
         long = "daemon",
         alias = "daemons",

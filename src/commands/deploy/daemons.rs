@@ -14,7 +14,6 @@
 
 use serde_json::Value;
 
-use super::outcome::Tally;
 use super::plan::{Recipe, Revision};
 use super::Deploy;
 use crate::aws::{Aws, DaemonUpdate, ErrorKind};
@@ -263,13 +262,14 @@ pub(super) async fn register(aws: &Aws, derived: &TaskDefinition) -> Result<Task
     Ok(registered)
 }
 
-/// A daemon watch's entry in the result; `None` for a service's watch.
-pub(super) fn result(tally: &Tally<'_>, i: usize, watch: &Watch) -> Option<DaemonResult> {
+/// A daemon watch's entry in the result, with how it ended and the revision it ran before;
+/// `None` for a service's watch.
+pub(super) fn result(
+    (result, reason): (String, Option<String>),
+    previous: &str,
+    watch: &Watch,
+) -> Option<DaemonResult> {
     let daemon = watch.follower.facts().daemon?;
-    let (result, reason) = tally.results[i]
-        .clone()
-        .map(|(status, reason)| (status.as_str().to_string(), reason))
-        .unwrap_or_default();
     let last = daemon.last;
     let capacity_providers = last
         .and_then(|d| d.target.as_ref())
@@ -293,7 +293,7 @@ pub(super) fn result(tally: &Tally<'_>, i: usize, watch: &Watch) -> Option<Daemo
         deployment_arn: daemon.deployment_arn.to_string(),
         deployment_status: last.map(|d| d.status.as_str().to_string()),
         daemon_task_definition: watch.task_definition.clone(),
-        previous_daemon_task_definition: tally.previous[i].clone(),
+        previous_daemon_task_definition: previous.to_string(),
         capacity_providers,
         triggered_alarms: last
             .and_then(|d| d.alarms.as_ref())

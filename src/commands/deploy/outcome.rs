@@ -205,12 +205,17 @@ impl<'a> Tally<'a> {
         None
     }
 
-    /// One service's entry in the result: what its watch and follower know.
-    fn service_result(&self, i: usize, watch: &Watch) -> ServiceResult {
-        let (result, reason) = self.results[i]
+    /// How watch `i` ended, as the result spells it, and why.
+    fn result(&self, i: usize) -> (String, Option<String>) {
+        self.results[i]
             .clone()
             .map(|(status, reason)| (status.as_str().to_string(), reason))
-            .unwrap_or_default();
+            .unwrap_or_default()
+    }
+
+    /// One service's entry in the result: what its watch and follower know.
+    fn service_result(&self, i: usize, watch: &Watch) -> ServiceResult {
+        let (result, reason) = self.result(i);
         let rollback = self.rollbacks[i].as_ref();
         let facts = watch.follower.facts();
         let deployment = facts.service_deployment;
@@ -269,7 +274,9 @@ impl<'a> Tally<'a> {
         let daemons: Vec<_> = watches
             .iter()
             .enumerate()
-            .filter_map(|(i, watch)| super::daemons::result(&self, i, watch))
+            .filter_map(|(i, watch)| {
+                super::daemons::result(self.result(i), &self.previous[i], watch)
+            })
             .collect();
         let services = watches
             .iter()
