@@ -7,9 +7,13 @@ use crate::aws::{Aws, ErrorKind};
 use crate::error::Error;
 use crate::render::progress::Progress;
 
-/// Fields DescribeTaskDefinition returns that RegisterTaskDefinition does not accept.
-pub const READ_ONLY_FIELDS: [&str; 8] = [
+/// Fields DescribeTaskDefinition (and DescribeDaemonTaskDefinition: a daemon task definition is
+/// held the same way, see `crate::commands::deploy::daemons`) returns that
+/// RegisterTaskDefinition (RegisterDaemonTaskDefinition) does not accept.
+pub const READ_ONLY_FIELDS: [&str; 10] = [
     "taskDefinitionArn",
+    "daemonTaskDefinitionArn",
+    "deleteRequestedAt",
     "revision",
     "status",
     "requiresAttributes",
@@ -18,6 +22,9 @@ pub const READ_ONLY_FIELDS: [&str; 8] = [
     "registeredBy",
     "deregisteredAt",
 ];
+
+/// Where a daemon task definition keeps its ARN.
+pub const DAEMON_ARN: &str = "daemonTaskDefinitionArn";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskDefinition {
@@ -170,8 +177,14 @@ impl TaskDefinition {
     pub fn arn(&self) -> &str {
         self.json
             .get("taskDefinitionArn")
+            .or_else(|| self.json.get(DAEMON_ARN))
             .and_then(Value::as_str)
             .unwrap_or_default()
+    }
+
+    /// A daemon task definition (its own resource type in ECS, with its own calls).
+    pub fn is_daemon(&self) -> bool {
+        self.json.contains_key(DAEMON_ARN)
     }
 
     pub fn family(&self) -> &str {

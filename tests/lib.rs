@@ -6,6 +6,7 @@ mod assume_role;
 mod auto_scaling;
 mod aws_layer;
 mod cli;
+mod daemons;
 mod deploy;
 mod deploy_codedeploy;
 mod deploy_strategies;

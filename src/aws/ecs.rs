@@ -262,7 +262,7 @@ impl Aws {
     }
 }
 
-fn json_body(raw: RawResponse, operation: &'static str) -> Result<Value, AwsError> {
+pub(super) fn json_body(raw: RawResponse, operation: &'static str) -> Result<Value, AwsError> {
     raw.take()
         .and_then(|body| serde_json::from_slice(&body).ok())
         .ok_or_else(|| AwsError::unreadable(Service::Ecs, operation))

@@ -14,6 +14,7 @@ mod assume_role;
 mod autoscaling;
 mod codedeploy;
 mod config;
+mod daemons;
 mod ecr;
 mod ecs;
 mod error;
@@ -48,6 +49,7 @@ pub use assume_role::{
 pub use autoscaling::{service_resource_id, ScalableTarget, SuspendedState, TargetChange};
 pub use codedeploy::{DeploymentGroup, NewDeployment};
 pub use config::AwsOptions;
+pub use daemons::DaemonUpdate;
 pub use ecr::{ImageLookup, ImageManifest};
 pub use ecs::ServiceUpdate;
 pub use error::{AwsError, ErrorKind, Service};

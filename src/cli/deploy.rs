@@ -98,6 +98,16 @@ pub struct DeployArgs {
     )]
     pub schedules: Vec<String>,
 
+    /// ECS daemon name or ARN to roll (repeatable).
+    #[arg(
+        long = "daemon",
+        alias = "daemons",
+        value_name = "NAME",
+        env = "ECS_SHIP_DAEMON",
+        value_delimiter = ','
+    )]
+    pub daemons: Vec<String>,
+
     /// Move rules and schedules before the services are updated, not after they succeeded.
     #[arg(long, env = "ECS_SHIP_SCHEDULES_FIRST")]
     pub schedules_first: bool,
@@ -238,5 +248,25 @@ mod tests {
         assert_eq!(args.rules, ["nightly", "orders/hourly", "weekly"]);
         assert_eq!(args.schedules, ["batch/reports"]);
         assert!(!args.schedules_first);
+    }
+
+    #[test]
+    fn daemons_are_repeatable_and_comma_separated() {
+        let cli = Cli::try_parse_from([
+            "ecs-ship",
+            "deploy",
+            "--daemon",
+            "agent,logs",
+            "--daemon",
+            "arn:aws:ecs:us-east-1:1:daemon/prod/x",
+        ])
+        .unwrap();
+        let Command::Deploy(args) = cli.command else {
+            panic!("not deploy")
+        };
+        assert_eq!(
+            args.daemons,
+            ["agent", "logs", "arn:aws:ecs:us-east-1:1:daemon/prod/x"]
+        );
     }
 }

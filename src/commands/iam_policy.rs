@@ -15,11 +15,13 @@ use crate::report::Report;
 /// `scheduled-tasks` is `deploy --rule / --schedule`: apart, so a deploy without scheduled
 /// tasks is not allowed to rewrite every rule's targets. `auto-scaling` is `deploy
 /// --suspend-auto-scaling` / `--auto-scaling-min/max`, apart for the same reason.
-const COMMANDS: [&str; 11] = [
+/// `daemons` is `deploy --daemon`: apart too, so a deploy of services cannot update daemons.
+const COMMANDS: [&str; 12] = [
     "run-task",
     "deploy",
     "scheduled-tasks",
     "auto-scaling",
+    "daemons",
     "continue",
     "rollback",
     "wait",
@@ -107,6 +109,7 @@ fn selected(given: &[String]) -> Result<Vec<&'static str>> {
             "notify" => "notify",
             "scheduled-tasks" | "rule" | "schedule" => "scheduled-tasks",
             "auto-scaling" | "suspend-auto-scaling" => "auto-scaling",
+            "daemons" | "daemon" => "daemons",
             "verify" => "verify",
             "status" => "status",
             "prune" => "prune",
@@ -155,7 +158,7 @@ pub fn policy(commands: &[&str], task_role: Option<&str>, execution_role: Option
         let Some((sid, actions)) = statement_actions(command) else {
             continue;
         };
-        needs_pass_role |= matches!(*command, "run-task" | "deploy");
+        needs_pass_role |= matches!(*command, "run-task" | "deploy" | "daemons");
         statements.push(json!({
             "Sid": sid,
             "Effect": "Allow",
@@ -207,6 +210,20 @@ fn statement_actions(command: &str) -> Option<(&'static str, Vec<&'static str>)>
         ),
         // `prune` and `deploy --prune`: list and deregister/delete revisions; read every use.
         "prune" => ("EcsShipPrune", prune_actions()),
+        // deploy --daemon: find the daemon, derive and register its daemon task definition,
+        // update it and follow the daemon deployment (ECR pins are deploy's).
+        "daemons" => (
+            "EcsShipDaemons",
+            vec![
+                "ecs:ListDaemons",
+                "ecs:DescribeDaemon",
+                "ecs:DescribeDaemonRevisions",
+                "ecs:DescribeDaemonTaskDefinition",
+                "ecs:RegisterDaemonTaskDefinition",
+                "ecs:UpdateDaemon",
+                "ecs:DescribeDaemonDeployments",
+            ],
+        ),
         "ecr" => (
             "EcsShipEcr",
             vec!["ecr:DescribeImages", "ecr:GetAuthorizationToken"],
@@ -434,6 +451,7 @@ mod tests {
                 "EcsShipDeploy",
                 "EcsShipScheduledTasks",
                 "EcsShipAutoScaling",
+                "EcsShipDaemons",
                 "EcsShipContinue",
                 "EcsShipRollback",
                 "EcsShipWait",
@@ -577,6 +595,34 @@ mod tests {
             run_task.contains(&"ecr:DescribeImages".to_string()),
             "run-task --image pins digests"
         );
+    }
+
+    #[test]
+    fn daemons_get_the_daemon_calls_and_pass_their_roles() {
+        let task = "arn:aws:iam::123456789012:role/agent-task";
+        let policy = policy(&selected(&["daemon".into()]).unwrap(), Some(task), None);
+        let daemons = actions(&policy, "EcsShipDaemons");
+        assert_eq!(
+            daemons,
+            [
+                "ecs:ListDaemons",
+                "ecs:DescribeDaemon",
+                "ecs:DescribeDaemonRevisions",
+                "ecs:DescribeDaemonTaskDefinition",
+                "ecs:RegisterDaemonTaskDefinition",
+                "ecs:UpdateDaemon",
+                "ecs:DescribeDaemonDeployments",
+            ]
+        );
+        let pass = policy["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["Action"] == "iam:PassRole")
+            .expect("daemon task definitions pass their roles");
+        assert_eq!(pass["Resource"], json!([task]));
+        let deploy = actions(&self::policy(&["deploy"], None, None), "EcsShipDeploy");
+        assert!(!deploy.iter().any(|a| a.contains("Daemon")), "{deploy:?}");
     }
 
     #[test]

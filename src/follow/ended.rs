@@ -80,6 +80,7 @@ impl Follower for Ended {
                 }),
             continue_command: None,
             endpoints: &[],
+            daemon: None,
         }
     }
 }

@@ -14,6 +14,7 @@
 
 mod codedeploy;
 mod current;
+mod daemon;
 mod ended;
 mod express;
 mod native;
@@ -28,6 +29,7 @@ use std::pin::Pin;
 pub use crate::judge::{Goal, Pause, Verdict};
 pub use codedeploy::{active, appspec, deployment_group, CodeDeploy};
 pub use current::{current, Found, Wanted};
+pub use daemon::Daemon;
 pub use ended::Ended;
 pub use express::{started as express_started, Express};
 pub use native::{in_progress, now, started_by_update, utc, Native};
@@ -38,6 +40,7 @@ pub use way::{check_controllers, Way};
 
 use crate::aws::{Aws, DeploymentGroup};
 use crate::context::Context;
+use crate::daemon::DaemonDeployment;
 use crate::ecs::{CodeDeployDeployment, Endpoint, ServiceDeployment, ServiceDescription, Task};
 use crate::error::Result;
 use crate::poll::Step;
@@ -69,6 +72,12 @@ pub trait Follower {
     /// every other follower's), if this follower reads one.
     fn service_deployment_to_describe(&self) -> Option<&str> {
         None
+    }
+
+    /// Whether the waiter describes the watch's service each poll (a daemon has none: its
+    /// follower reads its own snapshot, and `Look::service` is the watch's placeholder).
+    fn reads_service(&self) -> bool {
+        true
     }
 }
 
@@ -103,6 +112,13 @@ pub struct Facts<'a> {
     pub continue_command: Option<&'a str>,
     /// An Express service's endpoints.
     pub endpoints: &'a [Endpoint],
+    /// A daemon deployment: what the results report instead of a service's.
+    pub daemon: Option<DaemonFacts<'a>>,
+}
+
+pub struct DaemonFacts<'a> {
+    pub deployment_arn: &'a str,
+    pub last: Option<&'a DaemonDeployment>,
 }
 
 pub struct CodeDeployFacts<'a> {

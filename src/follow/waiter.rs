@@ -4,7 +4,7 @@
 use super::{Look, Scope, Verdict, Watch};
 use crate::aws::Aws;
 use crate::context::Context;
-use crate::ecs::arn_name;
+use crate::ecs::{arn_name, ServiceDeployment, ServiceDescription};
 use crate::error::{Result, Signal};
 use crate::lookup;
 use crate::poll::{self, Ended, Schedule, Step};
@@ -83,7 +83,7 @@ impl<'a> Waiter<'a> {
         let scope = &self.scope;
         let pending: Vec<String> = watches
             .iter()
-            .filter(|w| w.verdict.is_none())
+            .filter(|w| w.verdict.is_none() && w.follower.reads_service())
             .map(Watch::key)
             .collect();
         let services = lookup::services(scope.aws, scope.cluster, &pending).await?;
@@ -110,20 +110,15 @@ impl<'a> Waiter<'a> {
                 continue;
             };
             watch.observe(&service, scope.progress, events);
-            let look = Look {
-                service: &service,
-                service_deployments: &snapshots,
-                task_definition: &watch.task_definition,
-            };
-            let step = watch.follower.step(scope, look).await?;
-            watch.last = service;
-            match step {
-                Step::Pending(text) => texts.push(text),
-                Step::Done(verdict) => {
-                    self.announce(watch, &verdict);
-                    watch.verdict = Some(verdict);
-                }
-            }
+            self.step(watch, service, &snapshots, &mut texts).await?;
+        }
+        // Followers of something other than a service (daemons) read their own snapshots.
+        for watch in watches
+            .iter_mut()
+            .filter(|w| w.verdict.is_none() && !w.follower.reads_service())
+        {
+            let last = watch.last.clone();
+            self.step(watch, last, &snapshots, &mut texts).await?;
         }
         let open = watches.iter().filter(|w| w.verdict.is_none()).count();
         Ok(if open == 0 {
@@ -138,6 +133,31 @@ impl<'a> Waiter<'a> {
                 texts.join("; ")
             ))
         })
+    }
+
+    /// One follower's step with what this poll saw; its verdict announced once it has one.
+    async fn step(
+        &self,
+        watch: &mut Watch,
+        service: ServiceDescription,
+        snapshots: &[ServiceDeployment],
+        texts: &mut Vec<String>,
+    ) -> Result<()> {
+        let look = Look {
+            service: &service,
+            service_deployments: snapshots,
+            task_definition: &watch.task_definition,
+        };
+        let step = watch.follower.step(&self.scope, look).await?;
+        watch.last = service;
+        match step {
+            Step::Pending(text) => texts.push(text),
+            Step::Done(verdict) => {
+                self.announce(watch, &verdict);
+                watch.verdict = Some(verdict);
+            }
+        }
+        Ok(())
     }
 
     fn announce(&self, watch: &Watch, verdict: &Verdict) {

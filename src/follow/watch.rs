@@ -45,6 +45,29 @@ impl Watch {
         }
     }
 
+    /// `follower` follows the deployment of daemon `name` (`arn`) that rolls to the daemon task
+    /// definition `task_definition`. A daemon has no service: `last` stays an empty description
+    /// named after it (the waiter never describes it, see `Follower::reads_service`).
+    pub fn daemon(
+        name: &str,
+        arn: &str,
+        deployment_arn: String,
+        task_definition: String,
+        follower: Box<dyn Follower>,
+    ) -> Self {
+        let placeholder = ServiceDescription {
+            service_name: name.to_string(),
+            service_arn: arn.to_string(),
+            ..ServiceDescription::default()
+        };
+        Watch::new(
+            &placeholder,
+            Some(deployment_arn),
+            task_definition,
+            follower,
+        )
+    }
+
     /// The watch of what comes after this one (its rollback): same service, events seen kept.
     pub fn successor(
         &self,

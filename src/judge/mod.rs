@@ -4,6 +4,7 @@
 
 pub mod codedeploy;
 pub mod current;
+pub mod daemon;
 pub mod rollout;
 pub mod service_deployment;
 pub mod task;

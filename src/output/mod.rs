@@ -8,8 +8,12 @@
 //! Request and task-definition bodies (`registration`, `run_task`, the IAM policy) stay the
 //! JSON that AWS takes, not types of ours.
 
+mod daemons;
+
 use serde::Serialize;
 use serde_json::Value;
+
+pub use daemons::{CapacityProviderInstances, DaemonResult, PlannedDaemon};
 
 use crate::aws::ServiceUpdate;
 use crate::cli::{Command, EcrCommand};
@@ -280,6 +284,9 @@ pub struct DeployResult {
     /// `--prune N`: what the prune after the deploy did (its failure is only a warning).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prune: Option<PruneResult>,
+    /// `--daemon`: each daemon's deployment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub daemons: Option<Vec<DaemonResult>>,
 }
 
 /// What happened to one target of a rule or a schedule.
@@ -504,6 +511,10 @@ pub struct DeployDryRun {
     /// scalable target.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_scaling: Option<Vec<AutoScalingResult>>,
+    /// `--daemon`: the UpdateDaemon request of each daemon (their revisions are in
+    /// `task_definitions`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub daemons: Option<Vec<PlannedDaemon>>,
 }
 
 #[derive(Serialize, Debug)]

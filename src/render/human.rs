@@ -123,6 +123,13 @@ fn deploy_plan(plan: &DeployDryRun) -> Vec<String> {
     lines.extend(targets.iter().map(target_move));
     let scaling = plan.auto_scaling.iter().flatten();
     lines.extend(scaling.map(|target| format!("service {}", target.line())));
+    for daemon in plan.daemons.iter().flatten() {
+        lines.push(format!(
+            "daemon {}: would call UpdateDaemon {}",
+            daemon.daemon,
+            serde_json::to_string(&daemon.update).expect("requests serialize")
+        ));
+    }
     lines
 }
 
@@ -219,6 +226,7 @@ mod tests {
                 restore_error: None,
                 restore_command: None,
             }]),
+            daemons: None,
         };
         assert_eq!(
             lines(&CommandResult::DeployDryRun(plan)),

@@ -71,6 +71,28 @@ pub mod fixtures {
             scheduled_targets: None,
             auto_scaling: None,
             prune: None,
+            daemons: None,
+        }
+    }
+
+    /// Daemon `name`, deployed to `agent:4` with `result`.
+    pub fn daemon(name: &str, result: &str) -> crate::output::DaemonResult {
+        crate::output::DaemonResult {
+            daemon: name.into(),
+            daemon_arn: format!("arn:aws:ecs:us-east-1:123456789012:daemon/prod/{name}"),
+            result: result.into(),
+            reason: (result != "succeeded").then(|| "alarms triggered: agent-errors".into()),
+            deployment_arn: "arn:aws:ecs:us-east-1:123456789012:daemon-deployment/prod/agent/d2"
+                .into(),
+            deployment_status: None,
+            daemon_task_definition:
+                "arn:aws:ecs:us-east-1:123456789012:daemon-task-definition/agent:4".into(),
+            previous_daemon_task_definition:
+                "arn:aws:ecs:us-east-1:123456789012:daemon-task-definition/agent:3".into(),
+            capacity_providers: vec![],
+            triggered_alarms: vec![],
+            circuit_breaker_failures: None,
+            rollback_reason: None,
         }
     }
 

@@ -90,6 +90,14 @@ fn add_deploy(summary: &mut Summary, deploy: &DeployResult) {
     for arn in deploy.task_definition.as_slice() {
         push(&mut summary.task_definitions, arn);
     }
+    // --daemon: each daemon and, when it did not succeed, why.
+    for daemon in deploy.daemons.iter().flatten() {
+        let name = &daemon.daemon;
+        summary.details.push(match &daemon.reason {
+            Some(reason) => format!("daemon {name}: {}: {reason}", daemon.result),
+            None => format!("daemon {name}: {}", daemon.result),
+        });
+    }
     // --rule / --schedule: what moved, and why what failed did not.
     for target in deploy.scheduled_targets.iter().flatten() {
         let label = target.label();
@@ -200,6 +208,18 @@ mod tests {
             reason: reason.map(str::to_string),
             state: None,
         }
+    }
+
+    #[test]
+    fn a_failed_daemon_is_named_with_its_reason() {
+        let mut deploy = fixtures::deploy(&[]);
+        deploy.daemons = Some(vec![fixtures::daemon("agent", "failed")]);
+        let report = Report::of(CommandResult::Deploy(deploy));
+        let (_, summary) = outcome(&report, &global(&[]), Duration::ZERO);
+        assert_eq!(
+            summary.details,
+            ["daemon agent: failed: alarms triggered: agent-errors"]
+        );
     }
 
     #[test]

@@ -105,7 +105,14 @@ fn deploy_rows(deploy: &DeployResult) -> Vec<Row> {
         duration: None,
         console_url: None,
     });
-    services.chain(targets).collect()
+    let daemons = deploy.daemons.iter().flatten().map(|daemon| Row {
+        name: format!("daemon {}", daemon.daemon),
+        revision: arn_name(&daemon.daemon_task_definition).to_string(),
+        result: format!("{} {}", emoji(&daemon.result), words(&daemon.result)),
+        duration,
+        console_url: None,
+    });
+    services.chain(targets).chain(daemons).collect()
 }
 
 /// One row per service: the deployment wait followed and its verdict.
@@ -291,6 +298,17 @@ mod tests {
     use crate::error::Error;
     use crate::output::ErrorResult;
     use crate::render::fixtures;
+
+    #[test]
+    fn a_daemon_is_a_row_with_its_daemon_task_definition_and_result() {
+        let mut deploy = fixtures::deploy(&[]);
+        deploy.daemons = Some(vec![fixtures::daemon("agent", "failed")]);
+        let text = markdown(&Report::of(CommandResult::Deploy(deploy))).unwrap();
+        assert!(
+            text.contains("| daemon agent | `agent:4` | ❌ failed | 1m35s |"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn a_deploy_is_a_row_per_service_with_revision_result_duration_and_link() {

@@ -14,8 +14,8 @@ use crate::diff;
 use crate::ecs::ServiceDescription;
 use crate::follow::{self, Way};
 use crate::output::{
-    CodeDeployRequest, CommandResult, DeployDryRun, DeployStrategy, PinnedImage, PlannedRevision,
-    PlannedUpdate, ScheduledTarget,
+    CodeDeployRequest, CommandResult, DeployDryRun, DeployStrategy, PinnedImage, PlannedDaemon,
+    PlannedRevision, PlannedUpdate, ScheduledTarget,
 };
 use crate::report::Report;
 use crate::task_definition::{Change, TaskDefinition};
@@ -56,6 +56,8 @@ pub struct DryRun<'a> {
     pub express: Vec<(&'a ServiceDescription, ExpressUpdate)>,
     /// The rule targets and schedules, each with the revision it would move to.
     pub scheduled_targets: Option<Vec<ScheduledTarget>>,
+    /// `--daemon`: the UpdateDaemon requests.
+    pub daemons: Vec<PlannedDaemon>,
 }
 
 pub fn report(run: DryRun<'_>) -> Report {
@@ -71,6 +73,7 @@ pub fn report(run: DryRun<'_>) -> Report {
         started,
         express,
         scheduled_targets,
+        daemons,
     } = run;
     let secret_values: Vec<String> = args
         .secrets
@@ -128,6 +131,7 @@ pub fn report(run: DryRun<'_>) -> Report {
         duration_seconds: (started.elapsed().as_millis() as f64) / 1000.0,
         scheduled_targets,
         auto_scaling: None,
+        daemons: (!daemons.is_empty()).then_some(daemons),
     }))
 }
 

@@ -10,6 +10,7 @@
 
 mod auto_scaling;
 mod codedeploy;
+mod daemons;
 mod dry_run;
 mod express;
 mod outcome;
@@ -74,9 +75,9 @@ async fn ship(
         started,
     };
     // What is there, read before anything changes.
-    let mut found = deploy.read(&checked.scheduled).await?;
-    // The task definitions each service and target will run; nothing registered yet.
-    let mut revisions = deploy.derive(&checked.recipe, &found).await?;
+    let mut found = deploy.read(&checked.scheduled, &checked.daemons).await?;
+    // The task definitions each service, target and daemon will run; nothing registered yet.
+    let mut revisions = deploy.derive(&checked.recipe, &mut found).await?;
     if args.verify || args.verify_only {
         if let Some(report) = deploy.verify(&found, &revisions).await? {
             return Ok(report);
@@ -101,6 +102,7 @@ async fn ship(
     scaling.suspend().await?;
     let mut watches = deploy.start(&found, &service_arns, &checked.hooks).await?;
     watches.extend(deploy.start_express(&found, &revisions).await?);
+    watches.extend(found.daemons.start(&deploy, &arns).await?);
     let pruning = prune::AfterDeploy::new(args.prune, &revisions.list, checked.scheduled);
     let previous = found
         .services
@@ -113,7 +115,10 @@ async fn ship(
         deploy.cluster,
         started,
         &revisions.list,
-        previous.map(|s| s.task_definition.clone()).collect(),
+        previous
+            .map(|s| s.task_definition.clone())
+            .chain(found.daemons.previous())
+            .collect(),
     );
     tally.express_pins = revisions.express_pins();
     // Wait for this deployment of every service; roll back what failed, when asked to.
@@ -127,6 +132,8 @@ struct Checked<'a> {
     /// `--rule` / `--schedule`.
     scheduled: Vec<scheduled::Reference>,
     hooks: Vec<(String, String)>,
+    /// `--daemon`.
+    daemons: Vec<String>,
     /// Scheduled targets name their own cluster: a batch-only deploy needs none.
     cluster: &'a str,
 }
@@ -137,9 +144,10 @@ fn check<'a>(context: &'a Context, args: &DeployArgs) -> Result<Checked<'a>> {
     let scheduled =
         scheduled::references(&args.rules, &args.schedules).map_err(Error::invalid_value)?;
     let names = lookup::named_services(context);
-    if names.is_empty() && scheduled.is_empty() {
+    let daemons = daemons::check(args)?;
+    if names.is_empty() && scheduled.is_empty() && daemons.is_empty() {
         return Err(Error::Usage(
-            "deploy needs --service NAME (repeatable), ECS_SHIP_SERVICE or `service = \"…\"` in ecs-ship.toml (or only --rule / --schedule for scheduled tasks)".into(),
+            "deploy needs --service NAME (repeatable), ECS_SHIP_SERVICE or `service = \"…\"` in ecs-ship.toml (or only --rule / --schedule for scheduled tasks, --daemon for daemons)".into(),
         ));
     }
     let hooks = codedeploy::parse_hooks(&args.codedeploy_hooks).map_err(Error::invalid_value)?;
@@ -148,7 +156,7 @@ fn check<'a>(context: &'a Context, args: &DeployArgs) -> Result<Checked<'a>> {
             "--rollback-on-failure needs to wait for the deployment; drop --no-wait".into(),
         ));
     }
-    let cluster = match names.is_empty() {
+    let cluster = match names.is_empty() && daemons.is_empty() {
         true => context.global.cluster.as_deref().unwrap_or_default(),
         false => context.cluster()?,
     };
@@ -156,6 +164,7 @@ fn check<'a>(context: &'a Context, args: &DeployArgs) -> Result<Checked<'a>> {
         recipe,
         scheduled,
         hooks,
+        daemons,
         cluster,
     })
 }
@@ -168,6 +177,7 @@ struct Found {
     targets: Vec<scheduled::Target>,
     /// The Express services named, apart: they change through UpdateExpressGatewayService.
     express: Vec<express::Target>,
+    daemons: daemons::Daemons,
 }
 
 /// The revisions to deploy, one per task definition they derive from, and which one each
@@ -214,8 +224,8 @@ struct Deploy<'a> {
 
 impl Deploy<'_> {
     /// The services as they are (a missing one is an error now, not after a long wait), every
-    /// rule's targets and every schedule, and the CodeDeploy groups.
-    async fn read(&self, references: &[scheduled::Reference]) -> Result<Found> {
+    /// rule's targets and every schedule, the CodeDeploy groups, and the daemons.
+    async fn read(&self, references: &[scheduled::Reference], daemons: &[String]) -> Result<Found> {
         let names = lookup::named_services(self.context);
         let services = match names.is_empty() {
             true => vec![],
@@ -231,11 +241,13 @@ impl Deploy<'_> {
                 _ => None,
             });
         }
+        let daemons = daemons::Daemons::read(self, daemons).await?;
         Ok(Found {
             services,
             groups,
             targets,
             express,
+            daemons,
         })
     }
 
@@ -250,8 +262,8 @@ impl Deploy<'_> {
         Ok(group)
     }
 
-    /// The task definitions each service and target will run, derived and pinned.
-    async fn derive(&self, recipe: &Recipe, found: &Found) -> Result<Revisions> {
+    /// The task definitions each service, target and daemon will run, derived and pinned.
+    async fn derive(&self, recipe: &Recipe, found: &mut Found) -> Result<Revisions> {
         let service_keys: Vec<String> = found
             .services
             .iter()
@@ -294,11 +306,12 @@ impl Deploy<'_> {
             .collect();
         scheduled::check_containers(&found.targets, &target_bases, &recipe.containers_named())?;
         let express_bases = express::definitions(recipe, &found.express)?;
-        recipe.check_containers(&[bases.clone(), express_bases].concat())?;
+        recipe.check_containers(&[&bases[..], &express_bases, &found.daemons.bases()].concat())?;
         let mut list = vec![];
         for (key, base) in keys.iter().zip(&bases) {
             list.push(self.revision(recipe, key, base).await?);
         }
+        found.daemons.derive(self, recipe, &mut list).await?;
         let (context, aws, args) = (self.context, self.aws, self.args);
         Ok(Revisions {
             list,
@@ -328,7 +341,7 @@ impl Deploy<'_> {
         {
             (Action::Unchanged, Some(base.clone()), Some(base.clone()))
         } else {
-            let latest = task_definition::latest(self.aws, derived.family()).await?;
+            let latest = daemons::latest(self.aws, &derived).await?;
             let before = if is_file {
                 latest.clone()
             } else {
@@ -394,6 +407,7 @@ impl Deploy<'_> {
             express: self.express_requests(&found.express, revisions),
             scheduled_targets: scheduled::Moves::new(found.targets, revisions.target_arns())
                 .dry_run(),
+            daemons: found.daemons.dry_run(&revisions.list),
         })
     }
 
@@ -404,7 +418,7 @@ impl Deploy<'_> {
         for revision in revisions {
             match revision.action {
                 Action::Register => {
-                    let registered = task_definition::register(self.aws, &revision.derived).await?;
+                    let registered = daemons::register(self.aws, &revision.derived).await?;
                     progress.say(format_args!(
                         "registered task definition {}",
                         registered.name()

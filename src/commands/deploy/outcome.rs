@@ -209,12 +209,17 @@ impl<'a> Tally<'a> {
         None
     }
 
-    /// One service's entry in the result: what its watch and follower know.
-    fn service_result(&self, i: usize, watch: &Watch) -> ServiceResult {
-        let (result, reason) = self.results[i]
+    /// How watch `i` ended, as the result spells it, and why.
+    fn result(&self, i: usize) -> (String, Option<String>) {
+        self.results[i]
             .clone()
             .map(|(status, reason)| (status.as_str().to_string(), reason))
-            .unwrap_or_default();
+            .unwrap_or_default()
+    }
+
+    /// One service's entry in the result: what its watch and follower know.
+    fn service_result(&self, i: usize, watch: &Watch) -> ServiceResult {
+        let (result, reason) = self.result(i);
         let rollback = self.rollbacks[i].as_ref();
         let facts = watch.follower.facts();
         let deployment = facts.service_deployment;
@@ -271,9 +276,17 @@ impl<'a> Tally<'a> {
 
     pub fn report(self, watches: &[Watch], failure: Option<Error>) -> Report {
         let exit_code = failure.as_ref().map_or(0, Error::code);
+        let daemons: Vec<_> = watches
+            .iter()
+            .enumerate()
+            .filter_map(|(i, watch)| {
+                super::daemons::result(self.result(i), &self.previous[i], watch)
+            })
+            .collect();
         let services = watches
             .iter()
             .enumerate()
+            .filter(|(_, watch)| watch.follower.facts().daemon.is_none())
             .map(|(i, watch)| self.service_result(i, watch))
             .collect();
         // With no service, the scheduled targets' revisions are what was deployed.
@@ -327,6 +340,7 @@ impl<'a> Tally<'a> {
             scheduled_targets: self.scheduled.clone(),
             auto_scaling: None,
             prune: None,
+            daemons: (!daemons.is_empty()).then_some(daemons),
         }));
         let events = self.events.len().saturating_sub(EVENTS_KEPT);
         report.failure = failure;
