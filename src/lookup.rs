@@ -1,6 +1,6 @@
 //! Finding what the user named in AWS, with errors that say what to check.
 
-use crate::aws::{Aws, ErrorKind};
+use crate::aws::{Aws, AwsError, ErrorKind};
 use crate::context::Context;
 use crate::ecs::{arn_name, ServiceDescription, ServiceStatus};
 use crate::error::Error;
@@ -33,6 +33,26 @@ pub fn named_services(context: &Context) -> Vec<String> {
     names
 }
 
+/// Every service of the cluster (every page of ListServices), by name.
+pub async fn every_service(aws: &Aws, cluster: &str) -> Result<Vec<String>, Error> {
+    let arns = aws
+        .list_services(cluster)
+        .await
+        .map_err(on_cluster(aws, cluster))?;
+    Ok(arns.iter().map(|arn| arn_name(arn).to_string()).collect())
+}
+
+/// An error of a call about `cluster`: a cluster ECS does not know is bad input naming it.
+fn on_cluster<'a>(aws: &'a Aws, cluster: &'a str) -> impl Fn(AwsError) -> Error + 'a {
+    move |e| match e.kind() {
+        ErrorKind::NotFound => Error::input_with_hint(
+            format!("cluster `{cluster}` not found in {}", aws.region()),
+            "check --cluster and --region",
+        ),
+        _ => e.into(),
+    }
+}
+
 /// DescribeServices; a cluster or service ECS does not know, or one deleted, is bad input
 /// naming it.
 pub async fn services(
@@ -43,13 +63,7 @@ pub async fn services(
     let (services, failures) = aws
         .describe_services(cluster, names)
         .await
-        .map_err(|e| match e.kind() {
-            ErrorKind::NotFound => Error::input_with_hint(
-                format!("cluster `{cluster}` not found in {}", aws.region()),
-                "check --cluster and --region",
-            ),
-            _ => e.into(),
-        })?;
+        .map_err(on_cluster(aws, cluster))?;
     if let Some(failure) = failures.first() {
         let name = failure.arn.as_deref().map(arn_name).unwrap_or("?");
         return Err(Error::input_with_hint(

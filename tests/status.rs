@@ -12,7 +12,8 @@ use crate::support::aws::{
 use crate::support::codedeploy::{deployment_info, Deployments};
 use crate::support::ecs::{
     app_definition, definition_answer, deployment, ecs_controlled, event, paused, service,
-    service_arn, service_deployments, services, settled, td, with, NEW_SD, NEW_TD, OLD_TD,
+    service_arn, service_deployment, service_deployments, services, settled, td, with, NEW_SD,
+    NEW_TD, OLD_TD,
 };
 use crate::support::moto::Moto;
 use crate::support::Test;
@@ -173,6 +174,33 @@ async fn an_ecs_native_deployment_paused_at_a_hook_shows_its_stage_and_the_conti
     human.status(0).stdout_has(
         "  waiting     hook hook-approve at POST_TEST_TRAFFIC_SHIFT (until 2023-11-15T22:15:00Z, then ROLLBACK): ecs-ship continue --cluster prod --service web",
     );
+}
+
+#[tokio::test]
+async fn an_express_services_rollout_shows_its_service_deployment_and_stage() {
+    let server = server().await;
+    let express = with(
+        deploying("CANARY"),
+        json!({"resourceManagementType": "ECS"}),
+    );
+    mount(&server, ecs("DescribeServices"), services(vec![express])).await;
+    let baking = service_deployment(NEW_SD, "IN_PROGRESS", "BAKE_TIME", 100.0);
+    let answer = service_deployments(vec![baking]);
+    mount(&server, ecs("DescribeServiceDeployments"), answer).await;
+
+    let output = status(&server)
+        .args(["--service", "web", "--output", "json"])
+        .run()
+        .await;
+    output.status(0);
+    let web = &output.json()["services"][0];
+    assert_eq!(web["strategy"], "CANARY");
+    let deployment = &web["deployment"];
+    assert_eq!(deployment["service_deployment_arn"], NEW_SD);
+    assert_eq!(deployment["status"], "IN_PROGRESS");
+    assert_eq!(deployment["lifecycle_stage"], "BAKE_TIME");
+    assert_eq!(deployment["traffic_shifted_percent"], 100.0);
+    assert_read_only(&server).await;
 }
 
 /// Service `web` deployed by CodeDeploy: the PRIMARY task set on OLD_TD, the replacement one

@@ -16,8 +16,9 @@ use crate::support::ecs::{
 use crate::support::Test;
 
 /// Calls that change something in ECS or CodeDeploy: wait never makes one.
-const MUTATING: [&str; 12] = [
+const MUTATING: [&str; 13] = [
     "UpdateService",
+    "UpdateExpressGatewayService",
     "StopServiceDeployment",
     "ContinueServiceDeployment",
     "RegisterTaskDefinition",
@@ -187,6 +188,29 @@ async fn an_ecs_native_deployment_in_progress_is_followed_through_its_stages() {
     assert_nothing_changed(&server).await;
 }
 
+#[tokio::test]
+async fn an_express_services_rollout_is_followed_until_its_alarm_rolls_it_back_and_exits_3() {
+    let express = with(
+        ecs_controlled(NEW_TD, "CANARY", NEW_SD),
+        json!({"resourceManagementType": "ECS"}),
+    );
+    let server = describing(vec![services(vec![express])]).await;
+    let polls = vec![
+        service_deployments(NEW_SD, "IN_PROGRESS", "BAKE_TIME", 100.0),
+        service_deployments(NEW_SD, "ROLLBACK_IN_PROGRESS", "BAKE_TIME", 100.0),
+    ];
+    mount(&server, ecs("DescribeServiceDeployments"), sequence(polls)).await;
+    let output = wait(&server).run().await;
+    let json = output.status(3).json();
+    output.stderr_has("Express service, CANARY");
+    let web = &json["services"][0];
+    assert_eq!(web["followed"], "in_progress");
+    assert_eq!(web["service_deployment_arn"], NEW_SD);
+    // A rollback under way is already the verdict, as for deploy.
+    assert_eq!(web["service_deployment_status"], "ROLLBACK_IN_PROGRESS");
+    assert_nothing_changed(&server).await;
+}
+
 fn service_deployments(arn: &str, status: &str, stage: &str, production: f64) -> ResponseTemplate {
     crate::support::ecs::service_deployments(vec![service_deployment(
         arn, status, stage, production,
@@ -297,7 +321,8 @@ async fn nothing_in_progress_and_the_latest_rolled_back_exits_3_with_ecs_reason(
     );
     let web = &json["services"][0];
     assert_eq!(web["followed"], "latest");
-    assert_eq!(web["service_deployment_status"], "ROLLBACK_SUCCESSFUL");
+    // A rollback under way is already the verdict, as for deploy.
+    assert_eq!(web["service_deployment_status"], "ROLLBACK_IN_PROGRESS");
     assert_nothing_changed(&server).await;
 }
 

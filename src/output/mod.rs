@@ -8,29 +8,30 @@
 //! Request and task-definition bodies (`registration`, `run_task`, the IAM policy) stay the
 //! JSON that AWS takes, not types of ours.
 
-mod daemons;
-
 use serde::Serialize;
 use serde_json::Value;
-
-pub use daemons::{CapacityProviderInstances, DaemonResult, PlannedDaemon};
 
 use crate::aws::ServiceUpdate;
 use crate::cli::{Command, EcrCommand};
 
 mod auto_scaling;
-pub use auto_scaling::{AutoScalingResult, Suspension};
+mod daemons;
+mod prune;
 mod status;
+mod verify;
+mod wait;
+
+pub use auto_scaling::{AutoScalingResult, Suspension};
+pub use daemons::{CapacityProviderInstances, DaemonResult, PlannedDaemon};
+pub use prune::{
+    FamilyPrune, KeptBecause, PruneAction, PruneFailure, PruneResult, RevisionPrune, UseKind,
+};
 pub use status::{
     AutoScaling, ContainerImage, DeploymentInProgress, EventLine, PendingAction, ServiceStatus,
     StatusResult,
 };
-mod wait;
+pub use verify::{Check, Checklist, Kind, State, VerifyResult};
 pub use wait::{Followed, WaitResult};
-mod prune;
-pub use prune::{
-    FamilyPrune, KeptBecause, PruneAction, PruneFailure, PruneResult, RevisionPrune, UseKind,
-};
 
 /// What a command hands back: one variant per kind of result.
 #[derive(Serialize, Debug)]
@@ -116,68 +117,6 @@ pub fn command_name(command: &Command) -> &'static str {
         Command::Verify(_) => "verify",
         other => other.config_section(),
     }
-}
-
-/// `verify`: each subject's checklist (`docs/schema/verify.v1.json`).
-#[derive(Serialize, Debug)]
-pub struct VerifyResult {
-    /// Always `verify`.
-    pub command: &'static str,
-    /// `passed` or `failed`.
-    pub result: &'static str,
-    pub exit_code: i32,
-    pub reason: Option<String>,
-    pub cluster: String,
-    pub region: String,
-    pub subjects: Vec<Checklist>,
-    pub api_calls: usize,
-    pub duration_seconds: f64,
-}
-
-/// The checks of one service, scheduled target or task.
-#[derive(Serialize, Debug)]
-pub struct Checklist {
-    /// The service name, `rule default/nightly`, `schedule default/hourly`, or the task family.
-    pub name: String,
-    /// The revision checked: its ARN, or `FAMILY (new revision)`.
-    pub task_definition: String,
-    pub checks: Vec<Check>,
-}
-
-/// The check families, as the JSON document names them.
-#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    Image,
-    Role,
-    Secret,
-    LogGroup,
-    FargateSize,
-    LoadBalancer,
-    ServiceConnect,
-}
-
-#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum State {
-    Passed,
-    Failed,
-    /// Could not be asked (a missing read permission): a warning, never a failure.
-    Skipped,
-    /// Outside what verify can see (an image outside ECR).
-    NotChecked,
-}
-
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
-pub struct Check {
-    pub kind: Kind,
-    /// What was checked: `app: 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v42`.
-    pub subject: String,
-    pub state: State,
-    /// What was found, what is wrong, or why it was not checked.
-    pub detail: String,
-    /// On ✗: what to do about it.
-    pub fix: Option<String>,
 }
 
 /// Any command that failed before it had a result of its own (bad input, AWS refused).

@@ -1,9 +1,10 @@
 //! What uses a revision right now: any deployment or task set of any service of the cluster, a
 //! task not yet stopped (a migration running now), the targets of the rules and schedules named.
 
-use crate::aws::{Aws, ErrorKind};
+use crate::aws::Aws;
 use crate::ecs::arn_name;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::lookup;
 use crate::output::{ScheduleKind, UseKind};
 use crate::render::progress::Progress;
 use crate::scheduled::{self, Reference};
@@ -39,17 +40,8 @@ pub async fn read(
 /// Every page of ListServices, then DescribeServices 10 at a time: every deployment (PRIMARY,
 /// ACTIVE, draining) and every task set counts.
 async fn services(aws: &Aws, cluster: &str, in_use: &mut InUse) -> Result<()> {
-    let arns = aws
-        .list_services(cluster)
-        .await
-        .map_err(|e| match e.kind() {
-            ErrorKind::NotFound => Error::input_with_hint(
-                format!("cluster `{cluster}` not found in {}", aws.region()),
-                "check --cluster and --region",
-            ),
-            _ => e.into(),
-        })?;
-    for service in aws.service_revisions(cluster, &arns).await? {
+    let names = lookup::every_service(aws, cluster).await?;
+    for service in aws.service_revisions(cluster, &names).await? {
         for task_definition in &service.task_definitions {
             in_use.add(task_definition, UseKind::Service, &service.name);
         }

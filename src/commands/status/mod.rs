@@ -5,6 +5,7 @@
 //! CodeDeploy deployments only for services with one in progress, DescribeScalableTargets 50
 //! resource ids a call.
 
+mod in_progress;
 mod read;
 mod service;
 
@@ -29,7 +30,7 @@ pub async fn run(context: &Context, args: &StatusArgs) -> Result<Report> {
     let cluster = context.cluster()?;
     let aws = context.aws().await?;
     let names = if args.all {
-        read::every_service(&aws, cluster).await?
+        lookup::every_service(&aws, cluster).await?
     } else {
         named
     };

@@ -8,28 +8,10 @@ use crate::error::{Error, Result};
 use crate::output::ContainerImage;
 use crate::task_definition::TaskDefinition;
 
-use super::service::{codedeploy_deployment_id, service_deployment_to_describe};
+use super::in_progress::{codedeploy_deployment_id, service_deployment_to_describe};
 
 /// At most this many DescribeTaskDefinition calls at once (50 services on 50 revisions).
 const CONCURRENCY: usize = 8;
-
-/// Every service of the cluster (every page of ListServices), by name.
-pub async fn every_service(aws: &Aws, cluster: &str) -> Result<Vec<String>> {
-    let arns = aws
-        .list_services(cluster)
-        .await
-        .map_err(|e| match e.kind() {
-            ErrorKind::NotFound => Error::input_with_hint(
-                format!("cluster `{cluster}` not found in {}", aws.region()),
-                "check --cluster and --region",
-            ),
-            _ => e.into(),
-        })?;
-    Ok(arns
-        .iter()
-        .map(|arn| crate::ecs::arn_name(arn).to_string())
-        .collect())
-}
 
 /// What was found about the services, beside their descriptions.
 pub struct Found {
