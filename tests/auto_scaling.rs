@@ -7,6 +7,7 @@
 use serde_json::{json, Value};
 use wiremock::{MockServer, Respond, ResponseTemplate};
 
+use crate::support::autoscaling::{scalable_target, suspended, targets};
 use crate::support::aws::{
     autoscaling, aws_error, call_order, count, ecs, mount, ok, requests, sequence, AUTOSCALING, ECS,
 };
@@ -19,33 +20,9 @@ use crate::support::Test;
 
 const RESOURCE_ID: &str = "service/prod/web";
 
-/// Which kinds of scaling are suspended, as the model spells the structure.
-fn suspended(scale_in: bool, scale_out: bool, scheduled: bool) -> Value {
-    json!({
-        "DynamicScalingInSuspended": scale_in,
-        "DynamicScalingOutSuspended": scale_out,
-        "ScheduledScalingSuspended": scheduled,
-    })
-}
-
-/// The scalable target of `web`'s desired count, min 2, max 10, as DescribeScalableTargets
-/// sends it.
+/// The scalable target of `web`'s desired count, min 2, max 10.
 fn target(state: Value) -> Value {
-    json!({
-        "ServiceNamespace": "ecs",
-        "ResourceId": RESOURCE_ID,
-        "ScalableDimension": "ecs:service:DesiredCount",
-        "MinCapacity": 2,
-        "MaxCapacity": 10,
-        "RoleARN": "arn:aws:iam::123456789012:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ECSService",
-        "CreationTime": 1_700_000_000.0,
-        "SuspendedState": state,
-        "ScalableTargetARN": "arn:aws:application-autoscaling:us-east-1:123456789012:scalable-target/056f1f6a1f0b4a1d8b0c9e2a3d4e5f60",
-    })
-}
-
-fn targets(list: Vec<Value>) -> ResponseTemplate {
-    ok(json!({ "ScalableTargets": list }))
+    scalable_target("web", 2, 10, state)
 }
 
 fn registered() -> ResponseTemplate {

@@ -298,10 +298,7 @@ async fn prune_reads_every_page_and_keeps_every_revision_in_use_whatever_its_age
     assert_eq!(service_pages.len(), 2);
     assert_eq!(service_pages[1]["nextToken"], "p1");
     let described = requests(&server, ECS, "DescribeServices").await;
-    assert_eq!(
-        described[0]["services"],
-        json!([service_arn("web"), service_arn("canary")])
-    );
+    assert_eq!(described[0]["services"], json!(["web", "canary"]));
     let task_pages = requests(&server, ECS, "ListTasks").await;
     assert_eq!(task_pages.len(), 3, "RUNNING: two pages; STOPPED: one");
     assert!(task_pages

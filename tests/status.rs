@@ -3,8 +3,9 @@
 //! seconds), and end to end against moto.
 
 use serde_json::{json, Value};
-use wiremock::{MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{MockServer, Request, Respond};
 
+use crate::support::autoscaling::{scalable_target, suspended, targets};
 use crate::support::aws::{
     autoscaling, aws_error, call_order, codedeploy, count, ecs, missing_service, mount, ok,
     requests, AUTOSCALING, ECS,
@@ -17,22 +18,6 @@ use crate::support::ecs::{
 };
 use crate::support::moto::Moto;
 use crate::support::Test;
-
-/// A scalable target of service `name` in cluster `prod`, as DescribeScalableTargets sends it.
-fn scalable_target(name: &str, min: i64, max: i64, suspended: [bool; 3]) -> Value {
-    json!({
-        "ServiceNamespace": "ecs", "ResourceId": format!("service/prod/{name}"),
-        "ScalableDimension": "ecs:service:DesiredCount", "MinCapacity": min, "MaxCapacity": max,
-        "RoleARN": "arn:aws:iam::123456789012:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ECSService",
-        "CreationTime": 1_700_000_000.0,
-        "SuspendedState": {"DynamicScalingInSuspended": suspended[0],
-            "DynamicScalingOutSuspended": suspended[1], "ScheduledScalingSuspended": suspended[2]},
-    })
-}
-
-fn targets(list: Vec<Value>) -> ResponseTemplate {
-    ok(json!({ "ScalableTargets": list }))
-}
 
 /// DescribeTaskDefinition answering each revision asked for (`family:N` or its ARN), its one
 /// container `app` on `IMAGE:N`.
@@ -273,7 +258,12 @@ async fn a_scalable_target_shows_its_bounds_and_what_is_suspended() {
         settled("worker", &td("worker", 3), "ecs-svc/9", vec![]),
     ];
     mount(&server, ecs("DescribeServices"), services(list)).await;
-    let answer = targets(vec![scalable_target("web", 2, 10, [true, false, true])]);
+    let answer = targets(vec![scalable_target(
+        "web",
+        2,
+        10,
+        suspended(true, false, true),
+    )]);
     mount(&server, autoscaling("DescribeScalableTargets"), answer).await;
 
     let output = status(&server)

@@ -321,8 +321,7 @@ async fn nothing_in_progress_and_the_latest_rolled_back_exits_3_with_ecs_reason(
     );
     let web = &json["services"][0];
     assert_eq!(web["followed"], "latest");
-    // A rollback under way is already the verdict, as for deploy.
-    assert_eq!(web["service_deployment_status"], "ROLLBACK_IN_PROGRESS");
+    assert_eq!(web["service_deployment_status"], "ROLLBACK_SUCCESSFUL");
     assert_nothing_changed(&server).await;
 }
 

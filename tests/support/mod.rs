@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod autoscaling;
 pub mod aws;
 pub mod codedeploy;
 pub mod ecs;
