@@ -3,8 +3,10 @@
 //! empty bucket and retried. A bucket paces nothing until AWS first throttles one of its
 //! requests (an account's quotas may be raised above the published ones); from then on it
 //! paces, seeded with ECS's published burst and sustained rates, and learns (AIMD): a throttle
-//! halves its burst and rate and empties it; each call that succeeds gives a little back, up to
-//! the published rates.
+//! empties it and halves its burst and rate (at most once a second); each call that succeeds
+//! gives a little back, up to the published rates. A request waiting for a token reserves
+//! nothing ahead and asks again: a wait computed at yesterday's rate never outlives a cut or a
+//! recovery.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -72,6 +74,10 @@ const ECS_GROUPS: &[(&[&str], Rates)] = &[
 /// Other services' actions (and ECS actions not in the table): paced only once they throttle.
 const UNLISTED: Rates = rates(50.0, 20.0);
 
+/// At most one cut per this long: throttles that follow a cut at once answer requests that
+/// were paced for the old rate, not for the new one.
+const CUT_EVERY: Duration = Duration::from_secs(1);
+
 /// The learned rate never drops below this: a poll every couple of seconds stays possible.
 const MIN_RATE: f64 = 0.5;
 /// What one success gives back, as a share of the published rates: a bucket cut to its floor
@@ -116,7 +122,6 @@ struct Bucket {
     /// The share of the published burst and rate this bucket allows now; `None` until AWS first
     /// throttled it (no pacing before that).
     scale: Option<f64>,
-    /// May go negative: requests that reserved a token not there yet wait for it.
     tokens: f64,
     at: Instant,
     /// When the last cut happened: requests sent before it that come back throttled were
@@ -150,31 +155,34 @@ impl Bucket {
         self.at = self.at.max(now);
     }
 
-    /// Takes a token; how long to wait before sending.
-    fn reserve(&mut self, now: Instant) -> Duration {
-        if self.scale.is_none() {
-            return Duration::ZERO;
-        }
+    /// Takes a token if there is one (or the bucket paces nothing yet); else how long until
+    /// there is one at the current rate. Nothing is reserved ahead: a request that waits asks
+    /// again, so a cut or a recovery applies to every request still waiting.
+    fn take(&mut self, now: Instant) -> Option<Duration> {
+        // A bucket AWS never throttled paces nothing: no scale, no wait.
+        self.scale?;
         self.refill(now);
-        self.tokens -= 1.0;
-        if self.tokens >= 0.0 {
-            Duration::ZERO
-        } else {
-            Duration::from_secs_f64(-self.tokens / self.rate())
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            return None;
         }
+        Some(Duration::from_secs_f64((1.0 - self.tokens) / self.rate()))
     }
 
     /// A request sent at `sent` came back throttled at `now`.
     fn throttled(&mut self, sent: Instant, now: Instant) {
         self.refill(now);
-        if self.last_cut.is_some_and(|cut| sent < cut) {
+        // The server's bucket is empty: what this one thought it held is not there.
+        self.tokens = 0.0;
+        if self
+            .last_cut
+            .is_some_and(|cut| sent < cut || now.saturating_duration_since(cut) < CUT_EVERY)
+        {
             return;
         }
         let floor = (MIN_RATE / self.published.sustained).min(1.0);
         self.scale = Some((self.scale.unwrap_or(1.0) / 2.0).max(floor));
         self.last_cut = Some(now);
-        // The server's bucket is empty: what this one thought it held is not there.
-        self.tokens = self.tokens.min(0.0);
     }
 
     fn succeeded(&mut self) {
@@ -191,9 +199,9 @@ pub struct Pacer {
 }
 
 impl Pacer {
-    /// Reserves a token in `key`'s bucket; how long the caller waits before sending.
-    pub fn reserve(&self, key: &BucketKey, now: Instant) -> Duration {
-        self.with(key, now, |bucket| bucket.reserve(now))
+    /// Takes a token of `key`'s bucket, or says how long until one is there (then ask again).
+    pub fn take(&self, key: &BucketKey, now: Instant) -> Option<Duration> {
+        self.with(key, now, |bucket| bucket.take(now))
     }
 
     /// AWS throttled a request of `key`'s bucket sent at `sent`.
@@ -255,11 +263,25 @@ mod tests {
         let pacer = Pacer::default();
         let start = Instant::now();
         let key = key("UpdateService");
-        assert!((0..200).all(|_| pacer.reserve(&key, start).is_zero()));
+        assert!((0..200).all(|_| pacer.take(&key, start).is_none()));
         pacer.throttled(&key, start, start);
         // Half the published 5/s, from an empty bucket.
-        assert_eq!(pacer.reserve(&key, start), ms(400));
-        assert_eq!(pacer.reserve(&key, start), ms(800));
+        assert_eq!(pacer.take(&key, start), Some(ms(400)));
+        assert_eq!(pacer.take(&key, start + ms(400)), None);
+        assert_eq!(pacer.take(&key, start + ms(600)), Some(ms(200)));
+    }
+
+    #[test]
+    fn a_request_waiting_for_a_token_gets_the_rate_of_when_it_asks_again() {
+        let pacer = Pacer::default();
+        let start = Instant::now();
+        let key = key("UpdateService");
+        pacer.throttled(&key, start, start);
+        assert_eq!(pacer.take(&key, start), Some(ms(400)));
+        // A second cut while it waits: the token it waits for now comes at 1.25/s.
+        pacer.throttled(&key, start + ms(100), start + CUT_EVERY + ms(100));
+        let later = start + CUT_EVERY + ms(100);
+        assert_eq!(pacer.take(&key, later), Some(ms(800)));
     }
 
     #[test]
@@ -272,8 +294,21 @@ mod tests {
         }
         assert_eq!(pacer.rate(&key, start), 10.0);
         // A request sent after the cut and throttled again: the bucket is smaller still.
-        pacer.throttled(&key, start + ms(20), start + ms(30));
+        let later = start + CUT_EVERY + ms(10);
+        pacer.throttled(&key, later, later + ms(10));
         assert_eq!(pacer.rate(&key, start), 5.0);
+    }
+
+    #[test]
+    fn a_throttle_within_a_second_of_a_cut_empties_the_bucket_but_does_not_cut_again() {
+        let pacer = Pacer::default();
+        let start = Instant::now();
+        let key = key("UpdateService");
+        pacer.throttled(&key, start, start);
+        assert_eq!(pacer.take(&key, start + ms(400)), None);
+        pacer.throttled(&key, start + ms(400), start + ms(500));
+        assert_eq!(pacer.rate(&key, start), 2.5);
+        assert_eq!(pacer.take(&key, start + ms(500)), Some(ms(400)));
     }
 
     #[test]
@@ -283,7 +318,7 @@ mod tests {
         let key = key("DescribeTasks");
         for _ in 0..10 {
             pacer.throttled(&key, now, now);
-            now += ms(1);
+            now += CUT_EVERY;
         }
         assert_eq!(pacer.rate(&key, now), MIN_RATE);
         for _ in 0..SUCCESSES_TO_RECOVER as usize / 2 {

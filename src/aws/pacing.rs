@@ -27,11 +27,13 @@ use super::error::{kind_of, DeadlineReached, ErrorKind};
 use super::pacer::{BucketKey, Pacer};
 
 /// Attempts per call, the first included, and the longest backoff between two. A poll that
-/// keeps failing is left to the next poll tick (the wait goes on); another read is tried a
+/// keeps failing is left to the next poll tick (the wait goes on) — after three tries, so that
+/// the last of a round's batched reads, throttled once, is not missed round after round (its
+/// service never seen while the others are); another read is tried a
 /// while longer; a change is retried until it succeeds, fails for a real reason, or the
 /// deadline comes. Backoffs are short: after a throttle the pacer already holds the retry until
 /// its bucket has a token.
-const POLL: (u32, Duration) = (2, Duration::from_secs(1));
+const POLL: (u32, Duration) = (3, Duration::from_secs(1));
 const READ: (u32, Duration) = (10, Duration::from_secs(2));
 const CHANGE: (u32, Duration) = (30, Duration::from_secs(5));
 const INITIAL_BACKOFF: Duration = Duration::from_millis(50);
@@ -261,6 +263,10 @@ impl HttpClient for PacedClient {
     }
 }
 
+/// How often a request waiting for its bucket asks again: a cut or a recovery reaches every
+/// waiting request within this long.
+const ASK_AGAIN: Duration = Duration::from_millis(250);
+
 #[derive(Debug)]
 struct PacedConnector {
     inner: SharedHttpConnector,
@@ -269,19 +275,19 @@ struct PacedConnector {
 
 impl HttpConnector for PacedConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let wait = request
-            .extension::<BucketKey>()
-            .map(|key| self.pacing.pacer.reserve(key, Instant::now()))
-            .unwrap_or_default();
+        let key = request.extension::<BucketKey>().cloned();
+        let pacer = self.pacing.pacer.clone();
         let deadline = self.pacing.hard_stop();
         let inner = self.inner.clone();
         let sent = request.extension::<SentAt>().cloned();
         HttpConnectorFuture::new(async move {
             let too_late = || ConnectorError::other(Box::new(DeadlineReached), None);
-            if deadline.is_some_and(|deadline| Instant::now() + wait >= deadline) {
-                return Err(too_late());
+            while let Some(wait) = key.as_ref().and_then(|k| pacer.take(k, Instant::now())) {
+                if deadline.is_some_and(|deadline| Instant::now() + wait >= deadline) {
+                    return Err(too_late());
+                }
+                tokio::time::sleep(wait.min(ASK_AGAIN)).await;
             }
-            tokio::time::sleep(wait).await;
             if let Some(sent) = sent {
                 sent.now();
             }
