@@ -353,6 +353,8 @@ pub struct CodeDeployDeployment {
     /// The deployment CodeDeploy started to roll this one back.
     pub rollback_deployment_id: Option<String>,
     pub rollback_message: Option<String>,
+    /// This deployment rolls back that one, which failed or was stopped.
+    pub rollback_of: Option<String>,
 }
 
 aws_status! {

@@ -281,6 +281,81 @@ async fn a_codedeploy_deployment_in_progress_is_followed_to_success() {
     assert_nothing_changed(&server).await;
 }
 
+/// wait on the CODE_DEPLOY service `web` of group web-app/web-dg, whose last attempted
+/// deployment is `last` and which has nothing in progress; GetDeployment answers `deployments`.
+async fn codedeploy_settled_after(
+    last: &str,
+    deployments: Vec<(&str, Value)>,
+) -> (MockServer, Test) {
+    let server = describing(vec![services(vec![code_deploy_service()])]).await;
+    let mut group = group_info("web-app", "web-dg", "prod", "web");
+    group["lastAttemptedDeployment"] = json!({"deploymentId": last, "status": "Succeeded",
+        "createTime": 1_700_000_000.0, "endTime": 1_700_000_600.0});
+    let answer = ok(json!({ "deploymentGroupInfo": group }));
+    mount(&server, codedeploy("GetDeploymentGroup"), answer).await;
+    let none_active = ok(json!({ "deployments": [] }));
+    mount(&server, codedeploy("ListDeployments"), none_active).await;
+    let answers = deployments
+        .into_iter()
+        .map(|(id, info)| (id, vec![info]))
+        .collect();
+    mount(
+        &server,
+        codedeploy("GetDeployment"),
+        Deployments::new(answers),
+    )
+    .await;
+    let test = wait(&server)
+        .args(["--codedeploy-application", "web-app"])
+        .args(["--codedeploy-deployment-group", "web-dg"]);
+    (server, test)
+}
+
+#[tokio::test]
+async fn nothing_in_progress_on_codedeploy_and_the_latest_succeeded_exits_0_at_once() {
+    let (server, test) = codedeploy_settled_after(
+        "d-LAST",
+        vec![("d-LAST", deployment_info("d-LAST", "Succeeded"))],
+    )
+    .await;
+    let output = test.run().await;
+    let json = output.status(0).json();
+    let web = &json["services"][0];
+    assert_eq!(web["followed"], "latest");
+    assert_eq!(web["deployment_id"], "d-LAST");
+    assert_eq!(web["codedeploy"]["status"], "Succeeded");
+    assert_nothing_changed(&server).await;
+}
+
+#[tokio::test]
+async fn nothing_in_progress_on_codedeploy_and_the_latest_was_rolled_back_exits_3_naming_why() {
+    // The last attempted deployment is CodeDeploy's own rollback (it succeeded): the one it
+    // rolled back is what the user shipped, and how that one ended is the verdict.
+    let mut rollback = deployment_info("d-BACK", "Succeeded");
+    rollback["creator"] = json!("codeDeployRollback");
+    rollback["rollbackInfo"] = json!({"rollbackTriggeringDeploymentId": "d-NEW"});
+    let mut failed = deployment_info("d-NEW", "Failed");
+    failed["errorInformation"] = json!({"code": "HEALTH_CONSTRAINTS",
+        "message": "The deployment failed because one or more of the lifecycle event validations failed."});
+    failed["rollbackInfo"] = json!({"rollbackDeploymentId": "d-BACK",
+        "rollbackMessage": "Automatic rollback triggered."});
+    let (server, test) =
+        codedeploy_settled_after("d-BACK", vec![("d-BACK", rollback), ("d-NEW", failed)]).await;
+    let output = test.run().await;
+    let json = output.status(3).json();
+    let reason = json["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("d-NEW Failed: HEALTH_CONSTRAINTS")
+            && reason.contains("rolled back by deployment d-BACK"),
+        "{reason}"
+    );
+    let web = &json["services"][0];
+    assert_eq!(web["followed"], "latest");
+    assert_eq!(web["deployment_id"], "d-NEW");
+    assert_eq!(web["codedeploy"]["status"], "Failed");
+    assert_nothing_changed(&server).await;
+}
+
 #[tokio::test]
 async fn nothing_in_progress_and_the_latest_completed_exits_0_at_once() {
     let settled_web = services(vec![settled("web", OLD_TD, "ecs-svc/old", vec![])]);

@@ -15,6 +15,8 @@ pub struct DeploymentGroup {
     /// (cluster name, service name) pairs.
     pub ecs_services: Vec<(String, String)>,
     pub deployment_config: Option<String>,
+    /// The group's last attempted deployment (`lastAttemptedDeployment`), if it ever had one.
+    pub last_attempted: Option<String>,
 }
 
 /// One CreateDeployment request.
@@ -160,6 +162,9 @@ impl Aws {
             rollback_message: rollback
                 .and_then(|r| r.rollback_message())
                 .map(str::to_string),
+            rollback_of: rollback
+                .and_then(|r| r.rollback_triggering_deployment_id())
+                .map(str::to_string),
         })
     }
 
@@ -283,6 +288,10 @@ impl From<&sdk::DeploymentGroupInfo> for DeploymentGroup {
                 })
                 .collect(),
             deployment_config: group.deployment_config_name().map(str::to_string),
+            last_attempted: group
+                .last_attempted_deployment()
+                .and_then(|d| d.deployment_id())
+                .map(str::to_string),
         }
     }
 }

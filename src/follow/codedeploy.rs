@@ -371,6 +371,20 @@ pub async fn active(aws: &Aws, group: &DeploymentGroup) -> Result<Option<CodeDep
     Ok(None)
 }
 
+/// The group's latest deployment as a user knows it: the last one attempted, or — when that one
+/// is CodeDeploy rolling back another — the deployment it rolls back, which failed or was
+/// stopped. `None`: the group never deployed.
+pub async fn latest(aws: &Aws, group: &DeploymentGroup) -> Result<Option<CodeDeployDeployment>> {
+    let Some(id) = &group.last_attempted else {
+        return Ok(None);
+    };
+    let last = aws.codedeploy_deployment(id).await?;
+    Ok(Some(match &last.rollback_of {
+        Some(rolled_back) => aws.codedeploy_deployment(rolled_back).await?,
+        None => last,
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

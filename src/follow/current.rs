@@ -4,7 +4,8 @@
 //! progress, how the latest deployment ended is the verdict (`Ended`).
 
 use super::{
-    deployment_group, native, CodeDeploy, Ended, Follower, Goal, Native, Rolling, Scope, Watch, Way,
+    deployment_group, latest_codedeploy, native, CodeDeploy, Ended, Follower, Goal, Native,
+    Rolling, Scope, Watch, Way,
 };
 use crate::aws::{DeploymentGroup, ErrorKind};
 use crate::cli::{CodeDeployArgs, OnPause};
@@ -185,7 +186,8 @@ fn named_rolling(service: &ServiceDescription, id: &str) -> Result<Watch> {
     ))
 }
 
-/// A CODE_DEPLOY service: the deployment named, else the one in progress in its group.
+/// A CODE_DEPLOY service: the deployment named, else the one in progress in its group, else how
+/// the group's latest one ended.
 async fn codedeploy(
     scope: &Scope<'_>,
     service: &ServiceDescription,
@@ -213,11 +215,14 @@ async fn codedeploy(
                 })?;
             (Some(deployment), Found::Named)
         }
-        None => (super::active(aws, &group).await?, Found::InProgress),
+        None => match super::active(aws, &group).await? {
+            Some(deployment) => (Some(deployment), Found::InProgress),
+            None => (latest_codedeploy(aws, &group).await?, Found::Latest),
+        },
     };
     let td = service.task_definition.clone();
     let Some(deployment) = deployment else {
-        // Nothing in progress: the service runs its primary task set.
+        // The group never deployed: the service runs the task set it was created with.
         let id = service.primary_task_set.as_ref().map(|t| t.id.clone());
         let follower = Ended::new(id.clone().unwrap_or_default(), Verdict::Completed);
         return Ok((

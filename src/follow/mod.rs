@@ -27,7 +27,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 pub use crate::judge::{Goal, Pause, Verdict};
-pub use codedeploy::{active, appspec, deployment_group, CodeDeploy};
+pub use codedeploy::{active, appspec, deployment_group, latest as latest_codedeploy, CodeDeploy};
 pub use current::{current, Found, Wanted};
 pub use daemon::Daemon;
 pub use ended::Ended;
