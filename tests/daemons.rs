@@ -183,6 +183,11 @@ impl Respond for Deployments {
     }
 }
 
+/// The daemon task definitions' tags (ListTagsForResource: DescribeDaemonTaskDefinition has none).
+fn tags() -> Value {
+    json!([{"key": "team", "value": "platform"}, {"key": "cost-center", "value": "42"}])
+}
+
 /// Daemon `agent` of cluster `prod` on OLD_DTD (capacity providers ASG_A and ASG_B), whose new
 /// deployment goes through `snapshots`; the family's latest is `latest`.
 async fn scenario(snapshots: Vec<Value>, latest: Value) -> MockServer {
@@ -213,6 +218,8 @@ async fn scenario(snapshots: Vec<Value>, latest: Value) -> MockServer {
         Definitions { latest },
     )
     .await;
+    let tags = ok(json!({ "tags": tags() }));
+    mount(&server, ecs("ListTagsForResource"), tags).await;
     let registered = ok(json!({ "daemonTaskDefinitionArn": NEW_DTD }));
     mount(&server, ecs("RegisterDaemonTaskDefinition"), registered).await;
     let started = json!({"daemonArn": AGENT, "status": "ACTIVE", "createdAt": NOW,
@@ -273,7 +280,7 @@ async fn a_daemon_deployment_that_drains_instances_succeeds() {
 }
 
 #[tokio::test]
-async fn a_daemon_task_definition_keeps_every_field_and_pins_the_image() {
+async fn a_daemon_task_definition_keeps_every_field_and_its_tags_and_pins_the_image() {
     let server = scenario(vec![done()], live_definition()).await;
     deploy_agent(&server).run().await.status(0);
     let registered = requests(&server, ECS, "RegisterDaemonTaskDefinition")
@@ -290,10 +297,13 @@ async fn a_daemon_task_definition_keeps_every_field_and_pins_the_image() {
         expected.as_object_mut().unwrap().remove(read_only);
     }
     expected["containerDefinitions"][0]["image"] = json!(format!("{REPO}@{DIGEST}"));
+    expected["tags"] = tags();
     assert_eq!(
         registered, expected,
-        "every other field as read, the newer one included"
+        "every other field as read, the newer one included, and the tags"
     );
+    let tags_read = requests(&server, ECS, "ListTagsForResource").await;
+    assert_eq!(tags_read[0]["resourceArn"], OLD_DTD);
 }
 
 #[tokio::test]

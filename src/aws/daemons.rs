@@ -6,7 +6,7 @@
 use aws_sdk_ecs::types as sdk;
 use bytes::Bytes;
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::ecs::owned;
 use super::raw::{replace_body, RawResponse};
@@ -113,6 +113,26 @@ impl Aws {
             .await
             .map_err(Service::Ecs.failed("DescribeDaemonTaskDefinition"))?;
         super::ecs::json_body(raw, "DescribeDaemonTaskDefinition")
+    }
+
+    /// A daemon task definition's tags (ListTagsForResource: DescribeDaemonTaskDefinition has
+    /// none), as RegisterDaemonTaskDefinition takes them.
+    pub async fn daemon_task_definition_tags(&self, arn: &str) -> Result<Vec<Value>, AwsError> {
+        let output = self
+            .inner
+            .ecs
+            .list_tags_for_resource()
+            .resource_arn(arn)
+            .send()
+            .await
+            .map_err(Service::Ecs.failed("ListTagsForResource"))?;
+        Ok(output
+            .tags()
+            .iter()
+            .filter_map(|tag| {
+                Some(json!({ "key": tag.key()?, "value": tag.value().unwrap_or_default() }))
+            })
+            .collect())
     }
 
     /// RegisterDaemonTaskDefinition with `registration` as the body; the new revision's ARN.

@@ -210,8 +210,9 @@ fn statement_actions(command: &str) -> Option<(&'static str, Vec<&'static str>)>
         ),
         // `prune` and `deploy --prune`: list and deregister/delete revisions; read every use.
         "prune" => ("EcsShipPrune", prune_actions()),
-        // deploy --daemon: find the daemon, derive and register its daemon task definition,
-        // update it and follow the daemon deployment (ECR pins are deploy's).
+        // deploy --daemon: find the daemon, derive and register its daemon task definition
+        // with its tags (read apart, set on create), update it and follow the daemon
+        // deployment (ECR pins are deploy's).
         "daemons" => (
             "EcsShipDaemons",
             vec![
@@ -219,7 +220,9 @@ fn statement_actions(command: &str) -> Option<(&'static str, Vec<&'static str>)>
                 "ecs:DescribeDaemon",
                 "ecs:DescribeDaemonRevisions",
                 "ecs:DescribeDaemonTaskDefinition",
+                "ecs:ListTagsForResource",
                 "ecs:RegisterDaemonTaskDefinition",
+                "ecs:TagResource",
                 "ecs:UpdateDaemon",
                 "ecs:DescribeDaemonDeployments",
             ],
@@ -609,7 +612,9 @@ mod tests {
                 "ecs:DescribeDaemon",
                 "ecs:DescribeDaemonRevisions",
                 "ecs:DescribeDaemonTaskDefinition",
+                "ecs:ListTagsForResource",
                 "ecs:RegisterDaemonTaskDefinition",
+                "ecs:TagResource",
                 "ecs:UpdateDaemon",
                 "ecs:DescribeDaemonDeployments",
             ]

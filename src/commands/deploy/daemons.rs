@@ -214,20 +214,25 @@ fn update_request(found: &Found, task_definition: &str) -> DaemonUpdate {
     }
 }
 
-/// The daemon task definition `reference` names (a family: its latest ACTIVE revision), raw;
-/// `None` when ECS does not know it.
+/// The daemon task definition `reference` names (a family: its latest ACTIVE revision), raw,
+/// with its tags (read apart: DescribeDaemonTaskDefinition has none, and a new revision must
+/// keep them); `None` when ECS does not know it.
 async fn latest_daemon(aws: &Aws, reference: &str) -> Result<Option<TaskDefinition>> {
-    match aws.describe_daemon_task_definition(reference).await {
+    let json = match aws.describe_daemon_task_definition(reference).await {
         Ok(mut response) => match response.get_mut("daemonTaskDefinition").map(Value::take) {
-            // DescribeDaemonTaskDefinition returns no tags.
-            Some(Value::Object(json)) => Ok(Some(TaskDefinition { json, tags: vec![] })),
-            _ => Err(Error::Other(
-                "DescribeDaemonTaskDefinition returned no daemonTaskDefinition".into(),
-            )),
+            Some(Value::Object(json)) => json,
+            _ => {
+                return Err(Error::Other(
+                    "DescribeDaemonTaskDefinition returned no daemonTaskDefinition".into(),
+                ))
+            }
         },
-        Err(e) if matches!(e.kind(), ErrorKind::Refused | ErrorKind::NotFound) => Ok(None),
-        Err(e) => Err(e.into()),
-    }
+        Err(e) if matches!(e.kind(), ErrorKind::Refused | ErrorKind::NotFound) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let mut definition = TaskDefinition { json, tags: vec![] };
+    definition.tags = aws.daemon_task_definition_tags(definition.arn()).await?;
+    Ok(Some(definition))
 }
 
 /// The latest revision of `derived`'s family, of its own resource type.
