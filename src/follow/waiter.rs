@@ -126,10 +126,12 @@ impl<'a> Waiter<'a> {
         } else if watches.len() == 1 {
             Step::Pending(texts.join("; "))
         } else {
+            let daemons = watches.iter().filter(|w| !w.follower.reads_service());
             Step::Pending(format!(
-                "{}/{} services done; {}",
+                "{}/{} {} done; {}",
                 watches.len() - open,
                 watches.len(),
+                followed_kinds(watches.len(), daemons.count()),
                 texts.join("; ")
             ))
         })
@@ -175,5 +177,26 @@ impl<'a> Waiter<'a> {
                 progress.say(format_args!("✗ {}: {reason}", watch.name))
             }
         }
+    }
+}
+
+/// What a wait follows, for its progress line: `services`, `daemons` or both.
+fn followed_kinds(watches: usize, daemons: usize) -> &'static str {
+    match (daemons, watches - daemons) {
+        (0, _) => "services",
+        (_, 0) => "daemons",
+        _ => "services and daemons",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_progress_line_names_what_is_followed() {
+        assert_eq!(followed_kinds(3, 0), "services");
+        assert_eq!(followed_kinds(2, 2), "daemons");
+        assert_eq!(followed_kinds(3, 1), "services and daemons");
     }
 }
