@@ -87,6 +87,33 @@ pub struct PruneFailure {
     pub reason: String,
 }
 
+impl PruneResult {
+    /// `pruned: 12 revision(s) deregistered, 12 deleted`, the dry run's `… would be …`, or
+    /// what was pruned and why some were not.
+    pub fn headline(&self) -> String {
+        let deleted = |done: &str| match self.delete {
+            true => format!(", {} {done}", self.deleted),
+            false => String::new(),
+        };
+        if self.dry_run {
+            return format!(
+                "dry run: {} revision(s) would be deregistered{}; nothing was changed",
+                self.deregistered,
+                deleted("would be deleted")
+            );
+        }
+        let done = format!(
+            "pruned: {} revision(s) deregistered{}",
+            self.deregistered,
+            deleted("deleted")
+        );
+        match self.reason.as_deref().filter(|_| self.exit_code != 0) {
+            Some(reason) => format!("{done}; {reason}"),
+            None => done,
+        }
+    }
+}
+
 impl KeptBecause {
     /// `newest 3`, `in use by service web`, `in use by task 0abc…`.
     pub fn describe(&self) -> String {
@@ -137,6 +164,29 @@ impl RevisionPrune {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_headline_says_what_went_what_would_go_and_what_was_refused() {
+        let mut result = crate::render::fixtures::pruned();
+        assert_eq!(
+            result.headline(),
+            "pruned: 4 revision(s) deregistered, 4 deleted"
+        );
+        result.delete = false;
+        result.exit_code = 1;
+        result.reason =
+            Some("1 revision(s) not pruned: web:2 (DeregisterTaskDefinition: nope)".into());
+        assert_eq!(
+            result.headline(),
+            "pruned: 4 revision(s) deregistered; 1 revision(s) not pruned: web:2 (DeregisterTaskDefinition: nope)"
+        );
+        result.dry_run = true;
+        result.delete = true;
+        assert_eq!(
+            result.headline(),
+            "dry run: 4 revision(s) would be deregistered, 4 would be deleted; nothing was changed"
+        );
+    }
 
     #[test]
     fn a_kept_revision_says_every_reason_and_a_failed_one_why() {

@@ -11,6 +11,16 @@ pub mod progress;
 pub mod slack;
 pub mod summary;
 
+use crate::output::{AutoScalingResult, DeployResult, PruneResult};
+
+/// What a deploy did around its services, a line each: every scalable target it suspended,
+/// restored or bounded, and the prune after it. The summary and Slack list them.
+fn deploy_notes(deploy: &DeployResult) -> Vec<String> {
+    let scaling = deploy.auto_scaling.iter().flatten();
+    let prune = deploy.prune.as_ref().map(PruneResult::headline);
+    scaling.map(AutoScalingResult::line).chain(prune).collect()
+}
+
 /// Results as commands build them, for the renderers' tests.
 #[cfg(test)]
 pub mod fixtures {
@@ -93,6 +103,43 @@ pub mod fixtures {
             triggered_alarms: vec![],
             circuit_breaker_failures: None,
             rollback_reason: None,
+        }
+    }
+
+    /// `web` on its scalable target (min 2, max 10), suspended during the deploy and restored.
+    pub fn auto_scaling_restored() -> crate::output::AutoScalingResult {
+        crate::output::AutoScalingResult {
+            service: "web".into(),
+            resource_id: Some("service/prod/web".into()),
+            min: Some(2),
+            max: Some(10),
+            previous_min: None,
+            previous_max: None,
+            found_suspended: Some(crate::aws::SuspendedState::default()),
+            suspension: crate::output::Suspension::Restored,
+            restore_error: None,
+            restore_command: None,
+        }
+    }
+
+    /// `deploy --prune 3 --delete` that deregistered and deleted 4 revisions of `web`.
+    pub fn pruned() -> crate::output::PruneResult {
+        crate::output::PruneResult {
+            command: "prune",
+            result: "succeeded",
+            exit_code: 0,
+            reason: None,
+            cluster: "prod".into(),
+            region: "us-east-1".into(),
+            keep: 3,
+            delete: true,
+            dry_run: false,
+            families: vec![],
+            deregistered: 4,
+            deleted: 4,
+            failures: vec![],
+            api_calls: 9,
+            duration_seconds: 1.5,
         }
     }
 

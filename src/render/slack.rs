@@ -98,6 +98,8 @@ fn add_deploy(summary: &mut Summary, deploy: &DeployResult) {
             None => format!("daemon {name}: {}", daemon.result),
         });
     }
+    // --suspend-auto-scaling / --auto-scaling-min/max, --prune.
+    summary.details.extend(super::deploy_notes(deploy));
     // --rule / --schedule: what moved, and why what failed did not.
     for target in deploy.scheduled_targets.iter().flatten() {
         let label = target.label();
@@ -219,6 +221,24 @@ mod tests {
         assert_eq!(
             summary.details,
             ["daemon agent: failed: alarms triggered: agent-errors"]
+        );
+    }
+
+    #[test]
+    fn a_deploy_says_what_it_did_to_auto_scaling_and_what_its_prune_did() {
+        let mut deploy = fixtures::deploy(&[("web", fixtures::WEB_8)]);
+        let mut failed_restore = fixtures::auto_scaling_restored();
+        failed_restore.suspension = crate::output::Suspension::RestoreFailed;
+        deploy.auto_scaling = Some(vec![failed_restore]);
+        deploy.prune = Some(fixtures::pruned());
+        let report = Report::of(CommandResult::Deploy(deploy));
+        let (_, summary) = outcome(&report, &global(&[]), Duration::ZERO);
+        assert_eq!(
+            summary.details,
+            [
+                "web: auto scaling suspended during the deploy; the restore FAILED (min 2, max 10)",
+                "pruned: 4 revision(s) deregistered, 4 deleted",
+            ]
         );
     }
 

@@ -67,6 +67,7 @@ pub fn markdown(report: &Report) -> Option<String> {
     }
     if let CommandResult::Deploy(deploy) = &report.result {
         text.push_str(&endpoints(deploy));
+        text.push_str(&notes(deploy));
     }
     if let Some(failure) = &report.failure {
         text.push_str(&failure_section(report, &failure.to_string()));
@@ -194,6 +195,16 @@ fn endpoints(deploy: &DeployResult) -> String {
             ));
         }
     }
+    if !text.is_empty() {
+        text.push('\n');
+    }
+    text
+}
+
+/// `- web: auto scaling suspended during the deploy, then restored …`, `- pruned: …`.
+fn notes(deploy: &DeployResult) -> String {
+    let notes = super::deploy_notes(deploy);
+    let mut text: String = notes.iter().map(|n| format!("- {}\n", cell(n))).collect();
     if !text.is_empty() {
         text.push('\n');
     }
@@ -339,6 +350,18 @@ mod tests {
         let text = markdown(&Report::of(CommandResult::Deploy(deploy))).unwrap();
         assert!(
             text.contains("|\n\n- web endpoint: https://web.example (PUBLIC)\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn what_the_deploy_did_to_auto_scaling_and_the_prune_after_it_are_listed() {
+        let mut deploy = fixtures::deploy(&[("web", fixtures::WEB_8)]);
+        deploy.auto_scaling = Some(vec![fixtures::auto_scaling_restored()]);
+        deploy.prune = Some(fixtures::pruned());
+        let text = markdown(&Report::of(CommandResult::Deploy(deploy))).unwrap();
+        assert!(
+            text.contains("|\n\n- web: auto scaling suspended during the deploy, then restored (min 2, max 10)\n- pruned: 4 revision(s) deregistered, 4 deleted\n"),
             "{text}"
         );
     }

@@ -302,11 +302,7 @@ fn finish(
     result.duration_seconds = started.elapsed().as_secs_f64();
     if result.dry_run {
         result.result = "dry_run";
-        progress.say(format_args!(
-            "dry run: {} revision(s) would be deregistered{}; nothing was changed",
-            result.deregistered,
-            if result.delete { " and deleted" } else { "" }
-        ));
+        progress.say(format_args!("{}", result.headline()));
     } else if !result.failures.is_empty() {
         let names: Vec<String> = result
             .failures
@@ -328,15 +324,7 @@ fn finish(
             names.join("; ")
         ));
     } else {
-        progress.say(format_args!(
-            "✓ pruned: {} revision(s) deregistered{}",
-            result.deregistered,
-            if result.delete {
-                format!(", {} deleted", result.deleted)
-            } else {
-                String::new()
-            }
-        ));
+        progress.say(format_args!("✓ {}", result.headline()));
     }
     result
 }
