@@ -7,7 +7,8 @@
 use std::sync::Mutex;
 
 use serde_json::{json, Value};
-use wiremock::{MockServer, Request, Respond, ResponseTemplate};
+use wiremock::matchers::{body_string_contains, method};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::support::aws::{aws_error, count, ecr, ecs, mount, ok, requests, sequence, ECS};
 use crate::support::check_schema;
@@ -426,6 +427,77 @@ async fn a_dry_run_shows_the_update_and_changes_nothing() {
     let update = &plan["daemons"][0]["update"];
     assert_eq!(update["daemonTaskDefinitionArn"], "agent (new revision)");
     assert_eq!(update["capacityProviderArns"], json!([ASG_A, ASG_B]));
+    for changing in ["RegisterDaemonTaskDefinition", "UpdateDaemon"] {
+        assert_eq!(count(&server, ECS, changing).await, 0, "{changing}");
+    }
+}
+
+/// IAM GetRole (query protocol, XML) of `role`: it exists and ECS tasks may assume it, or it
+/// does not exist.
+async fn get_role(server: &MockServer, role: &str, exists: bool) {
+    let trust = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22Service%22%3A%22ecs-tasks.amazonaws.com%22%7D%2C%22Action%22%3A%22sts%3AAssumeRole%22%7D%5D%7D";
+    let (status, body) = match exists {
+        true => (
+            200,
+            format!(
+                r#"<GetRoleResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
+  <GetRoleResult><Role><Path>/</Path><AssumeRolePolicyDocument>{trust}</AssumeRolePolicyDocument>
+    <RoleId>AROAEXAMPLEAGENT</RoleId><RoleName>{role}</RoleName>
+    <Arn>arn:aws:iam::123456789012:role/{role}</Arn><CreateDate>2023-01-01T00:00:00Z</CreateDate>
+  </Role></GetRoleResult>
+  <ResponseMetadata><RequestId>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</RequestId></ResponseMetadata>
+</GetRoleResponse>"#
+            ),
+        ),
+        false => (
+            404,
+            format!(
+                r#"<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
+  <Error><Type>Sender</Type><Code>NoSuchEntity</Code><Message>The role with name {role} cannot be found.</Message></Error>
+  <RequestId>4c0ec5ce-1c6a-4e8a-a3f4-0e3aEXAMPLE</RequestId>
+</ErrorResponse>"#
+            ),
+        ),
+    };
+    Mock::given(method("POST"))
+        .and(body_string_contains(format!("RoleName={role}")))
+        .respond_with(ResponseTemplate::new(status).set_body_raw(body, "text/xml"))
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn verify_checks_the_daemon_task_definition_and_a_failure_changes_nothing() {
+    let server = scenario(vec![done()], live_definition()).await;
+    // The pinned image is there (a single-platform manifest)...
+    let manifest = json!({"schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1469,
+            "digest": "sha256:3b25b682ea82b2db3cc4fd48db818be788ee3f902ac7378090cf2624ec2442df"},
+        "layers": []});
+    let image = ok(
+        json!({"images": [{"registryId": "123456789012", "repositoryName": "app",
+        "imageId": {"imageTag": "v2", "imageDigest": DIGEST}, "imageManifest": manifest.to_string(),
+        "imageManifestMediaType": "application/vnd.docker.distribution.manifest.v2+json"}],
+        "failures": []}),
+    );
+    mount(&server, ecr("BatchGetImage"), image).await;
+    // ...and so is the task role, but the execution role is gone.
+    get_role(&server, "agent-task", true).await;
+    get_role(&server, "agent-exec", false).await;
+    let output = deploy_agent(&server).arg("--verify").run().await;
+    output
+        .status(1)
+        .stderr_has("daemon agent")
+        .stderr_has("✓ image agent")
+        .stderr_has("✓ role task arn:aws:iam::123456789012:role/agent-task")
+        .stderr_has("✗ role execution arn:aws:iam::123456789012:role/agent-exec: does not exist")
+        .stderr_has("nothing was changed");
+    assert!(
+        !output.stderr.contains("could not check"),
+        "{}",
+        output.stderr
+    );
     for changing in ["RegisterDaemonTaskDefinition", "UpdateDaemon"] {
         assert_eq!(count(&server, ECS, changing).await, 0, "{changing}");
     }

@@ -119,6 +119,15 @@ impl Daemons {
         Ok(())
     }
 
+    /// `daemon NAME` and the revision it would run, for each daemon (`--verify`).
+    pub(super) fn subjects<'a>(
+        &'a self,
+        list: &'a [Revision],
+    ) -> impl Iterator<Item = (String, &'a Revision)> + 'a {
+        let daemons = self.found.iter().zip(&self.revision_of);
+        daemons.map(move |(found, &i)| (format!("daemon {}", found.daemon.name()), &list[i]))
+    }
+
     /// The UpdateDaemon each daemon would get.
     pub(super) fn dry_run(&self, list: &[Revision]) -> Vec<PlannedDaemon> {
         self.found

@@ -367,8 +367,8 @@ impl Deploy<'_> {
         })
     }
 
-    /// `--verify` (and `ecs-ship verify`): what each service and scheduled target would run,
-    /// checked before anything is registered or updated.
+    /// `--verify` (and `ecs-ship verify`): what each service, scheduled target and daemon would
+    /// run, checked before anything is registered or updated.
     async fn verify(&self, found: &Found, revisions: &Revisions) -> Result<Option<Report>> {
         let of_services = found.services.iter().enumerate().map(|(i, service)| {
             let revision = &revisions.list[revisions.of_service(i)];
@@ -379,8 +379,10 @@ impl Deploy<'_> {
             .iter()
             .zip(&revisions.target_keys)
             .map(|(target, key)| (target.label(), None, &revisions.list[revisions.index(key)]));
+        let of_daemons = found.daemons.subjects(&revisions.list);
         let subjects: Vec<verify::Subject> = of_services
             .chain(of_targets)
+            .chain(of_daemons.map(|(label, revision)| (label, None, revision)))
             .map(|(label, service, revision)| verify::Subject {
                 label,
                 task_definition: revision.arn_or_label(),

@@ -37,7 +37,7 @@ use crate::output::{CommandResult, VerifyResult};
 use crate::report::Report;
 use crate::task_definition::TaskDefinition;
 
-/// What one service, scheduled target or task would run.
+/// What one service, scheduled target, daemon or task would run.
 pub struct Subject<'a> {
     pub label: String,
     /// The revision's ARN, or `FAMILY (new revision)`.
