@@ -16,6 +16,7 @@ use crate::support::ecs::{
     app_v2_in_ecr, deployment, register_8, service, services, settled, with, CLUSTER_ARN, DIGEST,
     NEW_TD, NOW, OLD_TD, REPO,
 };
+use crate::support::iam;
 use crate::support::Test;
 
 const AGENT: &str = "arn:aws:ecs:us-east-1:123456789012:daemon/prod/agent";
@@ -432,36 +433,15 @@ async fn a_dry_run_shows_the_update_and_changes_nothing() {
     }
 }
 
-/// IAM GetRole (query protocol, XML) of `role`: it exists and ECS tasks may assume it, or it
-/// does not exist.
+/// IAM GetRole of `role`: it exists and ECS tasks may assume it, or it does not exist.
 async fn get_role(server: &MockServer, role: &str, exists: bool) {
-    let trust = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22Service%22%3A%22ecs-tasks.amazonaws.com%22%7D%2C%22Action%22%3A%22sts%3AAssumeRole%22%7D%5D%7D";
-    let (status, body) = match exists {
-        true => (
-            200,
-            format!(
-                r#"<GetRoleResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
-  <GetRoleResult><Role><Path>/</Path><AssumeRolePolicyDocument>{trust}</AssumeRolePolicyDocument>
-    <RoleId>AROAEXAMPLEAGENT</RoleId><RoleName>{role}</RoleName>
-    <Arn>arn:aws:iam::123456789012:role/{role}</Arn><CreateDate>2023-01-01T00:00:00Z</CreateDate>
-  </Role></GetRoleResult>
-  <ResponseMetadata><RequestId>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</RequestId></ResponseMetadata>
-</GetRoleResponse>"#
-            ),
-        ),
-        false => (
-            404,
-            format!(
-                r#"<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
-  <Error><Type>Sender</Type><Code>NoSuchEntity</Code><Message>The role with name {role} cannot be found.</Message></Error>
-  <RequestId>4c0ec5ce-1c6a-4e8a-a3f4-0e3aEXAMPLE</RequestId>
-</ErrorResponse>"#
-            ),
-        ),
+    let answer = match exists {
+        true => iam::role(role, iam::ECS_TRUST),
+        false => iam::no_such_role(role),
     };
     Mock::given(method("POST"))
         .and(body_string_contains(format!("RoleName={role}")))
-        .respond_with(ResponseTemplate::new(status).set_body_raw(body, "text/xml"))
+        .respond_with(answer)
         .mount(server)
         .await;
 }

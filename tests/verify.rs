@@ -9,6 +9,7 @@ use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::support::aws::{aws_error, ecr, ecs, logs, mount, ok, requests, ECR, ECS, LOGS};
+use crate::support::iam::{self, role_arn, ECS_TRUST};
 use crate::support::moto::Moto;
 use crate::support::{Output, Test};
 
@@ -21,11 +22,6 @@ const PARAMETER: &str = "/prod/web/api-key";
 const SECRETS: &str = "secretsmanager";
 const SSM: &str = "AmazonSSM";
 
-fn role_arn(name: &str) -> String {
-    format!("arn:aws:iam::{ACCOUNT}:role/{name}")
-}
-
-const ECS_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 const EC2_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 
 /// The AWS account as the scenario has it.
@@ -211,64 +207,13 @@ impl Respond for Roles {
             .unwrap_or_default()
             .to_string();
         match self.0.get(&name) {
-            Some(Ok(trust)) => {
-                let encoded: String = trust
-                    .bytes()
-                    .map(|b| match b {
-                        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => {
-                            (b as char).to_string()
-                        }
-                        _ => format!("%{b:02X}"),
-                    })
-                    .collect();
-                xml(
-                    200,
-                    &format!(
-                        r#"<GetRoleResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
-  <GetRoleResult>
-    <Role>
-      <Path>/</Path>
-      <AssumeRolePolicyDocument>{encoded}</AssumeRolePolicyDocument>
-      <MaxSessionDuration>3600</MaxSessionDuration>
-      <RoleId>AROAEXAMPLEID{}</RoleId>
-      <RoleName>{name}</RoleName>
-      <Arn>{}</Arn>
-      <CreateDate>2023-01-01T00:00:00Z</CreateDate>
-    </Role>
-  </GetRoleResult>
-  <ResponseMetadata><RequestId>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</RequestId></ResponseMetadata>
-</GetRoleResponse>"#,
-                        name.len(),
-                        role_arn(&name)
-                    ),
-                )
-            }
+            Some(Ok(trust)) => iam::role(&name, trust),
             Some(Err((status, code))) => {
-                iam_error(*status, code, &format!("{code} for role {name}"))
+                iam::error(*status, code, &format!("{code} for role {name}"))
             }
-            None => iam_error(
-                404,
-                "NoSuchEntity",
-                &format!("The role with name {name} cannot be found."),
-            ),
+            None => iam::no_such_role(&name),
         }
     }
-}
-
-fn xml(status: u16, body: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(body.to_string(), "text/xml")
-}
-
-fn iam_error(status: u16, code: &str, message: &str) -> ResponseTemplate {
-    xml(
-        status,
-        &format!(
-            r#"<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
-  <Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>
-  <RequestId>4c0ec5ce-1c6a-4e8a-a3f4-0e3aEXAMPLE</RequestId>
-</ErrorResponse>"#
-        ),
-    )
 }
 
 /// DescribeSecret: the secrets that exist, by ARN.

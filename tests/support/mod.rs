@@ -7,6 +7,7 @@ pub mod autoscaling;
 pub mod aws;
 pub mod codedeploy;
 pub mod ecs;
+pub mod iam;
 pub mod moto;
 pub mod proxy;
 pub mod slack;
