@@ -601,6 +601,36 @@ async fn deploy_prune_prunes_the_deployed_family_after_success() {
 }
 
 #[tokio::test]
+async fn a_dry_run_says_what_the_deploy_would_prune_and_reads_no_revision() {
+    let arns: Vec<String> = (1..=8).map(web).collect();
+    let server = deployed_world(ok(json!({ "taskDefinitionArns": arns }))).await;
+    let preview = "ecs-ship prune --cluster prod --keep 3 --family web --dry-run";
+    let output = deploy_and_prune(&server).arg("--dry-run").run().await;
+    let plan = output.status(0).json();
+    check_schema(&plan);
+    assert_eq!(
+        plan["prune"],
+        json!({"keep": 3, "families": ["web"], "preview": preview})
+    );
+    let human = Test::new()
+        .endpoint(&server.uri())
+        .args(["deploy", "--cluster", "prod", "--service", "web"])
+        .args(["--task-definition", "web:8", "--prune", "3", "--dry-run"])
+        .run()
+        .await;
+    human.status(0).stdout_has(&format!(
+        "after the deploy: would prune web to their newest 3 revisions and those in use (preview it then: {preview})"
+    ));
+    for untouched in [
+        "ListTaskDefinitions",
+        "DeregisterTaskDefinition",
+        "UpdateService",
+    ] {
+        assert_eq!(count(&server, ECS, untouched).await, 0, "{untouched}");
+    }
+}
+
+#[tokio::test]
 async fn a_failed_prune_after_deploy_is_a_warning_and_the_deploy_still_succeeds() {
     let denied = aws_error(
         400,

@@ -24,7 +24,8 @@ mod wait;
 pub use auto_scaling::{AutoScalingResult, Suspension};
 pub use daemons::{CapacityProviderInstances, DaemonResult, PlannedDaemon};
 pub use prune::{
-    FamilyPrune, KeptBecause, PruneAction, PruneFailure, PruneResult, RevisionPrune, UseKind,
+    FamilyPrune, KeptBecause, PlannedPrune, PruneAction, PruneFailure, PruneResult, RevisionPrune,
+    UseKind,
 };
 pub use status::{
     AutoScaling, ContainerImage, DeploymentInProgress, EventLine, PendingAction, ServiceStatus,
@@ -454,6 +455,9 @@ pub struct DeployDryRun {
     /// `task_definitions`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub daemons: Option<Vec<PlannedDaemon>>,
+    /// `--prune N`: what would be pruned after the deploy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prune: Option<PlannedPrune>,
 }
 
 #[derive(Serialize, Debug)]

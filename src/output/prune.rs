@@ -29,6 +29,29 @@ pub struct PruneResult {
     pub duration_seconds: f64,
 }
 
+/// `deploy --dry-run --prune N`: what the deploy would prune once it ended well. Which
+/// revisions go is known only then (the new revision counts among the newest, the old one may
+/// no longer be in use): `preview` is the command that says it.
+#[derive(Serialize, Debug, Clone)]
+pub struct PlannedPrune {
+    pub keep: u32,
+    pub families: Vec<String>,
+    pub preview: String,
+}
+
+impl PlannedPrune {
+    /// `after the deploy: would prune web, worker to their newest 3 revisions and those in use
+    /// (preview it then: ecs-ship prune …)`.
+    pub fn line(&self) -> String {
+        format!(
+            "after the deploy: would prune {} to their newest {} revisions and those in use (preview it then: {})",
+            self.families.join(", "),
+            self.keep,
+            self.preview
+        )
+    }
+}
+
 /// The ACTIVE revisions of one family, newest first.
 #[derive(Serialize, Debug, Clone)]
 pub struct FamilyPrune {

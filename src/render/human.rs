@@ -3,7 +3,8 @@
 
 use crate::ecs::arn_name;
 use crate::output::{
-    CommandResult, DeployDryRun, PlannedUpdate, RunTaskDryRun, ScheduledTarget, TargetResult,
+    CommandResult, DeployDryRun, PlannedPrune, PlannedUpdate, RunTaskDryRun, ScheduledTarget,
+    TargetResult,
 };
 
 /// The stdout lines of a result.
@@ -130,6 +131,7 @@ fn deploy_plan(plan: &DeployDryRun) -> Vec<String> {
             serde_json::to_string(&daemon.update).expect("requests serialize")
         ));
     }
+    lines.extend(plan.prune.as_ref().map(PlannedPrune::line));
     lines
 }
 
@@ -227,6 +229,11 @@ mod tests {
                 restore_command: None,
             }]),
             daemons: None,
+            prune: Some(PlannedPrune {
+                keep: 3,
+                families: vec!["web".into()],
+                preview: "ecs-ship prune --cluster prod --keep 3 --family web --dry-run".into(),
+            }),
         };
         assert_eq!(
             lines(&CommandResult::DeployDryRun(plan)),
@@ -241,6 +248,7 @@ mod tests {
                 r#"service api: would call CreateDeployment of application app, group group with AppSpec {"version":0.0}"#,
                 "schedule batch/nightly: web:8 -> web:8 (unchanged)",
                 "service web: would suspend auto scaling during the deploy (min 2, max 10)",
+                "after the deploy: would prune web to their newest 3 revisions and those in use (preview it then: ecs-ship prune --cluster prod --keep 3 --family web --dry-run)",
             ]
         );
     }

@@ -15,7 +15,7 @@ use crate::ecs::ServiceDescription;
 use crate::follow::{self, Way};
 use crate::output::{
     CodeDeployRequest, CommandResult, DeployDryRun, DeployStrategy, PinnedImage, PlannedDaemon,
-    PlannedRevision, PlannedUpdate, ScheduledTarget,
+    PlannedPrune, PlannedRevision, PlannedUpdate, ScheduledTarget,
 };
 use crate::report::Report;
 use crate::task_definition::{Change, TaskDefinition};
@@ -58,6 +58,8 @@ pub struct DryRun<'a> {
     pub scheduled_targets: Option<Vec<ScheduledTarget>>,
     /// `--daemon`: the UpdateDaemon requests.
     pub daemons: Vec<PlannedDaemon>,
+    /// `--prune N`: what would be pruned after the deploy.
+    pub prune: Option<PlannedPrune>,
 }
 
 pub fn report(run: DryRun<'_>) -> Report {
@@ -74,6 +76,7 @@ pub fn report(run: DryRun<'_>) -> Report {
         express,
         scheduled_targets,
         daemons,
+        prune,
     } = run;
     let secret_values: Vec<String> = args
         .secrets
@@ -132,6 +135,7 @@ pub fn report(run: DryRun<'_>) -> Report {
         scheduled_targets,
         auto_scaling: None,
         daemons: (!daemons.is_empty()).then_some(daemons),
+        prune,
     }))
 }
 

@@ -33,6 +33,7 @@ use crate::ecs::ServiceDescription;
 use crate::error::{Error, Result, Signal};
 use crate::follow::{self, Verdict, WaitEnd, Waiter, Watch, Way};
 use crate::lookup;
+use crate::output::PlannedPrune;
 use crate::report::Report;
 use crate::scheduled;
 use crate::task_definition::{self, TaskDefinition};
@@ -83,8 +84,10 @@ async fn ship(
         }
     }
     scaling.check(&aws, deploy.cluster, &found.services).await?;
+    let pruning = prune::AfterDeploy::new(args.prune, &revisions.list, checked.scheduled);
     if args.dry_run {
-        return Ok(deploy.dry_run(found, &revisions, &checked.hooks));
+        let planned_prune = pruning.plan(deploy.cluster);
+        return Ok(deploy.dry_run(found, &revisions, &checked.hooks, planned_prune));
     }
     let arns = deploy.register(&mut revisions.list).await?;
     // Moved after the services succeeded, unless --schedules-first (or there is no service).
@@ -102,7 +105,6 @@ async fn ship(
     let mut watches = deploy.start(&found, &service_arns, &checked.hooks).await?;
     watches.extend(deploy.start_express(&found, &revisions).await?);
     watches.extend(found.daemons.start(&deploy, &arns).await?);
-    let pruning = prune::AfterDeploy::new(args.prune, &revisions.list, checked.scheduled);
     let previous = found
         .services
         .iter()
@@ -394,7 +396,13 @@ impl Deploy<'_> {
         verify::before_changes(self.context, self.aws, self.cluster, &subjects, only).await
     }
 
-    fn dry_run(&self, found: Found, revisions: &Revisions, hooks: &[(String, String)]) -> Report {
+    fn dry_run(
+        &self,
+        found: Found,
+        revisions: &Revisions,
+        hooks: &[(String, String)],
+        prune: Option<PlannedPrune>,
+    ) -> Report {
         dry_run::report(dry_run::DryRun {
             context: self.context,
             args: self.args,
@@ -409,6 +417,7 @@ impl Deploy<'_> {
             scheduled_targets: scheduled::Moves::new(found.targets, revisions.target_arns())
                 .dry_run(),
             daemons: found.daemons.dry_run(&revisions.list),
+            prune,
         })
     }
 

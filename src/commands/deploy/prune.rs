@@ -8,7 +8,7 @@ use super::plan::Revision;
 use crate::aws::Aws;
 use crate::commands::prune::{self, Request};
 use crate::context::Context;
-use crate::output::CommandResult;
+use crate::output::{CommandResult, PlannedPrune};
 use crate::report::Report;
 use crate::scheduled::Reference;
 
@@ -33,6 +33,28 @@ impl AfterDeploy {
             families,
             references,
         }
+    }
+
+    /// What the dry run says of it: the families, and the command that previews the prune.
+    pub fn plan(&self, cluster: &str) -> Option<PlannedPrune> {
+        let keep = self.keep?;
+        let mut preview = format!("ecs-ship prune --cluster {cluster} --keep {keep}");
+        for family in &self.families {
+            preview.push_str(&format!(" --family {family}"));
+        }
+        for reference in &self.references {
+            preview.push_str(&format!(
+                " --{} {}",
+                reference.kind.word(),
+                reference.path()
+            ));
+        }
+        preview.push_str(" --dry-run");
+        Some(PlannedPrune {
+            keep,
+            families: self.families.clone(),
+            preview,
+        })
     }
 
     /// `report` with the prune's result in it, when `--prune` was given and the deploy ended
