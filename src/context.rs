@@ -20,6 +20,16 @@ pub struct Context {
 }
 
 impl Context {
+    /// `ecs-ship COMMAND [--env ENV] --cluster CLUSTER`: the start of a command people are told
+    /// to run next, in the same environment (region, profile, role) as this one.
+    pub fn command_line(&self, command: &str, cluster: &str) -> String {
+        let env = match &self.global.env {
+            Some(env) => format!(" --env {env}"),
+            None => String::new(),
+        };
+        format!("ecs-ship {command}{env} --cluster {cluster}")
+    }
+
     pub fn cluster(&self) -> Result<&str, Error> {
         self.global.cluster.as_deref().filter(|c| !c.is_empty()).ok_or_else(|| {
             Error::Usage(

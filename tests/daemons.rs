@@ -484,6 +484,28 @@ async fn verify_checks_the_daemon_task_definition_and_a_failure_changes_nothing(
 }
 
 #[tokio::test]
+async fn prune_leaves_daemon_task_definitions_alone() {
+    // A daemon task definition is not a task definition: ListTaskDefinitions would list the
+    // wrong resource type (or a task-definition family that happens to share the name).
+    let server = scenario(vec![done()], live_definition()).await;
+    let plan = deploy_agent(&server)
+        .args(["--prune", "3", "--dry-run"])
+        .run()
+        .await;
+    let plan = plan.status(0).json();
+    check_schema(&plan);
+    assert!(plan.get("prune").is_none(), "{plan}");
+    let output = deploy_agent(&server).args(["--prune", "3"]).run().await;
+    output
+        .status(0)
+        .stderr_has("--prune: daemon task definitions are not pruned");
+    assert!(output.json().get("prune").is_none());
+    for untouched in ["ListTaskDefinitions", "DeregisterTaskDefinition"] {
+        assert_eq!(count(&server, ECS, untouched).await, 0, "{untouched}");
+    }
+}
+
+#[tokio::test]
 async fn a_daemon_and_a_service_deploy_together() {
     let server = scenario(vec![draining(), done()], live_definition()).await;
     let web = json!({"taskDefinitionArn": OLD_TD, "family": "web", "revision": 7, "status": "ACTIVE",

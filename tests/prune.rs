@@ -509,6 +509,16 @@ async fn keep_must_be_at_least_one_and_a_family_is_needed_before_any_call() {
         .await
         .status(2)
         .stderr_has("--prune");
+    // A deploy of scheduled tasks only needs no cluster, but its prune does (which revisions
+    // the cluster's services use): refused before the deploy, not warned about after it.
+    Test::new()
+        .endpoint(&server.uri())
+        .args(["deploy", "--rule", "default/nightly", "--prune", "3"])
+        .args(["--image", "app=app:v2"])
+        .run()
+        .await
+        .status(2)
+        .stderr_has("no cluster given: pass --cluster");
     assert!(server.received_requests().await.unwrap().is_empty());
 }
 

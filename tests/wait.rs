@@ -285,7 +285,7 @@ async fn a_codedeploy_deployment_in_progress_is_followed_to_success() {
 /// deployment is `last` and which has nothing in progress; GetDeployment answers `deployments`.
 async fn codedeploy_settled_after(
     last: &str,
-    deployments: Vec<(&str, Value)>,
+    deployments: Vec<(&str, Vec<Value>)>,
 ) -> (MockServer, Test) {
     let server = describing(vec![services(vec![code_deploy_service()])]).await;
     let mut group = group_info("web-app", "web-dg", "prod", "web");
@@ -295,16 +295,8 @@ async fn codedeploy_settled_after(
     mount(&server, codedeploy("GetDeploymentGroup"), answer).await;
     let none_active = ok(json!({ "deployments": [] }));
     mount(&server, codedeploy("ListDeployments"), none_active).await;
-    let answers = deployments
-        .into_iter()
-        .map(|(id, info)| (id, vec![info]))
-        .collect();
-    mount(
-        &server,
-        codedeploy("GetDeployment"),
-        Deployments::new(answers),
-    )
-    .await;
+    let answers = Deployments::new(deployments);
+    mount(&server, codedeploy("GetDeployment"), answers).await;
     let test = wait(&server)
         .args(["--codedeploy-application", "web-app"])
         .args(["--codedeploy-deployment-group", "web-dg"]);
@@ -315,7 +307,7 @@ async fn codedeploy_settled_after(
 async fn nothing_in_progress_on_codedeploy_and_the_latest_succeeded_exits_0_at_once() {
     let (server, test) = codedeploy_settled_after(
         "d-LAST",
-        vec![("d-LAST", deployment_info("d-LAST", "Succeeded"))],
+        vec![("d-LAST", vec![deployment_info("d-LAST", "Succeeded")])],
     )
     .await;
     let output = test.run().await;
@@ -339,8 +331,11 @@ async fn nothing_in_progress_on_codedeploy_and_the_latest_was_rolled_back_exits_
         "message": "The deployment failed because one or more of the lifecycle event validations failed."});
     failed["rollbackInfo"] = json!({"rollbackDeploymentId": "d-BACK",
         "rollbackMessage": "Automatic rollback triggered."});
-    let (server, test) =
-        codedeploy_settled_after("d-BACK", vec![("d-BACK", rollback), ("d-NEW", failed)]).await;
+    let (server, test) = codedeploy_settled_after(
+        "d-BACK",
+        vec![("d-BACK", vec![rollback]), ("d-NEW", vec![failed])],
+    )
+    .await;
     let output = test.run().await;
     let json = output.status(3).json();
     let reason = json["reason"].as_str().unwrap();
@@ -353,6 +348,24 @@ async fn nothing_in_progress_on_codedeploy_and_the_latest_was_rolled_back_exits_
     assert_eq!(web["followed"], "latest");
     assert_eq!(web["deployment_id"], "d-NEW");
     assert_eq!(web["codedeploy"]["status"], "Failed");
+    assert_nothing_changed(&server).await;
+}
+
+#[tokio::test]
+async fn a_codedeploy_deployment_started_after_the_listing_is_followed_as_in_progress() {
+    // ListDeployments saw nothing in progress; by GetDeploymentGroup a new one had started.
+    let answers = vec![
+        deployment_info("d-JUST", "InProgress"),
+        deployment_info("d-JUST", "InProgress"),
+        deployment_info("d-JUST", "Succeeded"),
+    ];
+    let (server, test) = codedeploy_settled_after("d-JUST", vec![("d-JUST", answers)]).await;
+    let output = test.run().await;
+    let json = output.status(0).json();
+    let web = &json["services"][0];
+    assert_eq!(web["followed"], "in_progress");
+    assert_eq!(web["deployment_id"], "d-JUST");
+    assert_eq!(web["codedeploy"]["status"], "Succeeded");
     assert_nothing_changed(&server).await;
 }
 

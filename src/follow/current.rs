@@ -231,9 +231,20 @@ async fn codedeploy(
         ));
     };
     let id = Some(deployment.id.clone());
-    let follower: Box<dyn Follower> = match judge::codedeploy_ended(&deployment) {
-        Some(verdict) => Box::new(Ended::of_codedeploy(group, deployment, verdict)),
-        None => Box::new(following(scope, group, deployment.id, name, wanted)),
+    let (follower, found): (Box<dyn Follower>, Found) = match judge::codedeploy_ended(&deployment) {
+        Some(verdict) => (
+            Box::new(Ended::of_codedeploy(group, deployment, verdict)),
+            found,
+        ),
+        // The latest is not over: it started after the group's deployments in progress were
+        // listed, so it is in progress.
+        None => (
+            Box::new(following(scope, group, deployment.id, name, wanted)),
+            match found {
+                Found::Latest => Found::InProgress,
+                other => other,
+            },
+        ),
     };
     Ok((Watch::new(service, id, td, follower), found))
 }

@@ -179,9 +179,6 @@ impl Scope<'_> {
 
 /// The command that continues a paused deployment of `service`, as people type it.
 pub fn continue_command(context: &Context, cluster: &str, service: &str) -> String {
-    let env = match &context.global.env {
-        Some(env) => format!(" --env {env}"),
-        None => String::new(),
-    };
-    format!("ecs-ship continue{env} --cluster {cluster} --service {service}")
+    let start = context.command_line("continue", cluster);
+    format!("{start} --service {service}")
 }

@@ -66,8 +66,8 @@ pub fn markdown(report: &Report) -> Option<String> {
         text.push('\n');
     }
     if let CommandResult::Deploy(deploy) = &report.result {
-        text.push_str(&endpoints(deploy));
-        text.push_str(&notes(deploy));
+        let notes = endpoints(deploy).chain(super::deploy_notes(deploy));
+        text.push_str(&bullets(notes));
     }
     if let Some(failure) = &report.failure {
         text.push_str(&failure_section(report, &failure.to_string()));
@@ -182,29 +182,20 @@ fn task_rows(run: &RunTaskResult) -> Vec<Row> {
         .collect()
 }
 
-/// `- web: https://… (PUBLIC)` for each Express service's endpoint, under the table.
-fn endpoints(deploy: &DeployResult) -> String {
-    let mut text = String::new();
-    for service in &deploy.services {
-        for endpoint in &service.endpoints {
-            text.push_str(&format!(
-                "- {} endpoint: {} ({})\n",
-                cell(&service.service),
-                cell(&endpoint.endpoint),
-                endpoint.access_type
-            ));
-        }
-    }
-    if !text.is_empty() {
-        text.push('\n');
-    }
-    text
+/// `web endpoint: https://… (PUBLIC)` for each Express service's endpoint.
+fn endpoints(deploy: &DeployResult) -> impl Iterator<Item = String> + '_ {
+    deploy.services.iter().flat_map(|service| {
+        service.endpoints.iter().map(|endpoint| {
+            let (url, access) = (&endpoint.endpoint, &endpoint.access_type);
+            format!("{} endpoint: {url} ({access})", service.service)
+        })
+    })
 }
 
-/// `- web: auto scaling suspended during the deploy, then restored …`, `- pruned: …`.
-fn notes(deploy: &DeployResult) -> String {
-    let notes = super::deploy_notes(deploy);
-    let mut text: String = notes.iter().map(|n| format!("- {}\n", cell(n))).collect();
+/// A Markdown list under the table (`- web endpoint: …`, `- pruned: …`), then a blank line;
+/// nothing without lines.
+fn bullets(lines: impl Iterator<Item = String>) -> String {
+    let mut text: String = lines.map(|line| format!("- {}\n", cell(&line))).collect();
     if !text.is_empty() {
         text.push('\n');
     }

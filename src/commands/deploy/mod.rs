@@ -86,7 +86,7 @@ async fn ship(
     scaling.check(&aws, deploy.cluster, &found.services).await?;
     let pruning = prune::AfterDeploy::new(args.prune, &revisions.list, checked.scheduled);
     if args.dry_run {
-        let planned_prune = pruning.plan(deploy.cluster);
+        let planned_prune = pruning.plan(context, deploy.cluster);
         return Ok(deploy.dry_run(found, &revisions, &checked.hooks, planned_prune));
     }
     let arns = deploy.register(&mut revisions.list).await?;
@@ -157,7 +157,9 @@ fn check<'a>(context: &'a Context, args: &DeployArgs) -> Result<Checked<'a>> {
             "--rollback-on-failure needs to wait for the deployment; drop --no-wait".into(),
         ));
     }
-    let cluster = match names.is_empty() && daemons.is_empty() {
+    // Only a batch-only deploy goes without a cluster: services, daemons and the prune after
+    // the deploy (which revisions the cluster's services use) need one, refused before any call.
+    let cluster = match names.is_empty() && daemons.is_empty() && args.prune.is_none() {
         true => context.global.cluster.as_deref().unwrap_or_default(),
         false => context.cluster()?,
     };

@@ -12,8 +12,9 @@ use crate::output::{CommandResult, PlannedPrune};
 use crate::report::Report;
 use crate::scheduled::Reference;
 
-/// What to prune after the deploy: `--prune N`, the families deployed, the rules and schedules
-/// named (their targets now run the new revision).
+/// What to prune after the deploy: `--prune N`, the task-definition families deployed (not the
+/// daemons': daemon task definitions are their own resource type, which prune does not list),
+/// the rules and schedules named (their targets now run the new revision).
 pub struct AfterDeploy {
     keep: Option<u32>,
     families: Vec<String>,
@@ -23,7 +24,8 @@ pub struct AfterDeploy {
 impl AfterDeploy {
     pub fn new(keep: Option<u32>, revisions: &[Revision], references: Vec<Reference>) -> Self {
         let mut families: Vec<String> = vec![];
-        for family in revisions.iter().map(|r| r.derived.family()) {
+        let task_definitions = revisions.iter().filter(|r| !r.derived.is_daemon());
+        for family in task_definitions.map(|r| r.derived.family()) {
             if !families.iter().any(|f| f == family) {
                 families.push(family.to_string());
             }
@@ -36,9 +38,10 @@ impl AfterDeploy {
     }
 
     /// What the dry run says of it: the families, and the command that previews the prune.
-    pub fn plan(&self, cluster: &str) -> Option<PlannedPrune> {
-        let keep = self.keep?;
-        let mut preview = format!("ecs-ship prune --cluster {cluster} --keep {keep}");
+    pub fn plan(&self, context: &Context, cluster: &str) -> Option<PlannedPrune> {
+        let keep = self.keep.filter(|_| !self.families.is_empty())?;
+        let mut preview = context.command_line("prune", cluster);
+        preview.push_str(&format!(" --keep {keep}"));
         for family in &self.families {
             preview.push_str(&format!(" --family {family}"));
         }
@@ -75,10 +78,9 @@ impl AfterDeploy {
             progress.say("--prune: the deploy did not succeed; nothing pruned");
             return report;
         }
-        if cluster.is_empty() {
-            progress.warn(
-                "--prune needs --cluster (the services whose revisions are in use); nothing pruned",
-            );
+        if self.families.is_empty() {
+            progress
+                .say("--prune: daemon task definitions are not pruned; nothing else was deployed");
             return report;
         }
         let request = Request {
